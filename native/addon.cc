@@ -1,0 +1,17 @@
+// N-API glue: one addon, one namespace object per layer.
+#include <napi.h>
+
+#include "zfs/zfs_ops.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Napi::Object zfs = Napi::Object::New(env);
+  zcp::zfs::Register(env, zfs);
+  exports.Set("zfs", zfs);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(zcp, Init)

@@ -1,0 +1,35 @@
+// Compile-time proof that lzc_abi.h matches the installed libzfs_core and
+// libnvpair headers. Built only when pkg-config finds libzfs_core; it defines
+// no symbols. Enums count as int and const-ness of pointees is ignored: both
+// are the same at the ABI level, and OpenZFS 2.2 added const to some strings.
+#include "lzc_abi.h"
+
+#include <libzfs_core.h>
+#include <libnvpair.h>
+
+#include <type_traits>
+
+namespace zcp::lzc::abi_check {
+
+template <class T> struct Norm { using type = T; };
+template <class T> struct Norm<const T> { using type = typename Norm<T>::type; };
+template <class T> struct Norm<T*> { using type = typename Norm<T>::type*; };
+template <> struct Norm<::boolean_t> { using type = int; };
+template <> struct Norm<::data_type_t> { using type = int; };
+template <class R, class... A> struct Norm<R (*)(A...)> {
+  using type = typename Norm<R>::type (*)(typename Norm<A>::type...);
+};
+
+#define ZCP_LZC_CHECK(name, ret, args)                                          \
+  static_assert(std::is_same_v<Norm<decltype(&::name)>::type,                   \
+                               Norm<ret(*) args>::type>,                        \
+                "lzc_abi.h disagrees with the system header about " #name);
+// Expanded inside zcp::lzc, so boolean_t in the list means zcp::lzc::boolean_t.
+ZCP_LZC_FUNCTIONS(ZCP_LZC_CHECK)
+#undef ZCP_LZC_CHECK
+
+static_assert(::DATA_TYPE_INT32 == zcp::lzc::kDataTypeInt32);
+static_assert(NV_UNIQUE_NAME == zcp::lzc::kNvUniqueName);
+static_assert(sizeof(::boolean_t) == sizeof(int));
+
+}  // namespace zcp::lzc::abi_check

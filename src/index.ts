@@ -1,0 +1,12 @@
+/**
+ * zcp: undoable package-manager transactions with OpenZFS checkpoints.
+ *
+ * ```ts
+ * import { zfs } from 'zcp';
+ * if ((await zfs.available()).ok) await zfs.snapshot(['rpool/ROOT/debian@before-upgrade']);
+ * ```
+ * @module
+ */
+export * as zfs from './zfs/index.js';
+export * as pkgdb from './pkgdb/index.js';
+export { ZfsError, type ZfsErrorCode, type ZfsErrorEntry } from './zfs/errors.js';
