@@ -1,0 +1,139 @@
+/**
+ * `npm test`: build, type-check, then every vitest project where it belongs:
+ * `unit` on the host under Node 20 and again under Node 24, and `zfs` inside
+ * the qemu guest with the real OpenZFS kernel module, in one boot. Ends with
+ * one summary line counting every test of every run. (scripts/setup.sh,
+ * which installs the machine's packages, runs before this.)
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from './guest/boot-files.js';
+import { GUEST_JOB_DIR, runInGuest } from './guest/run.js';
+import { TEST_POOLS } from './zfs/pools.js';
+import { ensureNode24 } from './node24.js';
+
+const reports = join(projectRoot, '.cache', 'reports');
+const vitest = join(projectRoot, 'node_modules', 'vitest', 'vitest.mjs');
+
+interface RunSummary {
+  label: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Why the run failed as a whole (no report, crash, non-zero exit). */
+  problem?: string;
+  seconds: number;
+}
+const runs: RunSummary[] = [];
+
+function step(title: string): void {
+  process.stdout.write(`\n=== ${title}\n`);
+}
+
+/** Runs a command in the project; true if it exited 0. */
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  const r = spawnSync(cmd, args, { cwd: projectRoot, stdio: 'inherit', env });
+  return r.status === 0;
+}
+
+function readReport(label: string, file: string, exitOk: boolean, seconds: number, why?: string): void {
+  if (!existsSync(file)) {
+    runs.push({ label, passed: 0, failed: 0, skipped: 0, problem: why ?? 'no test report was written', seconds });
+    return;
+  }
+  const r = JSON.parse(readFileSync(file, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+    numTotalTestSuites: number;
+    success: boolean;
+  };
+  const summary: RunSummary = {
+    label,
+    passed: r.numPassedTests,
+    failed: r.numFailedTests,
+    skipped: r.numPendingTests + r.numTodoTests,
+    seconds,
+  };
+  if (!exitOk || !r.success) summary.problem = why ?? 'the run failed (see its output above)';
+  if (r.numPassedTests + r.numFailedTests === 0) summary.problem = 'no tests ran';
+  runs.push(summary);
+}
+
+function vitestArgs(project: string, reportFile: string): string[] {
+  return [vitest, 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`];
+}
+
+function runUnit(label: string, node: string): void {
+  const file = join(reports, `${label.replace(/\W+/g, "-").replace(/-$/, "")}.json`);
+  rmSync(file, { force: true });
+  step(`${label}: ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
+  const t0 = Date.now();
+  const ok = sh(node, vitestArgs('unit', file));
+  readReport(label, file, ok, (Date.now() - t0) / 1000);
+}
+
+async function runGuest(): Promise<void> {
+  const label = 'zfs (guest)';
+  step(`${label}: real zfs.ko in a qemu guest, pools ${TEST_POOLS.map((p) => `${p.name} (${p.size})`).join(', ')}`);
+  const file = join(reports, 'zfs-guest.json');
+  rmSync(file, { force: true });
+  const guestReport = `${GUEST_JOB_DIR}/report.json`;
+  const result = await runInGuest({
+    command: ['node', ...vitestArgs('zfs', guestReport)],
+    pools: [...TEST_POOLS],
+    timeoutMs: 30 * 60_000,
+  });
+  const hostReport = join(result.jobDir, 'report.json');
+  if (existsSync(hostReport)) copyFileSync(hostReport, file);
+  process.stdout.write(
+    `guest: boot ${result.bootSeconds?.toFixed(1) ?? '?'} s, modprobe zfs ${result.modprobeSeconds?.toFixed(1) ?? '?'} s, ` +
+      `whole run ${result.wallSeconds.toFixed(1)} s\n`,
+  );
+  readReport(label, file, result.exitCode === 0, result.wallSeconds, result.failure);
+}
+
+async function main(): Promise<number> {
+  const t0 = Date.now();
+  mkdirSync(reports, { recursive: true });
+
+  step('build: native addon (node-gyp, incremental) and TypeScript');
+  const built = sh('npx', ['node-gyp', 'build']) && sh('npx', ['tsc', '-p', 'tsconfig.build.json']);
+  step('typecheck: src, tests, bench, scripts');
+  const typed = sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  if (!built) {
+    process.stdout.write('\nbuild failed: no tests run\n0 passed, 1 failed\n');
+    return 1;
+  }
+
+  runUnit('unit (node 20)', process.execPath);
+  const node24 = ensureNode24();
+  if (node24.ok) runUnit('unit (node 24)', node24.path);
+  else runs.push({ label: 'unit (node 24)', passed: 0, failed: 0, skipped: 0, problem: node24.reason, seconds: 0 });
+  try {
+    await runGuest();
+  } catch (e) {
+    runs.push({ label: 'zfs (guest)', passed: 0, failed: 0, skipped: 0, problem: (e as Error).message, seconds: 0 });
+  }
+
+  step('summary');
+  for (const r of runs) {
+    process.stdout.write(
+      `${r.label.padEnd(16)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.seconds.toFixed(1)} s)` +
+        `${r.problem ? `\n${' '.repeat(17)}FAILED: ${r.problem}` : ''}\n`,
+    );
+  }
+  if (!typed) process.stdout.write('typecheck        FAILED (see above)\n');
+  const passed = runs.reduce((n, r) => n + r.passed, 0);
+  // A run that broke as a whole counts as one failure, so it can't hide.
+  const failed = runs.reduce((n, r) => n + r.failed + (r.problem && r.failed === 0 ? 1 : 0), 0) + (typed ? 0 : 1);
+  const skipped = runs.reduce((n, r) => n + r.skipped, 0);
+  process.stdout.write(
+    `\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (all runs, ${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
+  );
+  return failed === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();

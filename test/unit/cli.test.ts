@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+function zcp(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [cli, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('zcp CLI (built in dist/)', () => {
+  it('status exits 69 with the reason when ZFS is unavailable', async () => {
+    const r = await zcp(['status'], { ZCP_LIBZFS_CORE: '/nonexistent/libzfs_core.so.3' });
+    expect(r.code).toBe(69);
+    expect(r.stdout).toMatch(/zfs: unavailable: libzfs_core is not installed/);
+  });
+
+  it('status --json gives a stable shape', async () => {
+    const r = await zcp(['--json', 'status']);
+    const body = JSON.parse(r.stdout) as { zfs: { ok: boolean; reason?: string } };
+    expect(r.code).toBe(body.zfs.ok ? 0 : 69);
+    expect(body.zfs.ok).toBe(existsSync('/dev/zfs'));
+  });
+
+  it('usage errors exit 2; --json usage errors are JSON', async () => {
+    expect((await zcp(['frobnicate'])).code).toBe(2);
+    const r = await zcp(['--json', 'frobnicate']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(/frobnicate/) } });
+    expect((await zcp(['--help'])).stdout).toMatch(/usage: zcp/);
+  });
+});

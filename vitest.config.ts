@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` runs on the host (no ZFS needed, also under Node 24);
+// `zfs` runs inside the qemu guest with the real kernel module (test/run-all.ts
+// boots it once for the whole project).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'zfs',
+          include: ['test/zfs/**/*.test.ts'],
+          globalSetup: ['test/zfs/global-setup.ts'],
+          // The pools are shared and the guest has two emulated cores: one
+          // worker process, files one after another (and one Node start-up).
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
