@@ -11,7 +11,7 @@ import { checkName, checkUserProps, datasetOf, poolOf } from './names.js';
 import { lzcError, snapshotMapper } from './translate.js';
 
 export { ZfsError, errnoName, type ZfsErrorCode, type ZfsErrorEntry } from './errors.js';
-export { nameProblem, poolOf, datasetOf, MAX_NAME_BYTES } from './names.js';
+export { nameProblem, poolOf, datasetOf, MAX_NAME_BYTES, type NameKind } from './names.js';
 
 /** What {@link available} found. */
 export type Availability =

@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: the benchmarks, ZFS ones in the qemu guest (one boot),
+ * each reported as a ratio against its alternative measured in the same run.
+ * Prints a markdown table and writes bench/results/zfs-snapshot.json.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runInGuest } from '../test/guest/run.js';
+import { fmt, type Stats } from './stats.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const resultsDir = join(here, 'results');
+
+const guest = await runInGuest({
+  command: ['node', '--import', 'tsx', 'bench/zfs-snapshot-guest.ts'],
+  pools: [{ name: 'bench', size: '2G' }],
+  timeoutMs: 20 * 60_000,
+});
+const file = join(guest.jobDir, 'zfs-snapshot.json');
+if (guest.exitCode !== 0 || !existsSync(file)) {
+  process.stderr.write(`bench: the guest run failed: ${guest.failure ?? 'no results'}\n`);
+  process.exit(1);
+}
+const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: { case: string; tool: string; stats: Stats }[] };
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, 'zfs-snapshot.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+const lines = [
+  `Checkpoint latency in the guest (ms per atomic snapshot, ${result.iterations} calls each; ratio = median / addon median):`,
+  '',
+  '| case | tool | min | median | p95 | vs addon |',
+  '| --- | --- | ---: | ---: | ---: | ---: |',
+];
+for (const row of result.rows) {
+  const addon = result.rows.find((r) => r.case === row.case && r.tool === 'zcp addon')!;
+  const s = row.stats;
+  lines.push(`| ${row.case} | ${row.tool} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p95)} | ${(s.median / addon.stats.median).toFixed(2)}x |`);
+}
+process.stdout.write(`\n${lines.join('\n')}\n\nwritten: bench/results/zfs-snapshot.json\n`);
