@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` runs on the host (no ZFS needed, also under Node 24);
+// Three projects: `unit` runs on the host (no ZFS needed, also under Node 24);
+// `harness` boots the guest from the host to test the harness itself;
 // `zfs` runs inside the qemu guest with the real kernel module (test/run-all.ts
 // boots it once for the whole project).
 export default defineConfig({
@@ -11,6 +12,14 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // Host tests that boot the guest: the harness's own behaviour.
+          name: 'harness',
+          include: ['test/harness/**/*.test.ts'],
+          testTimeout: 6 * 60_000,
         },
       },
       {

@@ -1,7 +1,8 @@
 /**
  * `npm test`: build, type-check, then every vitest project where it belongs:
- * `unit` on the host under Node 20 and again under Node 24, and `zfs` inside
- * the qemu guest with the real OpenZFS kernel module, in one boot. Ends with
+ * `unit` on the host under Node 20 and again under Node 24, `harness` on the
+ * host (it boots guests to test the harness), and `zfs` inside the qemu guest
+ * with the real OpenZFS kernel module, in one boot. Ends with
  * one summary line counting every test of every run. (scripts/setup.sh,
  * which installs the machine's packages, runs before this.)
  */
@@ -66,12 +67,13 @@ function vitestArgs(project: string, reportFile: string): string[] {
   return [vitest, 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`];
 }
 
-function runUnit(label: string, node: string): void {
-  const file = join(reports, `${label.replace(/\W+/g, "-").replace(/-$/, "")}.json`);
+/** A vitest project on the host, under the given Node binary. */
+function runHost(project: string, label: string, node: string): void {
+  const file = join(reports, `${label.replace(/\W+/g, '-').replace(/-$/, '')}.json`);
   rmSync(file, { force: true });
   step(`${label}: ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
   const t0 = Date.now();
-  const ok = sh(node, vitestArgs('unit', file));
+  const ok = sh(node, vitestArgs(project, file));
   readReport(label, file, ok, (Date.now() - t0) / 1000);
 }
 
@@ -108,10 +110,11 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  runUnit('unit (node 20)', process.execPath);
+  runHost('unit', 'unit (node 20)', process.execPath);
   const node24 = ensureNode24();
-  if (node24.ok) runUnit('unit (node 24)', node24.path);
+  if (node24.ok) runHost('unit', 'unit (node 24)', node24.path);
   else runs.push({ label: 'unit (node 24)', passed: 0, failed: 0, skipped: 0, problem: node24.reason, seconds: 0 });
+  runHost('harness', 'guest harness', process.execPath);
   try {
     await runGuest();
   } catch (e) {

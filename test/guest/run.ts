@@ -84,7 +84,7 @@ export async function runInGuest(opts: GuestOptions): Promise<GuestResult> {
   };
   const script = [
     ...Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
-    `cd ${shellQuote(opts.cwd ?? process.cwd())} || exit 125`,
+    `cd ${shellQuote(opts.cwd ?? process.cwd())} || { echo "zcp-guest: cannot enter the working directory in the guest"; exit 125; }`,
     `exec ${opts.command.map(shellQuote).join(' ')}`,
   ].join('\n');
   writeFileSync(join(jobDir, 'command.sh'), `${script}\n`);
@@ -107,7 +107,11 @@ export async function runInGuest(opts: GuestOptions): Promise<GuestResult> {
   const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const onOutput = opts.onOutput ?? ((c: Buffer) => process.stdout.write(c));
   let qemuErr = '';
-  child.stdout.on('data', onOutput);
+  let lastOutput = '';
+  child.stdout.on('data', (c: Buffer) => {
+    lastOutput = (lastOutput + c.toString()).slice(-4096);
+    onOutput(c);
+  });
   child.stderr.on('data', (c: Buffer) => (qemuErr += c.toString()));
 
   const timeoutMs = opts.timeoutMs ?? 20 * 60_000;
@@ -136,7 +140,8 @@ export async function runInGuest(opts: GuestOptions): Promise<GuestResult> {
       `the guest gave no exit status (qemu exit ${qemuExit}): it failed to boot or crashed.` +
       `${qemuErr ? `\nqemu: ${qemuErr.trim()}` : ''}\nLast console lines:\n${tail(consoleLog, 25)}`;
   } else if (exitCode === 125) {
-    failure = `guest set-up failed (loading zfs.ko or creating pools); see the output above. Last console lines:\n${tail(consoleLog, 15)}`;
+    const said = lastOutput.split('\n').filter((l) => l.startsWith('zcp-guest:')).pop();
+    failure = `guest set-up failed: ${said ?? '(no message)'}. Last console lines:\n${tail(consoleLog, 10)}`;
   } else if (exitCode !== 0) {
     failure = `the command exited with status ${exitCode} in the guest`;
   }

@@ -3,6 +3,8 @@
 # mount the kernel file systems, load zfs.ko, create the job's file-backed
 # pools, run the job's command with its output on ttyS1 (a pipe to the host,
 # not a terminal), write its exit status into the job share and power off.
+# No tmpfs on /tmp: the project may live there (a CI clone), and the overlay
+# already makes it writable.
 JOB=/run/zcp-job
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
@@ -21,7 +23,6 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /tmp
 hostname zcp-guest
 stty -F "$out" raw -echo 2>/dev/null
 cut -d' ' -f1 /proc/uptime > "$JOB/boot-seconds"
