@@ -95,6 +95,9 @@ async function runGuest(): Promise<void> {
       `whole run ${result.wallSeconds.toFixed(1)} s\n`,
   );
   readReport(label, file, result.exitCode === 0, result.wallSeconds, result.failure);
+  // A ZFS test that does not run must fail, never pass as skipped.
+  const summary = runs[runs.length - 1];
+  if (summary && summary.skipped > 0) summary.problem = `${summary.skipped} ZFS test(s) skipped or todo: they must run`;
 }
 
 async function main(): Promise<number> {
@@ -102,7 +105,9 @@ async function main(): Promise<number> {
   mkdirSync(reports, { recursive: true });
 
   step('build: native addon (node-gyp, incremental) and TypeScript');
-  const built = sh('npx', ['node-gyp', 'build']) && sh('npx', ['tsc', '-p', 'tsconfig.build.json']);
+  // configure again: the ABI check joins the build once setup.sh has installed the ZFS headers.
+  const built =
+    sh('npx', ['node-gyp', 'configure']) && sh('npx', ['node-gyp', 'build']) && sh('npx', ['tsc', '-p', 'tsconfig.build.json']);
   step('typecheck: src, tests, bench, scripts');
   const typed = sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
   if (!built) {
