@@ -63,6 +63,14 @@ function hashOf(...parts: (string | Buffer)[]): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/** Removes earlier cached builds of the same kind and kernel (`prefix*`), keeping `keep`. */
+function dropStale(prefix: string, keep: string): void {
+  for (const f of readdirSync(cacheDir)) {
+    const path = join(cacheDir, f);
+    if (f.startsWith(prefix) && path !== keep) rmSync(path, { recursive: true, force: true });
+  }
+}
+
 function writeAtomic(path: string, data: Buffer): void {
   const tmp = `${path}.tmp${process.pid}`;
   writeFileSync(tmp, data);
@@ -89,6 +97,7 @@ export function bootKernel(kernel: { version: string; vmlinuz: string }): string
   if (!elf.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return kernel.vmlinuz;
   mkdirSync(cacheDir, { recursive: true });
   writeAtomic(cached, elf);
+  dropStale(`vmlinux-${kernel.version}-`, cached);
   return cached;
 }
 
@@ -128,6 +137,7 @@ export function buildInitramfs(kernelVersion: string): string {
     writeFileSync(join(stage, 'modules', 'order'), `${order.join('\n')}\n`);
     execFileSync('sh', ['-c', 'chmod 755 bin/busybox && find . | cpio -o -H newc --quiet | gzip -1 > "$0"', `${out}.tmp`], { cwd: stage });
     renameSync(`${out}.tmp`, out);
+    dropStale(`initramfs-${kernelVersion}-`, out);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
