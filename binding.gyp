@@ -5,6 +5,8 @@
       "sources": [
         "native/addon.cc",
         "native/zfs/lzc_library.cc",
+        "native/zfs/nvlist_js.cc",
+        "native/zfs/executor.cc",
         "native/zfs/zfs_ops.cc"
       ],
       "include_dirs": [

@@ -16,6 +16,7 @@ template <class T> struct Norm<const T> { using type = typename Norm<T>::type; }
 template <class T> struct Norm<T*> { using type = typename Norm<T>::type*; };
 template <> struct Norm<::boolean_t> { using type = int; };
 template <> struct Norm<::data_type_t> { using type = int; };
+template <> struct Norm<enum ::lzc_dataset_type> { using type = int; };
 template <class R, class... A> struct Norm<R (*)(A...)> {
   using type = typename Norm<R>::type (*)(typename Norm<A>::type...);
 };
@@ -29,6 +30,26 @@ ZCP_LZC_FUNCTIONS(ZCP_LZC_CHECK)
 #undef ZCP_LZC_CHECK
 
 static_assert(::DATA_TYPE_INT32 == zcp::lzc::kDataTypeInt32);
+#define ZCP_SAME(theirs, ours) \
+  static_assert(static_cast<int>(theirs) == static_cast<int>(ours), #theirs);
+ZCP_SAME(::DATA_TYPE_BOOLEAN, kBoolean)
+ZCP_SAME(::DATA_TYPE_BYTE, kByte)
+ZCP_SAME(::DATA_TYPE_INT16, kInt16)
+ZCP_SAME(::DATA_TYPE_UINT16, kUint16)
+ZCP_SAME(::DATA_TYPE_UINT32, kUint32)
+ZCP_SAME(::DATA_TYPE_INT64, kInt64)
+ZCP_SAME(::DATA_TYPE_UINT64, kUint64)
+ZCP_SAME(::DATA_TYPE_STRING, kString)
+ZCP_SAME(::DATA_TYPE_STRING_ARRAY, kStringArray)
+ZCP_SAME(::DATA_TYPE_NVLIST, kNvlist)
+ZCP_SAME(::DATA_TYPE_NVLIST_ARRAY, kNvlistArray)
+ZCP_SAME(::DATA_TYPE_BOOLEAN_VALUE, kBooleanValue)
+ZCP_SAME(::DATA_TYPE_INT8, kInt8)
+ZCP_SAME(::DATA_TYPE_UINT8, kUint8)
+ZCP_SAME(::DATA_TYPE_INT64_ARRAY, kInt64Array)
+ZCP_SAME(::DATA_TYPE_UINT64_ARRAY, kUint64Array)
+ZCP_SAME(::LZC_DATSET_TYPE_ZFS, kDatasetTypeZfs)
+#undef ZCP_SAME
 static_assert(NV_UNIQUE_NAME == zcp::lzc::kNvUniqueName);
 static_assert(sizeof(::boolean_t) == sizeof(int));
 
