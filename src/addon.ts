@@ -15,12 +15,38 @@ export interface LzcOutcome {
   /** lzc's per-name error list (errlist), in the kernel's order. */
   errors?: { name: string; errno: number }[];
   value?: boolean | string;
+  /** An nvlist lzc returned, as an object (numbers beyond 2^53 as BigInt). */
+  result?: Record<string, unknown>;
 }
+
+/** Values the addon turns into nvpairs: null is a flag (DATA_TYPE_BOOLEAN). */
+export type NvValue = string | boolean | number | bigint | null | string[] | { [key: string]: NvValue };
 
 export interface NativeZfs {
   available(): Promise<LzcOutcome>;
   exists(name: string): Promise<LzcOutcome>;
   snapshot(names: string[], props?: Record<string, string>): Promise<LzcOutcome>;
+  create(name: string, props?: Record<string, NvValue>): Promise<LzcOutcome>;
+  clone(target: string, origin: string, props?: Record<string, NvValue>): Promise<LzcOutcome>;
+  promote(fs: string): Promise<LzcOutcome>;
+  destroySnapshots(names: string[], defer: boolean): Promise<LzcOutcome>;
+  destroy(name: string): Promise<LzcOutcome>;
+  rollback(fs: string): Promise<LzcOutcome>;
+  rollbackTo(fs: string, snapshot: string): Promise<LzcOutcome>;
+  rename(from: string, to: string): Promise<LzcOutcome>;
+  hold(holds: Record<string, string>, cleanupFd: number): Promise<LzcOutcome>;
+  release(holds: Record<string, Record<string, null>>): Promise<LzcOutcome>;
+  getHolds(snapshot: string): Promise<LzcOutcome>;
+  bookmark(bookmarks: Record<string, string>): Promise<LzcOutcome>;
+  getBookmarks(fs: string, props: string[]): Promise<LzcOutcome>;
+  channelProgram(
+    pool: string,
+    program: string,
+    args: Record<string, NvValue>,
+    instrLimit: number | bigint,
+    memLimit: number | bigint,
+    sync: boolean,
+  ): Promise<LzcOutcome>;
 }
 
 export interface NativeAddon {

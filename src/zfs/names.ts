@@ -103,3 +103,35 @@ export function checkUserProps(operation: string, dataset: string | undefined, p
     }
   }
 }
+
+/** Throws POOLS_DIFFER unless every name is in one pool. */
+export function checkSamePool(operation: string, names: readonly string[], hint = ''): void {
+  const pools = [...new Set(names.map(poolOf))];
+  if (pools.length > 1) {
+    throw new ZfsError({
+      code: 'POOLS_DIFFER',
+      errno: errno('EXDEV'),
+      operation,
+      dataset: names[0],
+      message: `${operation}: the names are in different pools (${pools.join(', ')})${hint}`,
+    });
+  }
+}
+
+/** Throws INVALID_ARGUMENT when a list that must not be empty is. */
+export function checkNotEmpty(operation: string, what: string, list: readonly unknown[]): void {
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ZfsError({ code: 'INVALID_ARGUMENT', errno: errno('EINVAL'), operation, message: `${operation}: no ${what} given` });
+  }
+}
+
+/** Hold tags: any text up to 255 bytes, without NUL (MAXNAMELEN). */
+export function checkHoldTag(operation: string, snapshot: string, tag: string): void {
+  let why: string | undefined;
+  if (typeof tag !== 'string' || tag.length === 0) why = 'empty hold tag';
+  else if (tag.includes('\0')) why = 'hold tag contains a NUL byte';
+  else if (Buffer.byteLength(tag) > MAX_NAME_BYTES) {
+    throw new ZfsError({ code: 'NAME_TOO_LONG', errno: errno('E2BIG'), operation, dataset: snapshot, message: `${operation} ${snapshot}: hold tag longer than ${MAX_NAME_BYTES} bytes` });
+  }
+  if (why) throw new ZfsError({ code: 'INVALID_ARGUMENT', errno: errno('EINVAL'), operation, dataset: snapshot, message: `${operation} ${snapshot}: ${why}` });
+}

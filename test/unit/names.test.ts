@@ -45,7 +45,7 @@ describe('zfs.snapshot input checks', () => {
   });
 
   it('rejects bad names, two pools, two snapshots of a dataset and bad properties', async () => {
-    expect(await code(zfs.snapshot([]))).toBe('INVALID_NAME');
+    expect(await code(zfs.snapshot([]))).toBe('INVALID_ARGUMENT');
     expect(await code(zfs.snapshot(['tank/a']))).toBe('INVALID_NAME');
     expect(await code(zfs.snapshot(['tank/a@x', 'other/b@x']))).toBe('POOLS_DIFFER');
     expect(await code(zfs.snapshot(['tank/a@x', 'tank/a@y']))).toBe('DUPLICATE_SNAPSHOTS');

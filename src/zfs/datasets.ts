@@ -1,0 +1,164 @@
+/**
+ * Filesystems: exists, create, clone, promote, rename, rollback, destroy.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import type { NvValue } from '../addon.js';
+import { lzc, lzcChecked } from './call.js';
+import { ZfsError, errno } from './errors.js';
+import { checkName, checkSamePool, checkUserProps, datasetOf } from './names.js';
+import { MAP, lzcError } from './translate.js';
+
+/** Properties for create and clone: user properties as strings, native ones as zfs takes them. */
+export type CreateProps = Record<string, string | number | bigint | boolean>;
+
+function kindOf(name: string): 'snapshot' | 'bookmark' | 'dataset' {
+  return name.includes('@') ? 'snapshot' : name.includes('#') ? 'bookmark' : 'dataset';
+}
+
+function checkProps(operation: string, name: string, props: CreateProps): void {
+  const user: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) if (k.includes(':')) user[k] = v;
+  checkUserProps(operation, name, user);
+}
+
+/**
+ * Whether a filesystem, volume or snapshot exists (lzc_exists).
+ * @throws {@link ZfsError} `INVALID_NAME`, `NAME_TOO_LONG`, `ZFS_UNAVAILABLE`.
+ */
+export async function exists(name: string): Promise<boolean> {
+  checkName('exists', name, kindOf(name) === 'bookmark' ? 'dataset' : kindOf(name));
+  const out = await lzc('exists', name, (n) => n.exists(name));
+  return out.value === true;
+}
+
+/**
+ * Creates a filesystem (lzc_create). Like libzfs_core, it does not mount it.
+ * @throws {@link ZfsError} `DATASET_EXISTS`, `PARENT_NOT_FOUND`, `INVALID_PROPERTY`,
+ * `WRONG_PARENT`, `NO_SPACE`, `PERMISSION_DENIED`, `INVALID_NAME`, `ZFS_UNAVAILABLE`.
+ */
+export async function create(name: string, props: CreateProps = {}): Promise<void> {
+  checkName('create', name, 'dataset');
+  checkProps('create', name, props);
+  await lzcChecked('create', [name], (n) => n.create(name, props as Record<string, NvValue>), MAP.create);
+}
+
+/**
+ * Creates a writable clone of a snapshot (lzc_clone), in the same pool. Not mounted.
+ * @throws {@link ZfsError} `SNAPSHOT_NOT_FOUND` (the origin), `PARENT_NOT_FOUND`,
+ * `DATASET_EXISTS`, `POOLS_DIFFER`, `INVALID_PROPERTY`, `NO_SPACE`,
+ * `PERMISSION_DENIED`, `INVALID_NAME`, `ZFS_UNAVAILABLE`.
+ */
+export async function clone(snapshot: string, target: string, props: CreateProps = {}): Promise<void> {
+  checkName('clone', snapshot, 'snapshot');
+  checkName('clone', target, 'dataset');
+  checkSamePool('clone', [target, snapshot], ': a clone lives in its origin\'s pool');
+  checkProps('clone', target, props);
+  const out = await lzc('clone', target, (n) => n.clone(target, snapshot, props as Record<string, NvValue>));
+  if (!out.errno) return;
+  if (out.errno === errno('ENOENT')) {
+    // ENOENT means the origin or the target's parent is missing: say which.
+    const originThere = await exists(snapshot);
+    throw lzcError('clone', [originThere ? target : snapshot], out, () => (originThere ? 'PARENT_NOT_FOUND' : 'SNAPSHOT_NOT_FOUND'));
+  }
+  throw lzcError('clone', [target], out, MAP.clone);
+}
+
+/**
+ * Promotes a clone (lzc_promote): the origin's snapshots up to the clone's
+ * origin move to the clone, and the old parent becomes its clone.
+ * @throws {@link ZfsError} `NOT_A_CLONE`, `DATASET_NOT_FOUND`, `SNAPSHOT_EXISTS`
+ * (a snapshot name clashes: `dataset` names it), `PERMISSION_DENIED`, `ZFS_UNAVAILABLE`.
+ */
+export async function promote(fs: string): Promise<void> {
+  checkName('promote', fs, 'dataset');
+  const out = await lzc('promote', fs, (n) => n.promote(fs));
+  if (!out.errno) return;
+  const conflict = typeof out.value === 'string' && out.value ? out.value : undefined;
+  throw lzcError('promote', [conflict ? `${fs}@${conflict}` : fs], out, MAP.promote);
+}
+
+/**
+ * Renames a filesystem within its pool (lzc_rename).
+ * @throws {@link ZfsError} `DATASET_NOT_FOUND`, `DATASET_EXISTS`, `POOLS_DIFFER`,
+ * `WRONG_PARENT`, `BUSY`, `PERMISSION_DENIED`, `INVALID_NAME`, `ZFS_UNAVAILABLE`.
+ */
+export async function rename(from: string, to: string): Promise<void> {
+  checkName('rename', from, 'dataset');
+  checkName('rename', to, 'dataset');
+  checkSamePool('rename', [from, to], ': rename stays within a pool');
+  const out = await lzc('rename', from, (n) => n.rename(from, to));
+  if (out.errno) throw lzcError('rename', [out.errno === errno('EEXIST') ? to : from], out, MAP.rename);
+}
+
+/**
+ * Rolls a filesystem back to its latest snapshot (lzc_rollback); returns that snapshot's name.
+ * @throws {@link ZfsError} `SNAPSHOT_NOT_FOUND` (it has none), `DATASET_NOT_FOUND`,
+ * `BUSY`, `PERMISSION_DENIED`, `ZFS_UNAVAILABLE`.
+ */
+export async function rollback(fs: string): Promise<string> {
+  checkName('rollback', fs, 'dataset');
+  const out = await lzcChecked('rollback', [fs], (n) => n.rollback(fs), MAP.rollback);
+  return String(out.value ?? '');
+}
+
+/**
+ * Rolls a filesystem back to the given snapshot, which must be its latest
+ * (lzc_rollback_to): zcp never destroys later snapshots implicitly.
+ * @throws {@link ZfsError} `NOT_LATEST_SNAPSHOT`, `SNAPSHOT_NOT_FOUND`,
+ * `DATASET_NOT_FOUND`, `BUSY`, `PERMISSION_DENIED`, `INVALID_NAME`, `ZFS_UNAVAILABLE`.
+ */
+export async function rollbackTo(snapshot: string): Promise<void> {
+  checkName('rollbackTo', snapshot, 'snapshot');
+  const fs = datasetOf(snapshot);
+  const out = await lzc('rollbackTo', snapshot, (n) => n.rollbackTo(fs, snapshot));
+  if (!out.errno) return;
+  // lzc_rollback_to says ESRCH/ENOENT both for a missing snapshot and a missing dataset.
+  const code = out.errno === errno('EEXIST') ? 'NOT_LATEST_SNAPSHOT' : (await exists(fs)) ? 'SNAPSHOT_NOT_FOUND' : 'DATASET_NOT_FOUND';
+  throw lzcError('rollbackTo', [code === 'DATASET_NOT_FOUND' ? fs : snapshot], out, (e) => (e === out.errno ? code : MAP.rollbackTo(e, snapshot)));
+}
+
+/** Where a dataset is mounted, from the kernel's mount table (Linux), if it is. */
+async function mountpointOf(dataset: string): Promise<string | undefined> {
+  try {
+    const table = await readFile('/proc/self/mounts', 'utf8');
+    for (const line of table.split('\n')) {
+      const [source, target, type] = line.split(' ');
+      if (type === 'zfs' && source === dataset) return target?.replace(/\\040/g, ' ');
+    }
+  } catch {
+    // not Linux: no mount table to read
+  }
+  return undefined;
+}
+
+/**
+ * Destroys a filesystem or volume (lzc_destroy). It must have no children and
+ * no snapshots, and not be mounted: zcp never destroys more than it is told.
+ * @throws {@link ZfsError} `HAS_CHILDREN`, `HAS_SNAPSHOTS`, `BUSY` (mounted or
+ * in use), `DATASET_NOT_FOUND`, `PERMISSION_DENIED`, `INVALID_NAME`, `ZFS_UNAVAILABLE`.
+ */
+export async function destroy(dataset: string): Promise<void> {
+  checkName('destroy', dataset, 'dataset');
+  const mounted = await mountpointOf(dataset);
+  if (mounted !== undefined) {
+    throw new ZfsError({
+      code: 'BUSY',
+      errno: errno('EBUSY'),
+      operation: 'destroy',
+      dataset,
+      message: `destroy ${dataset}: dataset is mounted at ${mounted}; unmount it first`,
+    });
+  }
+  const out = await lzc('destroy', dataset, (n) => n.destroy(dataset));
+  if (!out.errno) return;
+  if (out.errno === errno('EBUSY')) {
+    // The kernel says EBUSY for a dataset with snapshots, and for one in use.
+    const { listSnapshots } = await import('./program.js');
+    const snaps = await listSnapshots(dataset).catch(() => []);
+    if (snaps.length > 0) {
+      throw lzcError('destroy', [dataset], out, () => 'HAS_SNAPSHOTS', `dataset has ${snaps.length} snapshot(s), e.g. ${snaps[0]!.name}`);
+    }
+  }
+  throw lzcError('destroy', [dataset], out, MAP.destroy);
+}
