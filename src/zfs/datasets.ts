@@ -9,8 +9,48 @@ import { ZfsError, errno } from './errors.js';
 import { checkName, checkSamePool, checkUserProps, datasetOf } from './names.js';
 import { MAP, lzcError } from './translate.js';
 
-/** Properties for create and clone: user properties as strings, native ones as zfs takes them. */
+/**
+ * Properties for create and clone. User properties are strings; native ones
+ * go to the kernel as it takes them: strings for string properties
+ * (`mountpoint`), numbers for numeric ones (`quota`), and for index
+ * properties either the kernel's number or, for the on/off ones and
+ * `canmount`, the word (`canmount: 'noauto'`, `readonly: 'on'`).
+ */
 export type CreateProps = Record<string, string | number | bigint | boolean>;
+
+// Index properties whose words zcp translates (zfs_prop.c): the ones boot
+// environments use. Others take the kernel's number.
+const ON_OFF = { off: 0, on: 1 } as const;
+const INDEX_WORDS: Record<string, Record<string, number>> = {
+  canmount: { off: 0, on: 1, noauto: 2 },
+  readonly: ON_OFF,
+  atime: ON_OFF,
+  relatime: ON_OFF,
+  exec: ON_OFF,
+  setuid: ON_OFF,
+  devices: ON_OFF,
+};
+
+function nativeProps(operation: string, name: string, props: CreateProps): Record<string, NvValue> {
+  const out: Record<string, NvValue> = {};
+  for (const [k, v] of Object.entries(props)) {
+    const words = INDEX_WORDS[k];
+    if (words && typeof v === 'string') {
+      const n = words[v];
+      if (n === undefined) {
+        throw new ZfsError({
+          code: 'INVALID_PROPERTY',
+          errno: errno('EINVAL'),
+          operation,
+          dataset: name,
+          message: `${operation} ${name}: ${k} must be one of ${Object.keys(words).join(', ')}`,
+        });
+      }
+      out[k] = n;
+    } else out[k] = v;
+  }
+  return out;
+}
 
 function kindOf(name: string): 'snapshot' | 'bookmark' | 'dataset' {
   return name.includes('@') ? 'snapshot' : name.includes('#') ? 'bookmark' : 'dataset';
@@ -40,7 +80,8 @@ export async function exists(name: string): Promise<boolean> {
 export async function create(name: string, props: CreateProps = {}): Promise<void> {
   checkName('create', name, 'dataset');
   checkProps('create', name, props);
-  await lzcChecked('create', [name], (n) => n.create(name, props as Record<string, NvValue>), MAP.create);
+  const nv = nativeProps('create', name, props);
+  await lzcChecked('create', [name], (n) => n.create(name, nv), MAP.create);
 }
 
 /**
@@ -54,7 +95,8 @@ export async function clone(snapshot: string, target: string, props: CreateProps
   checkName('clone', target, 'dataset');
   checkSamePool('clone', [target, snapshot], ': a clone lives in its origin\'s pool');
   checkProps('clone', target, props);
-  const out = await lzc('clone', target, (n) => n.clone(target, snapshot, props as Record<string, NvValue>));
+  const nv = nativeProps('clone', target, props);
+  const out = await lzc('clone', target, (n) => n.clone(target, snapshot, nv));
   if (!out.errno) return;
   if (out.errno === errno('ENOENT')) {
     // ENOENT means the origin or the target's parent is missing: say which.

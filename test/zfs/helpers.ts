@@ -1,8 +1,16 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
+import { ZfsError } from '../../src/index.js';
 
 /** Runs a zfs/zpool command (the oracle) and returns its stdout. */
 export function run(cmd: string, ...args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs a command that may fail; returns its status and output. */
+export function attempt(cmd: string, ...args: string[]): { status: number; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
 let counter = 0;
@@ -12,8 +20,25 @@ export function fresh(pool: string, prefix = 'ds'): string {
   return `${pool}/${prefix}${process.pid}x${counter}`;
 }
 
-/** Creates filesystems with the zfs command and returns their names. */
+/** Creates (and mounts) filesystems with the zfs command and returns their names. */
 export function createFilesystems(...names: string[]): string[] {
   for (const n of names) run('zfs', 'create', '-p', n);
   return names;
+}
+
+/** The ZfsError a promise rejects with (fails the test if it resolves or rejects otherwise). */
+export async function rejection(p: Promise<unknown>): Promise<ZfsError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ZfsError);
+  return e as ZfsError;
+}
+
+/** Names of the snapshots of one dataset, as the zfs command lists them (oldest first). */
+export function zfsSnapshots(dataset: string): string[] {
+  return run('zfs', 'list', '-H', '-o', 'name', '-s', 'createtxg', '-t', 'snapshot', '-d', '1', dataset)
+    .split('\n')
+    .filter(Boolean);
 }

@@ -1,21 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ZfsError, zfs } from '../../src/index.js';
+import { zfs } from '../../src/index.js';
 import { addon } from '../../src/addon.js';
 import { lzcError, snapshotMapper } from '../../src/zfs/translate.js';
-import { createFilesystems, fresh, run } from './helpers.js';
+import { createFilesystems, fresh, rejection, run } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
 
 const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
-
-async function rejection(p: Promise<unknown>): Promise<ZfsError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ZfsError);
-  return e as ZfsError;
-}
 
 function snapshotsWithProp(prop: string): Map<string, string> {
   const out = run('zfs', 'list', '-H', '-t', 'snapshot', '-o', `name,${prop}`);
