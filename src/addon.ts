@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 export interface LzcOutcome {
   /** Set when ZFS can't be used here: the reason names the missing piece. */
   unavailable?: string;
+  /** libzfs_core_init's errno, when that is what failed (EACCES: no access to /dev/zfs). */
+  unavailableErrno?: number;
   errno?: number;
   /** lzc's per-name error list (errlist), in the kernel's order. */
   errors?: { name: string; errno: number }[];

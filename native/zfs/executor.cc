@@ -8,6 +8,7 @@ Napi::Object OutcomeToJs(Napi::Env env, Outcome& o) {
   Napi::Object r = Napi::Object::New(env);
   if (!o.unavailable.empty()) {
     r.Set("unavailable", o.unavailable);
+    if (o.unavailable_errno) r.Set("unavailableErrno", o.unavailable_errno);
     return r;
   }
   r.Set("errno", o.err);
@@ -91,7 +92,7 @@ void Executor::Work(std::string lane_name) {
     lane.queue.pop_front();
     lock.unlock();
     // lzc_* only after libzfs_core_init() succeeded (Acquire).
-    task->out.lib = lzc::Acquire(&task->out.unavailable);
+    task->out.lib = lzc::Acquire(&task->out.unavailable, &task->out.unavailable_errno);
     if (task->out.lib) task->job(*task->out.lib, task->out);
     if (tsfn_.BlockingCall(task) != napi_ok) delete task;  // Node is shutting down
     lock.lock();

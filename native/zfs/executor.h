@@ -27,6 +27,7 @@ namespace zcp::zfs {
 // the per-name list) into a ZfsError, per operation.
 struct Outcome {
   std::string unavailable;  // non-empty: ZFS can't be used here, and why
+  int unavailable_errno = 0;  // libzfs_core_init's errno (EACCES: /dev/zfs not ours)
   int err = 0;
   std::vector<std::pair<std::string, int>> errors;  // lzc's errlist
   std::optional<bool> boolean;

@@ -80,13 +80,15 @@ std::string InitFailure(int err) {
 
 }  // namespace
 
-const Library* Acquire(std::string* reason) {
+const Library* Acquire(std::string* reason, int* err_out) {
   std::lock_guard<std::mutex> lock(mu);
+  if (err_out) *err_out = 0;
   if (ready) return &lib;
   if (!handle && !Open(reason)) return nullptr;
   // lzc_* must never run before this succeeded: it opens /dev/zfs.
   if (int err = lib.libzfs_core_init(); err != 0) {
     *reason = InitFailure(err);
+    if (err_out) *err_out = err;
     return nullptr;
   }
   ready = true;

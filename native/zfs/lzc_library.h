@@ -11,7 +11,8 @@ namespace zcp::lzc {
 // Returns the library once libzfs_core_init() has succeeded, else nullptr and
 // a reason that names the missing piece (library, symbol, /dev/zfs). A failed
 // attempt is retried on the next call, so loading the zfs module later works.
-const Library* Acquire(std::string* reason);
+// `err` (optional) gets the errno of a failed libzfs_core_init(), else 0.
+const Library* Acquire(std::string* reason, int* err = nullptr);
 
 // The file the library was loaded from, once Acquire() succeeded.
 std::string LoadedPath();

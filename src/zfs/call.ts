@@ -5,7 +5,7 @@
  * @module
  */
 import { addon, type LzcOutcome, type NativeZfs } from '../addon.js';
-import { ZfsError } from './errors.js';
+import { ZfsError, errno } from './errors.js';
 import { lzcError, genericCode, type ErrnoMapper } from './translate.js';
 
 /** Runs a native call; rejects with ZFS_UNAVAILABLE when libzfs_core can't be used. */
@@ -16,7 +16,12 @@ export async function lzc(
 ): Promise<LzcOutcome> {
   const out = await call(addon().zfs);
   if (out.unavailable !== undefined) {
-    throw new ZfsError({ code: 'ZFS_UNAVAILABLE', operation, dataset, message: `${operation}: ZFS is unavailable: ${out.unavailable}` });
+    const e = out.unavailableErrno;
+    if (e === errno('EACCES') || e === errno('EPERM')) {
+      // ZFS is there; this caller may not use it.
+      throw new ZfsError({ code: 'PERMISSION_DENIED', errno: e, operation, dataset, message: `${operation}: permission denied: ${out.unavailable}` });
+    }
+    throw new ZfsError({ code: 'ZFS_UNAVAILABLE', errno: e, operation, dataset, message: `${operation}: ZFS is unavailable: ${out.unavailable}` });
   }
   return out;
 }

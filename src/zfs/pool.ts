@@ -26,12 +26,13 @@ function check(operation: string, pool: string, prop: string): void {
 }
 
 function failure(operation: string, pool: string, r: { code: number; stderr: string }): ZfsError {
-  const text = r.stderr.trim();
+  const text = r.stderr.trim().split('\n')[0] ?? ''; // the reason; a usage text may follow
   let code: ZfsError['code'] = 'COMMAND_FAILED';
   if (r.code === -1) code = 'ZFS_UNAVAILABLE';
-  else if (/no such pool/i.test(text)) code = 'POOL_NOT_FOUND';
+  else if (/^cannot open .*: no such pool/i.test(text)) code = 'POOL_NOT_FOUND';
   else if (/permission denied/i.test(text)) code = 'PERMISSION_DENIED';
-  else if (/invalid property|bad property|invalid value|must be|is not a|not a valid|does not exist|not in pool|read-only|readonly/i.test(text)) code = 'INVALID_PROPERTY';
+  else if (/no such pool or dataset/i.test(text)) code = 'DATASET_NOT_FOUND';
+  else if (/^(cannot set property|bad property list)|invalid property/i.test(text)) code = 'INVALID_PROPERTY';
   return new ZfsError({ code, operation, dataset: pool, message: `${operation} ${pool}: ${text || `zpool exited with ${r.code}`}` });
 }
 
@@ -50,8 +51,9 @@ export async function getPoolProp(pool: string, prop: string): Promise<string> {
 
 /**
  * Sets a pool property (`zpool set`), e.g. `bootfs` to activate a boot environment.
- * @throws {@link ZfsError} `POOL_NOT_FOUND`, `INVALID_PROPERTY`, `PERMISSION_DENIED`,
- * `INVALID_NAME`, `ZFS_UNAVAILABLE` (no zpool command), `COMMAND_FAILED`.
+ * @throws {@link ZfsError} `POOL_NOT_FOUND`, `INVALID_PROPERTY` (the pool
+ * refused the value), `DATASET_NOT_FOUND` (bootfs names no dataset),
+ * `PERMISSION_DENIED`, `INVALID_NAME`, `ZFS_UNAVAILABLE` (no zpool command), `COMMAND_FAILED`.
  */
 export async function setPoolProp(pool: string, prop: string, value: string): Promise<void> {
   check('setPoolProp', pool, prop);

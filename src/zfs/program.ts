@@ -73,10 +73,6 @@ export async function channelProgram(pool: string, program: string, options: Cha
     const out = await lzc(op, pool, (n) => n.channelProgram(pool, program, args, limits.instructions, limits.memory, sync));
     if (!out.errno) return out.result?.return;
     const code = MAP.channelProgram(out.errno, pool);
-    if (code === 'CHANNEL_PROGRAM_MEMORY' && out.errno === errno('ENOSPC') && sync && (await poolIsFull(pool))) {
-      // In syncing context ENOSPC is also the pool's own answer when it is full.
-      throw lzcError(op, [pool], out, () => 'NO_SPACE');
-    }
     const max = await maxLimits();
     const grown = { instructions: Math.max(limits.instructions, max.instructions), memory: Math.max(limits.memory, max.memory) };
     const canGrow = grown.instructions !== limits.instructions || grown.memory !== limits.memory;
@@ -84,18 +80,15 @@ export async function channelProgram(pool: string, program: string, options: Cha
       limits = grown;
       continue;
     }
+    if (sync && out.errno === errno('ENOSPC')) {
+      // In syncing context ENOSPC is also the pool's answer when it is full;
+      // Lua running out of memory at the largest limit is the unlikely one.
+      throw lzcError(op, [pool], out, () => 'NO_SPACE');
+    }
     const luaError = typeof out.result?.error === 'string' ? out.result.error.split('\nstack traceback')[0] : undefined;
     throw lzcError(op, [pool], out, MAP.channelProgram, luaError ? `channel program failed: ${luaError}` : undefined);
   }
 }
-
-async function poolIsFull(pool: string): Promise<boolean> {
-  const avail = (await channelProgram(pool, AVAILABLE, { args: { pool } }).catch(() => undefined)) as number | bigint | undefined;
-  return avail !== undefined && Number(avail) === 0;
-}
-
-const AVAILABLE = `local args = ...
-return zfs.get_prop(args.pool, "available")`;
 
 /** A property value: strings as they are, numbers as unsigned 64-bit (BigInt beyond 2^53). */
 export type PropValue = string | number | bigint;

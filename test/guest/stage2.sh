@@ -31,6 +31,7 @@ if [ -s "$JOB/load-zfs" ]; then
   t0=$(cut -d' ' -f1 /proc/uptime)
   modprobe zfs || { say "modprobe zfs failed (is zfs.ko built for $(uname -r)?)"; finish 125; }
   echo "$t0 $(cut -d' ' -f1 /proc/uptime)" > "$JOB/modprobe-seconds"
+  chmod 0666 /dev/zfs  # what udev's 90-zfs.rules does on a real system
 fi
 
 if [ -s "$JOB/pools" ]; then
