@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import type { NvValue } from '../addon.js';
 import { lzc } from './call.js';
 import { ZfsError, errno } from './errors.js';
-import { checkName, checkUserProps, poolOf } from './names.js';
+import { checkName, checkUserProps, datasetOf, poolOf } from './names.js';
 import { MAP, lzcError } from './translate.js';
 
 /** Instruction and memory limits of one channel program run. */
@@ -247,6 +247,8 @@ export async function getProps(name: string, names?: readonly string[]): Promise
 
 const SET_USER_PROPS = `local args = ...
 if not zfs.exists(args.name) then return {missing = true} end
+local avail = zfs.get_prop(args.space_of, "available")
+if avail < args.need then return {nospace = avail} end
 for k, v in pairs(args.props) do
   local err = zfs.check.set_prop(args.name, k, v)
   if err ~= 0 then return {failed = k, errno = err} end
@@ -260,7 +262,10 @@ return {ok = true}`;
 /**
  * Sets user properties (`module:name` → string) on a dataset or snapshot, all
  * in one transaction group: every one is checked before any is set, so a
- * failure leaves none of them changed.
+ * failure leaves none of them changed. On a (nearly) full pool, with less
+ * than 1 MiB plus twice their size `available`, it fails with NO_SPACE before
+ * setting any: OpenZFS would let a channel program write into the pool's
+ * reserved slop and fail half-way.
  * @throws {@link ZfsError} `INVALID_PROPERTY`, `DATASET_NOT_FOUND` /
  * `SNAPSHOT_NOT_FOUND`, `NO_SPACE`, `PERMISSION_DENIED`, `INVALID_NAME`, `ZFS_UNAVAILABLE`.
  */
@@ -269,13 +274,21 @@ export async function setUserProps(name: string, props: Record<string, string>):
   checkName(op, name, name.includes('@') ? 'snapshot' : 'dataset');
   if (Object.keys(props).length === 0) return;
   checkUserProps(op, name, props);
-  const ret = (await channelProgram(poolOf(name), SET_USER_PROPS, { args: { name, props: { ...props } }, sync: true }).catch((e: unknown) => {
+  // Room the new values need, plus 1 MiB of headroom: a pool that close to
+  // full also refuses snapshots, and a half-set group can't be undone.
+  let need = 1024 * 1024;
+  for (const [k, v] of Object.entries(props)) need += 2 * (Buffer.byteLength(k) + Buffer.byteLength(v)) + 512;
+  const args = { name, props: { ...props }, space_of: datasetOf(name), need };
+  const ret = (await channelProgram(poolOf(name), SET_USER_PROPS, { args, sync: true }).catch((e: unknown) => {
     if (e instanceof ZfsError && e.operation === 'channelProgram') {
       throw new ZfsError({ code: e.code, errno: e.errno, operation: op, dataset: name, errors: e.errors, message: e.message.replace(/^channelProgram \S+/, `${op} ${name}`) });
     }
     throw e;
-  })) as { missing?: boolean; failed?: string; errno?: number } | undefined;
+  })) as { missing?: boolean; nospace?: number; failed?: string; errno?: number } | undefined;
   if (!ret || ret.missing) throw notFound(op, name);
+  if (ret.nospace !== undefined) {
+    throw lzcError(op, [name], { errno: errno('ENOSPC') }, () => 'NO_SPACE', `out of space: ${ret.nospace} bytes available, about ${need} needed`);
+  }
   if (ret.failed !== undefined) {
     const e = Number(ret.errno);
     const code = e === errno('ENOSPC') ? 'NO_SPACE' : e === errno('EPERM') || e === errno('EACCES') ? 'PERMISSION_DENIED' : 'INVALID_PROPERTY';
