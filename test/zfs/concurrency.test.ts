@@ -1,0 +1,111 @@
+// Many calls at once: results stay right, the event loop stays free, a busy
+// pool does not hold up another one, and nothing leaks over 10,000 calls.
+import { describe, expect, it } from 'vitest';
+import { zfs } from '../../src/index.js';
+import { fresh, run } from './helpers.js';
+import { TEST_POOLS } from './pools.js';
+
+const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
+
+function lagMeter() {
+  let last = performance.now();
+  let max = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    max = Math.max(max, now - last - 5);
+    last = now;
+  }, 5);
+  return { stop: () => (clearInterval(timer), max) };
+}
+
+describe('concurrency', () => {
+  it('runs 200 concurrent calls on two pools with correct results and a free event loop', async () => {
+    const datasets = [...Array.from({ length: 50 }, () => fresh(POOL, 'cc')), ...Array.from({ length: 50 }, () => fresh(POOL2, 'cc'))];
+    await Promise.all(datasets.map((d) => zfs.create(d)));
+    const t0 = performance.now();
+    const pending = [
+      ...datasets.map((d) => zfs.snapshot([`${d}@c`], { 'zcp:ds': d }).then(() => 'done')),
+      ...datasets.map((d) => zfs.exists(d)),
+    ];
+    // Measured from here: issuing 200 calls is the caller's own synchronous
+    // work; what must not block the loop is the kernel work behind them.
+    const lag = lagMeter();
+    const results = await Promise.all(pending);
+    const elapsed = performance.now() - t0;
+    const maxLag = lag.stop();
+    console.log(`200 concurrent calls on two pools: ${elapsed.toFixed(0)} ms, max event-loop lag ${maxLag.toFixed(1)} ms`);
+    expect(results.slice(0, 100)).toEqual(Array(100).fill('done'));
+    expect(results.slice(100)).toEqual(Array(100).fill(true));
+    const listed = new Map(
+      run('zfs', 'list', '-H', '-t', 'snapshot', '-o', 'name,zcp:ds')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t') as [string, string]),
+    );
+    for (const d of datasets) expect(listed.get(`${d}@c`)).toBe(d);
+    expect(maxLag).toBeLessThan(50);
+  });
+
+  it('keeps a busy pool from holding up calls on another pool', async () => {
+    const busy = (n: number) =>
+      zfs.channelProgram(POOL, 'local args = ...\nlocal x = 0\nfor i = 1, args.n do x = x + i end\nreturn x', {
+        args: { n },
+        limits: { instructions: 100_000_000, memory: 10 << 20 },
+      });
+    // Calibrate a program that keeps one thread busy for about 1.5 s here.
+    let n = 200_000;
+    let took = 0;
+    while (n < 40_000_000) {
+      const t = performance.now();
+      await busy(n);
+      took = performance.now() - t;
+      if (took > 300) break;
+      n *= 4;
+    }
+    n = Math.min(40_000_000, Math.round((n * 1500) / took));
+    // Eight on the first pool fill its four threads twice over.
+    const t0 = performance.now();
+    let firstBusyDone = Infinity;
+    const slow = Array.from({ length: 8 }, () => busy(n).then(() => (firstBusyDone = Math.min(firstBusyDone, performance.now() - t0))));
+    await new Promise((r) => setTimeout(r, 50));
+    const t1 = performance.now();
+    expect(await zfs.exists(POOL2)).toBe(true);
+    await zfs.listChildren(POOL2);
+    const other = performance.now() - t1;
+    await Promise.all(slow);
+    const all = performance.now() - t0;
+    console.log(`busy pool: 8 programs in ${all.toFixed(0)} ms (first done at ${firstBusyDone.toFixed(0)} ms); other pool answered in ${other.toFixed(0)} ms`);
+    expect(other).toBeLessThan(firstBusyDone);
+    expect(other).toBeLessThan(all / 4);
+  });
+
+  it('does not leak over 10,000 calls', async () => {
+    const [ds] = [fresh(POOL, 'leak')];
+    await zfs.create(ds!);
+    await zfs.snapshot([`${ds}@s`]);
+    await zfs.hold({ [`${ds}@s`]: 'leak-test' });
+    // Each kind of call allocates differently: a boolean, an nvlist back, an
+    // errlist (DATASET_NOT_FOUND), a channel program with arguments and output.
+    const calls = [
+      () => zfs.exists(ds!),
+      () => zfs.getHolds(`${ds}@s`),
+      () => zfs.snapshot([`${ds}/missing@s`]).catch(() => undefined),
+      () => zfs.getProps(ds!, ['used', 'zcp:none']),
+    ];
+    const round = async (count: number) => {
+      for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => calls[(i + k) % calls.length]!()));
+    };
+    await round(1000);
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    const t0 = performance.now();
+    await round(10_000);
+    global.gc?.();
+    const after = process.memoryUsage().rss;
+    const growth = (after - before) / 1024 / 1024;
+    console.log(`10,000 calls in ${(performance.now() - t0).toFixed(0)} ms; RSS ${(before / 1048576).toFixed(1)} -> ${(after / 1048576).toFixed(1)} MiB (+${growth.toFixed(1)})`);
+    // One leaked nvlist or outcome per call would add well over 10 MiB.
+    expect(growth).toBeLessThan(10);
+    await zfs.release({ [`${ds}@s`]: ['leak-test'] });
+  }, 600_000);
+});
