@@ -30,7 +30,7 @@ export default defineConfig({
           // The pools are shared and the guest has two emulated cores: one
           // worker process, files one after another (and one Node start-up).
           pool: 'forks',
-          poolOptions: { forks: { singleFork: true, execArgv: ['--expose-gc'] } },
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

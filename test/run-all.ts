@@ -84,7 +84,8 @@ async function runGuest(): Promise<void> {
   rmSync(file, { force: true });
   const guestReport = `${GUEST_JOB_DIR}/report.json`;
   const result = await runInGuest({
-    command: ['node', ...vitestArgs('zfs', guestReport)],
+    // --expose-gc reaches the test worker too: the leak test collects before it measures.
+    command: ['node', '--expose-gc', ...vitestArgs('zfs', guestReport)],
     pools: [...TEST_POOLS],
     timeoutMs: 30 * 60_000,
   });
