@@ -1,8 +1,10 @@
 /**
- * Guest half of the checkpoint-latency benchmark: the addon's snapshot vs the
- * same lzc_snapshot from pyzfs vs the `zfs snapshot` command, for 1 and for 20
- * datasets per atomic snapshot, all in this one guest run. Writes JSON to the
- * job folder; bench/run.ts prints the table.
+ * Guest half of the ZFS benchmarks, all in this one guest run:
+ * - checkpoint latency: the addon's snapshot vs the same lzc_snapshot from a
+ *   tiny C program (the floor) vs pyzfs vs the `zfs snapshot` command, for 1
+ *   and for 20 datasets per atomic snapshot;
+ * - listing: listSnapshots of 2,000 snapshots vs `zfs list -t snapshot`.
+ * Writes JSON to the job folder; bench/run.ts prints the table.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -40,18 +42,45 @@ function timeCli(ds: string[], tag: string): number[] {
   return out;
 }
 
+function timeC(binary: string, ds: string[]): number[] {
+  return JSON.parse(execFileSync(binary, [String(N), ...ds], { encoding: 'utf8' })) as number[];
+}
+
 function timePyzfs(ds: string[]): number[] {
   const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'pyzfs_snapshot.py'), String(N), ...ds], { encoding: 'utf8' });
   return JSON.parse(out) as number[];
 }
+
+const cBinary = process.env.ZCP_BENCH_C;
+if (!cBinary) throw new Error('ZCP_BENCH_C: the compiled lzc_snapshot program is missing (bench/run.ts builds it)');
 
 const rows: { case: string; tool: string; stats: Stats }[] = [];
 for (const count of [1, 20]) {
   const label = `${count} dataset${count > 1 ? 's' : ''} per snapshot`;
   // Fresh datasets per tool, so no tool pays for another's snapshots.
   rows.push({ case: label, tool: 'zcp addon', stats: stats(await timeAddon(datasets(`addon${count}`, count), 'a')) });
+  rows.push({ case: label, tool: 'C (lzc_snapshot)', stats: stats(timeC(cBinary, datasets(`c${count}`, count))) });
   rows.push({ case: label, tool: 'pyzfs', stats: stats(timePyzfs(datasets(`py${count}`, count))) });
   rows.push({ case: label, tool: 'zfs command', stats: stats(timeCli(datasets(`cli${count}`, count), 'c')) });
 }
+// Listing: one dataset with 2,000 snapshots (one txg each: the kernel allows
+// one snapshot per dataset per txg), listed with properties both ways.
+const many = datasets('many', 1)[0]!;
+for (let i = 0; i < 2000; i++) await zfs.snapshot([`${many}@s${i}`], { 'zcp:tid': String(i) });
+const LIST_N = 10;
+const viaAddon: number[] = [];
+const viaCli: number[] = [];
+for (let i = 0; i < LIST_N; i++) {
+  let t0 = performance.now();
+  const list = await zfs.listSnapshots(many, { props: ['zcp:tid', 'used'] });
+  viaAddon.push(performance.now() - t0);
+  if (list.length !== 2000) throw new Error(`listSnapshots returned ${list.length}`);
+  t0 = performance.now();
+  execFileSync('zfs', ['list', '-H', '-p', '-t', 'snapshot', '-d', '1', '-o', 'name,createtxg,creation,zcp:tid,used', many], { maxBuffer: 1 << 26 });
+  viaCli.push(performance.now() - t0);
+}
+rows.push({ case: 'list 2,000 snapshots', tool: 'zcp addon', stats: stats(viaAddon) });
+rows.push({ case: 'list 2,000 snapshots', tool: 'zfs command', stats: stats(viaCli) });
+
 const result = { benchmark: 'zfs-snapshot', iterations: N, zfsModule: (await zfs.available()).ok, date: new Date().toISOString(), rows };
 writeFileSync(join(process.env.ZCP_JOB_DIR ?? '.', 'zfs-snapshot.json'), JSON.stringify(result, null, 2));

@@ -64,7 +64,9 @@ export function addon(): NativeAddon {
     const require = createRequire(import.meta.url);
     const load = require('node-gyp-build') as (dir: string) => NativeAddon;
     try {
-      cached = load(packageRoot);
+      // ZCP_ADDON loads a specific build (the sanitizer run uses this).
+      const explicit = process.env.ZCP_ADDON;
+      cached = explicit ? (require(explicit) as NativeAddon) : load(packageRoot);
     } catch (e) {
       throw new Error(
         `zcp: the native addon is not built or does not load (${(e as Error).message}); ` +

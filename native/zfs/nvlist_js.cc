@@ -88,7 +88,7 @@ Napi::Value NvToJs(Napi::Env env, const Library& lib, nvlist_t* list, int depth)
   return o;
 }
 
-NvTree JsToNv(Napi::Env env, Napi::Value v, const std::string& path, int depth) {
+NvTree JsToNv(Napi::Env env, Napi::Value v, const std::string& path, bool unsigned_numbers, int depth) {
   auto bad = [&](const char* what) {
     return Napi::TypeError::New(env, path + ": " + what);
   };
@@ -105,8 +105,13 @@ NvTree JsToNv(Napi::Env env, Napi::Value v, const std::string& path, int depth) 
     double d = v.As<Napi::Number>().DoubleValue();
     if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) > static_cast<double>(kMaxSafe))
       throw bad("numbers must be safe integers (use a bigint for larger values)");
-    t.kind = NvTree::kI64;
-    t.i64 = static_cast<int64_t>(d);
+    if (unsigned_numbers && d >= 0) {
+      t.kind = NvTree::kU64;
+      t.u64 = static_cast<uint64_t>(d);
+    } else {
+      t.kind = NvTree::kI64;
+      t.i64 = static_cast<int64_t>(d);
+    }
     return t;
   }
   if (v.IsBigInt()) {
@@ -132,7 +137,7 @@ NvTree JsToNv(Napi::Env env, Napi::Value v, const std::string& path, int depth) 
     t.kind = NvTree::kList;
     for (uint32_t i = 0; i < keys.Length(); i++) {
       std::string key = keys.Get(i).ToString().Utf8Value();
-      t.Add(key, JsToNv(env, o.Get(key), path + "." + key, depth + 1));
+      t.Add(key, JsToNv(env, o.Get(key), path + "." + key, unsigned_numbers, depth + 1));
     }
     return t;
   }

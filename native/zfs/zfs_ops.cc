@@ -68,11 +68,11 @@ std::map<std::string, std::string> StringMapArg(const Napi::CallbackInfo& info, 
 }
 
 // An object converted to an NvTree (see nvlist_js.h); undefined or null means none.
-NvTree TreeArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+NvTree TreeArg(const Napi::CallbackInfo& info, size_t i, const char* what, bool unsigned_numbers) {
   if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return NvTree();
   if (!info[i].IsObject() || info[i].IsArray())
     throw Napi::TypeError::New(info.Env(), std::string(what) + " must be an object");
-  return lzc::JsToNv(info.Env(), info[i], what);
+  return lzc::JsToNv(info.Env(), info[i], what, unsigned_numbers);
 }
 
 uint64_t U64Arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
@@ -129,7 +129,7 @@ Napi::Value Snapshot(const Napi::CallbackInfo& info) {
 // create(name, props): a filesystem (lzc_create).
 Napi::Value Create(const Napi::CallbackInfo& info) {
   std::string name = StringArg(info, 0, "name");
-  NvTree props = TreeArg(info, 1, "props");
+  NvTree props = TreeArg(info, 1, "props", true);
   return Run(info, PoolOf(name), [name, props](const Library& lib, Outcome& o) {
     NvList nvprops(lib);
     if ((o.err = BuildOptional(nvprops, props)) != 0) return;
@@ -141,7 +141,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 Napi::Value Clone(const Napi::CallbackInfo& info) {
   std::string target = StringArg(info, 0, "target");
   std::string origin = StringArg(info, 1, "origin");
-  NvTree props = TreeArg(info, 2, "props");
+  NvTree props = TreeArg(info, 2, "props", true);
   return Run(info, PoolOf(target), [target, origin, props](const Library& lib, Outcome& o) {
     NvList nvprops(lib);
     if ((o.err = BuildOptional(nvprops, props)) != 0) return;
@@ -227,7 +227,7 @@ Napi::Value Hold(const Napi::CallbackInfo& info) {
 
 // release({snapshot: {tag: null}}).
 Napi::Value Release(const Napi::CallbackInfo& info) {
-  NvTree holds = TreeArg(info, 0, "holds");
+  NvTree holds = TreeArg(info, 0, "holds", false);
   std::string lane = holds.list.empty() ? "" : PoolOf(holds.list.front().first);
   return Run(info, lane, [holds](const Library& lib, Outcome& o) {
     NvList nv(lib), errlist(lib);
@@ -280,7 +280,7 @@ Napi::Value GetBookmarks(const Napi::CallbackInfo& info) {
 Napi::Value ChannelProgram(const Napi::CallbackInfo& info) {
   std::string pool = StringArg(info, 0, "pool");
   std::string program = StringArg(info, 1, "program");
-  NvTree args = TreeArg(info, 2, "args");
+  NvTree args = TreeArg(info, 2, "args", false);
   uint64_t instr = U64Arg(info, 3, "instrLimit");
   uint64_t mem = U64Arg(info, 4, "memLimit");
   bool sync = info.Length() > 5 && info[5].ToBoolean().Value();

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { ZfsError } from '../../src/index.js';
 
@@ -13,11 +14,14 @@ export function attempt(cmd: string, ...args: string[]): { status: number; out: 
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
+// Test files share one worker process and the pools: a random tag per file
+// import keeps their names apart.
+const tag = randomBytes(3).toString('hex');
 let counter = 0;
-/** A dataset name not used before in this process. */
+/** A dataset name not used before in this test run. */
 export function fresh(pool: string, prefix = 'ds'): string {
   counter += 1;
-  return `${pool}/${prefix}${process.pid}x${counter}`;
+  return `${pool}/${prefix}${tag}x${counter}`;
 }
 
 /** Creates (and mounts) filesystems with the zfs command and returns their names. */
