@@ -109,8 +109,8 @@ async function main(): Promise<number> {
   // configure again: the ABI check joins the build once setup.sh has installed the ZFS headers.
   const built =
     sh('npx', ['node-gyp', 'configure']) && sh('npx', ['node-gyp', 'build']) && sh('npx', ['tsc', '-p', 'tsconfig.build.json']);
-  step('typecheck: src, tests, bench, scripts');
-  const typed = sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  step('typecheck: src, tests, bench, scripts; API docs build without warnings');
+  const typed = sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) && sh('npx', ['typedoc', '--logLevel', 'Warn']);
   if (!built) {
     process.stdout.write('\nbuild failed: no tests run\n0 passed, 1 failed\n');
     return 1;
@@ -134,7 +134,7 @@ async function main(): Promise<number> {
         `${r.problem ? `\n${' '.repeat(17)}FAILED: ${r.problem}` : ''}\n`,
     );
   }
-  if (!typed) process.stdout.write('typecheck        FAILED (see above)\n');
+  if (!typed) process.stdout.write('typecheck/docs   FAILED (see above)\n');
   const passed = runs.reduce((n, r) => n + r.passed, 0);
   // A run that broke as a whole counts as one failure, so it can't hide.
   const failed = runs.reduce((n, r) => n + r.failed + (r.problem && r.failed === 0 ? 1 : 0), 0) + (typed ? 0 : 1);
