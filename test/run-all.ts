@@ -1,8 +1,9 @@
 /**
  * `npm test`: build, type-check, then every vitest project where it belongs:
  * `unit` on the host under Node 20 and again under Node 24, `harness` on the
- * host (it boots guests to test the harness), and `zfs` inside the qemu guest
- * with the real OpenZFS kernel module, in one boot. Ends with
+ * host (it boots guests to test the harness), the addon under AddressSanitizer
+ * in the guest, and `zfs` inside the qemu guest with the real OpenZFS kernel
+ * module, in one boot. Ends with
  * one summary line counting every test of every run. (scripts/setup.sh,
  * which installs the machine's packages, runs before this.)
  */
@@ -77,6 +78,15 @@ function runHost(project: string, label: string, node: string): void {
   readReport(label, file, ok, (Date.now() - t0) / 1000);
 }
 
+/** A check that is not a vitest project: one pass or one failure in the count. */
+function runCheck(label: string, what: string, args: string[]): void {
+  step(`${label}: ${what}`);
+  const t0 = Date.now();
+  const ok = sh('npx', args);
+  const seconds = (Date.now() - t0) / 1000;
+  runs.push({ label, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, seconds, ...(ok ? {} : { problem: 'see its output above' }) });
+}
+
 async function runGuest(): Promise<void> {
   const label = 'zfs (guest)';
   step(`${label}: real zfs.ko in a qemu guest, pools ${TEST_POOLS.map((p) => `${p.name} (${p.size})`).join(', ')}`);
@@ -121,6 +131,7 @@ async function main(): Promise<number> {
   if (node24.ok) runHost('unit', 'unit (node 24)', node24.path);
   else runs.push({ label: 'unit (node 24)', passed: 0, failed: 0, skipped: 0, problem: node24.reason, seconds: 0 });
   runHost('harness', 'guest harness', process.execPath);
+  runCheck('asan (guest)', 'the addon under AddressSanitizer/LeakSanitizer', ['tsx', 'test/asan/run.ts']);
   try {
     await runGuest();
   } catch (e) {
