@@ -1,5 +1,6 @@
 // N-API entry points of the ZFS layer. Each returns a Promise and runs its
-// libzfs_core work on the libuv thread pool, never on the main thread.
+// libzfs_core work on the pool's executor threads (executor.h), never on the
+// main thread.
 #pragma once
 
 #include <napi.h>

@@ -7,6 +7,7 @@ import type { NvValue } from '../addon.js';
 import { lzc, lzcChecked } from './call.js';
 import { ZfsError, errno } from './errors.js';
 import { checkName, checkSamePool, checkUserProps, datasetOf } from './names.js';
+import { listSnapshots } from './program.js';
 import { MAP, lzcError } from './translate.js';
 
 /**
@@ -196,7 +197,6 @@ export async function destroy(dataset: string): Promise<void> {
   if (!out.errno) return;
   if (out.errno === errno('EBUSY')) {
     // The kernel says EBUSY for a dataset with snapshots, and for one in use.
-    const { listSnapshots } = await import('./program.js');
     const snaps = await listSnapshots(dataset).catch(() => []);
     if (snaps.length > 0) {
       throw lzcError('destroy', [dataset], out, () => 'HAS_SNAPSHOTS', `dataset has ${snaps.length} snapshot(s), e.g. ${snaps[0]!.name}`);
