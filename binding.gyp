@@ -7,7 +7,10 @@
         "native/zfs/lzc_library.cc",
         "native/zfs/nvlist_js.cc",
         "native/zfs/executor.cc",
-        "native/zfs/zfs_ops.cc"
+        "native/zfs/zfs_ops.cc",
+        "native/pkgdb_glue.cc",
+        "native/pkgdb/deb822.cc",
+        "native/pkgdb/dpkg_status.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,6 +1,7 @@
 // N-API glue: one addon, one namespace object per layer.
 #include <napi.h>
 
+#include "pkgdb_glue.h"
 #include "zfs/zfs_ops.h"
 
 namespace {
@@ -9,6 +10,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Object zfs = Napi::Object::New(env);
   zcp::zfs::Register(env, zfs);
   exports.Set("zfs", zfs);
+  Napi::Object pkgdb = Napi::Object::New(env);
+  zcp::pkgdb::Register(env, pkgdb);
+  exports.Set("pkgdb", pkgdb);
   return exports;
 }
 

@@ -51,8 +51,14 @@ export interface NativeZfs {
   ): Promise<LzcOutcome>;
 }
 
+export interface NativePkgdb {
+  /** Throws an Error with `offset` on malformed input. */
+  parseDpkgStatus(data: Uint8Array, extraFields: string[]): unknown[];
+}
+
 export interface NativeAddon {
   zfs: NativeZfs;
+  pkgdb: NativePkgdb;
 }
 
 // src/ and dist/ both sit one level below the package root.

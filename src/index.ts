@@ -10,3 +10,4 @@
 export * as zfs from './zfs/index.js';
 export * as pkgdb from './pkgdb/index.js';
 export { ZfsError, type ZfsErrorCode, type ZfsErrorEntry } from './zfs/errors.js';
+export { PkgdbError, type PkgdbErrorCode } from './pkgdb/errors.js';

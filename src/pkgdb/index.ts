@@ -1,9 +1,8 @@
 /**
- * Package databases: dpkg status, RPM headers and rpmdb, version comparison
- * and package-level diffs (DESIGN.md, "Package databases").
- *
- * The readers are the next piece of work (native/pkgdb); this namespace is
- * where they will live, so that `import { pkgdb } from 'zcp'` is stable.
+ * Package databases: dpkg status (and apt lists), exact Debian version
+ * comparison (DESIGN.md, "Package databases"). The RPM readers follow.
  * @module
  */
-export {};
+export { PkgdbError, type PkgdbErrorCode } from './errors.js';
+export { compareDebVersions, parseDebVersion, type DebVersion } from './debversion.js';
+export { parseDpkgStatus, readDpkgStatus, type DpkgPackage, type DpkgReadOptions } from './dpkg.js';

@@ -1,0 +1,79 @@
+#include "dpkg_status.h"
+
+namespace zcp::pkgdb {
+namespace {
+
+// Splits "install ok installed" into three words; false unless exactly three.
+bool SplitStatus(std::string_view s, std::string_view words[3]) {
+  int n = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
+    if (i >= s.size()) break;
+    size_t b = i;
+    while (i < s.size() && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') i++;
+    if (n == 3) return false;
+    words[n++] = s.substr(b, i - b);
+  }
+  return n == 3;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+bool ParseDpkgStatus(std::string_view data, const std::vector<std::string>& extra_fields,
+                     std::vector<DpkgPackage>* out, ParseError* error) {
+  Deb822Reader reader(data);
+  std::vector<Field> fields;
+  while (reader.Next(&fields, error)) {
+    DpkgPackage p;
+    p.offset = reader.paragraph_offset();
+    p.extra.resize(extra_fields.size());
+    p.has_extra.resize(extra_fields.size());
+    std::string_view status;
+    bool has_status = false;
+    for (const Field& f : fields) {
+      // Single-line fields: a value that spans lines keeps only what dpkg would
+      // (names and versions never do); take the first line, trimmed.
+      std::string_view first = Trim(f.value.substr(0, f.value.find('\n')));
+      if (NameEquals(f.name, "Package")) p.name = first;
+      else if (NameEquals(f.name, "Version")) p.version = first;
+      else if (NameEquals(f.name, "Architecture")) p.architecture = first;
+      else if (NameEquals(f.name, "Multi-Arch")) p.multi_arch = first;
+      else if (NameEquals(f.name, "Source")) p.source = first;
+      else if (NameEquals(f.name, "Depends")) p.depends = Trim(f.value);
+      else if (NameEquals(f.name, "Status")) {
+        status = first;
+        has_status = true;
+      }
+      for (size_t k = 0; k < extra_fields.size(); k++) {
+        if (NameEquals(f.name, extra_fields[k])) {
+          p.extra[k] = FieldText(f.value);
+          p.has_extra[k] = true;
+        }
+      }
+    }
+    if (p.name.empty()) {
+      *error = {p.offset, "paragraph without a Package field"};
+      return false;
+    }
+    if (has_status) {
+      std::string_view words[3];
+      if (!SplitStatus(status, words)) {
+        *error = {p.offset, "Status of " + std::string(p.name) + " is not three words (want flag state)"};
+        return false;
+      }
+      p.want = words[0];
+      p.eflag = words[1];
+      p.state = words[2];
+    }
+    out->push_back(std::move(p));
+  }
+  return error->message.empty();
+}
+
+}  // namespace zcp::pkgdb

@@ -1,0 +1,71 @@
+/**
+ * dpkg's database: the status file (and `available`, and apt's Packages
+ * lists, which share its deb822 format), parsed by the native reader.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { addon } from '../addon.js';
+import { PkgdbError } from './errors.js';
+
+/** One package of a dpkg status file or Packages list. */
+export interface DpkgPackage {
+  name: string;
+  /** The full version, `[epoch:]upstream[-revision]`. */
+  version: string;
+  architecture: string;
+  /** dpkg's `Status:` (absent in apt lists): what is wanted, the error flag, the state. */
+  status?: { want: string; flag: string; state: string };
+  /** `Multi-Arch:`; `no` when the field is absent, as dpkg takes it. */
+  multiArch: string;
+  /** `Source:` as written (may carry a version: `name (1.2-3)`). */
+  source?: string;
+  /** `Depends:` as written. */
+  depends?: string;
+  /** Byte offset of its paragraph in the file. */
+  offset: number;
+  /** The extra fields asked for (by their name as asked), multiline values joined with "\n". */
+  fields?: Record<string, string>;
+}
+
+/** Options of {@link parseDpkgStatus} and {@link readDpkgStatus}. */
+export interface DpkgReadOptions {
+  /** More fields to return in `fields` (case-insensitive: `Installed-Size`, `Description`, ...). */
+  fields?: readonly string[];
+  /** The file's name, for error messages. */
+  file?: string;
+}
+
+/**
+ * Parses the deb822 text of a dpkg status file, `available` file or apt
+ * Packages list. Continuation lines, CRLF, a missing final newline and field
+ * names in any case are accepted.
+ * @throws {@link PkgdbError} `CORRUPT` (with `offset`) for malformed input.
+ */
+export function parseDpkgStatus(data: Uint8Array | string, options: DpkgReadOptions = {}): DpkgPackage[] {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  try {
+    return addon().pkgdb.parseDpkgStatus(buf, [...(options.fields ?? [])]) as DpkgPackage[];
+  } catch (e) {
+    const offset = (e as { offset?: number }).offset;
+    if (typeof offset !== 'number') throw e;
+    const where = options.file ? `${options.file}: ` : '';
+    throw new PkgdbError({ code: 'CORRUPT', file: options.file, offset, message: `${where}byte ${offset}: ${(e as Error).message}` });
+  }
+}
+
+/**
+ * Reads `var/lib/dpkg/status` under `root` (a live system, a mounted
+ * snapshot, a chroot).
+ * @throws {@link PkgdbError} `UNREADABLE` (missing file), `CORRUPT`.
+ */
+export async function readDpkgStatus(root = '/', options: DpkgReadOptions = {}): Promise<DpkgPackage[]> {
+  const file = join(root, 'var/lib/dpkg/status');
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (e) {
+    throw new PkgdbError({ code: 'UNREADABLE', file, message: `${file}: ${(e as Error).message}` });
+  }
+  return parseDpkgStatus(data, { ...options, file });
+}

@@ -1,0 +1,32 @@
+/**
+ * PkgdbError: a package database or version string that can't be read.
+ * @module
+ */
+
+/** Stable codes of {@link PkgdbError}. */
+export type PkgdbErrorCode =
+  /** The file is not well-formed (the message and `offset` say where). */
+  | 'CORRUPT'
+  /** The file is missing or can't be read. */
+  | 'UNREADABLE'
+  /** A version string is not valid (as dpkg or rpm would reject it). */
+  | 'INVALID_VERSION'
+  /** No package database was found under the root. */
+  | 'NO_DATABASE';
+
+/** A package-database failure, naming the file and the byte offset where it went wrong. */
+export class PkgdbError extends Error {
+  override readonly name = 'PkgdbError';
+  readonly code: PkgdbErrorCode;
+  /** The file read, when there is one. */
+  readonly file: string | undefined;
+  /** Byte offset in the file (or string) where the problem is. */
+  readonly offset: number | undefined;
+
+  constructor(init: { code: PkgdbErrorCode; message: string; file?: string | undefined; offset?: number | undefined }) {
+    super(init.message);
+    this.code = init.code;
+    this.file = init.file;
+    this.offset = init.offset;
+  }
+}
