@@ -10,7 +10,8 @@
         "native/zfs/zfs_ops.cc",
         "native/pkgdb_glue.cc",
         "native/pkgdb/deb822.cc",
-        "native/pkgdb/dpkg_status.cc"
+        "native/pkgdb/dpkg_status.cc",
+        "native/pkgdb/rpm_header.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "pkgdb/dpkg_status.h"
+#include "pkgdb/rpm_header.h"
 
 namespace zcp::pkgdb {
 namespace {
@@ -69,10 +70,103 @@ Napi::Value ParseDpkgStatusJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+uint32_t Be32(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | uint32_t{u[3]};
+}
+
+// One tag's value: strings as strings, string arrays as arrays, integers as
+// arrays of numbers (INT64 as BigInt), BIN as a Buffer (a copy).
+Napi::Value EntryToJs(Napi::Env env, const RpmEntry& e) {
+  switch (e.type) {
+    case kRpmString: return Str(env, e.data.substr(0, e.data.find('\0')));
+    case kRpmStringArray:
+    case kRpmI18nString: {
+      Napi::Array a = Napi::Array::New(env, e.count);
+      size_t pos = 0;
+      for (uint32_t i = 0; i < e.count; i++) {
+        size_t nul = e.data.find('\0', pos);
+        a.Set(i, Str(env, e.data.substr(pos, nul - pos)));
+        pos = nul + 1;
+      }
+      return a;
+    }
+    case kRpmBin: return Napi::Buffer<char>::Copy(env, e.data.data(), e.data.size());
+    case kRpmChar:
+    case kRpmInt8:
+    case kRpmInt16:
+    case kRpmInt32:
+    case kRpmInt64: {
+      Napi::Array a = Napi::Array::New(env, e.count);
+      for (uint32_t i = 0; i < e.count; i++) {
+        const char* p = e.data.data();
+        if (e.type == kRpmInt64) {
+          uint64_t v = (uint64_t{Be32(p + 8 * i)} << 32) | Be32(p + 8 * i + 4);
+          a.Set(i, Napi::BigInt::New(env, v));
+        } else if (e.type == kRpmInt32) {
+          a.Set(i, Napi::Number::New(env, Be32(p + 4 * i)));
+        } else if (e.type == kRpmInt16) {
+          const auto* u = reinterpret_cast<const unsigned char*>(p + 2 * i);
+          a.Set(i, Napi::Number::New(env, (u[0] << 8) | u[1]));
+        } else {
+          a.Set(i, Napi::Number::New(env, static_cast<unsigned char>(p[i])));
+        }
+      }
+      return a;
+    }
+    default: return env.Null();
+  }
+}
+
+// The package fields zcp uses, plus the tags asked for (by number).
+Napi::Object HeaderToJs(Napi::Env env, const RpmHeader& h, const Napi::Value& want) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("name", Str(env, h.String(kTagName)));
+  o.Set("version", Str(env, h.String(kTagVersion)));
+  o.Set("release", Str(env, h.String(kTagRelease)));
+  o.Set("arch", Str(env, h.String(kTagArch)));
+  uint32_t v = 0;
+  if (h.Int32(kTagEpoch, &v)) o.Set("epoch", Napi::Number::New(env, v));
+  if (h.Int32(kTagInstallTid, &v)) o.Set("installTid", Napi::Number::New(env, v));
+  if (h.Int32(kTagInstallTime, &v)) o.Set("installTime", Napi::Number::New(env, v));
+  if (want.IsArray()) {
+    Napi::Object tags = Napi::Object::New(env);
+    Napi::Array a = want.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      int32_t tag = a.Get(i).ToNumber().Int32Value();
+      if (const RpmEntry* e = h.Find(tag)) tags.Set(std::to_string(tag), EntryToJs(env, *e));
+    }
+    o.Set("tags", tags);
+  }
+  return o;
+}
+
+// parseRpmHeader(blob, tags?): a header blob as an rpmdb stores it.
+Napi::Value ParseRpmHeaderJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string_view data = BufferArg(info, 0);
+  RpmHeader h;
+  ParseError error;
+  if (!ParseRpmHeaderBlob(data, &h, &error)) throw ParseFailure(env, error);
+  return HeaderToJs(env, h, info.Length() > 1 ? info[1] : env.Undefined());
+}
+
+// parseRpmFile(bytes, tags?): the main header of a .rpm file's first bytes.
+Napi::Value ParseRpmFileJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string_view data = BufferArg(info, 0);
+  RpmHeader h;
+  ParseError error;
+  if (!ParseRpmFileHeader(data, &h, &error)) throw ParseFailure(env, error);
+  return HeaderToJs(env, h, info.Length() > 1 ? info[1] : env.Undefined());
+}
+
 }  // namespace
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("parseDpkgStatus", Napi::Function::New(env, ParseDpkgStatusJs, "parseDpkgStatus"));
+  exports.Set("parseRpmHeader", Napi::Function::New(env, ParseRpmHeaderJs, "parseRpmHeader"));
+  exports.Set("parseRpmFile", Napi::Function::New(env, ParseRpmFileJs, "parseRpmFile"));
 }
 
 }  // namespace zcp::pkgdb

@@ -54,6 +54,8 @@ export interface NativeZfs {
 export interface NativePkgdb {
   /** Throws an Error with `offset` on malformed input. */
   parseDpkgStatus(data: Uint8Array, extraFields: string[]): unknown[];
+  parseRpmHeader(blob: Uint8Array, tags?: number[]): unknown;
+  parseRpmFile(data: Uint8Array, tags?: number[]): unknown;
 }
 
 export interface NativeAddon {

@@ -1,8 +1,10 @@
 /**
  * Package databases: dpkg status (and apt lists), exact Debian version
- * comparison (DESIGN.md, "Package databases"). The RPM readers follow.
+ * comparison, RPM headers and .rpm files (DESIGN.md, "Package databases").
+ * The rpmdb readers follow.
  * @module
  */
 export { PkgdbError, type PkgdbErrorCode } from './errors.js';
 export { compareDebVersions, parseDebVersion, type DebVersion } from './debversion.js';
 export { parseDpkgStatus, readDpkgStatus, type DpkgPackage, type DpkgReadOptions } from './dpkg.js';
+export { parseRpmHeader, readRpmFile, type RpmHeaderInfo } from './rpm.js';
