@@ -8,3 +8,4 @@ export { PkgdbError, type PkgdbErrorCode } from './errors.js';
 export { compareDebVersions, parseDebVersion, type DebVersion } from './debversion.js';
 export { parseDpkgStatus, readDpkgStatus, type DpkgPackage, type DpkgReadOptions } from './dpkg.js';
 export { parseRpmHeader, readRpmFile, type RpmHeaderInfo } from './rpm.js';
+export { compareRpmVersions, compareRpmEVR, parseRpmEVR, type RpmEVR } from './rpmversion.js';
