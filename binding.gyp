@@ -11,7 +11,8 @@
         "native/pkgdb_glue.cc",
         "native/pkgdb/deb822.cc",
         "native/pkgdb/dpkg_status.cc",
-        "native/pkgdb/rpm_header.cc"
+        "native/pkgdb/rpm_header.cc",
+        "native/pkgdb/sqlite_reader.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -8,6 +8,7 @@
 
 #include "pkgdb/dpkg_status.h"
 #include "pkgdb/rpm_header.h"
+#include "pkgdb/sqlite_reader.h"
 
 namespace zcp::pkgdb {
 namespace {
@@ -161,12 +162,41 @@ Napi::Value ParseRpmFileJs(const Napi::CallbackInfo& info) {
   return HeaderToJs(env, h, info.Length() > 1 ? info[1] : env.Undefined());
 }
 
+// readSqliteRpmdb(db, wal, tags?): every header of rpm's sqlite Packages table.
+Napi::Value ReadSqliteRpmdbJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string_view db = BufferArg(info, 0);
+  std::string_view wal = BufferArg(info, 1);
+  Napi::Value want = info.Length() > 2 ? info[2] : env.Undefined();
+  SqliteReader reader;
+  ParseError error;
+  if (!reader.Open(db, wal, &error)) throw ParseFailure(env, error);
+  Napi::Array out = Napi::Array::New(env);
+  ParseError bad;
+  bool ok = reader.ScanTable("Packages", 1, [&](int64_t rowid, std::string_view blob) {
+    if (!bad.message.empty()) return;
+    RpmHeader h;
+    ParseError e;
+    if (!ParseRpmHeaderBlob(blob, &h, &e)) {
+      bad = {e.offset, "header of row " + std::to_string(rowid) + ", byte " + std::to_string(e.offset) + ": " + e.message};
+      return;
+    }
+    Napi::Object o = HeaderToJs(env, h, want);
+    o.Set("dbInstance", Napi::Number::New(env, static_cast<double>(rowid)));
+    out.Set(out.Length(), o);
+  }, &error);
+  if (!ok) throw ParseFailure(env, error);
+  if (!bad.message.empty()) throw ParseFailure(env, bad);
+  return out;
+}
+
 }  // namespace
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("parseDpkgStatus", Napi::Function::New(env, ParseDpkgStatusJs, "parseDpkgStatus"));
   exports.Set("parseRpmHeader", Napi::Function::New(env, ParseRpmHeaderJs, "parseRpmHeader"));
   exports.Set("parseRpmFile", Napi::Function::New(env, ParseRpmFileJs, "parseRpmFile"));
+  exports.Set("readSqliteRpmdb", Napi::Function::New(env, ReadSqliteRpmdbJs, "readSqliteRpmdb"));
 }
 
 }  // namespace zcp::pkgdb

@@ -56,6 +56,7 @@ export interface NativePkgdb {
   parseDpkgStatus(data: Uint8Array, extraFields: string[]): unknown[];
   parseRpmHeader(blob: Uint8Array, tags?: number[]): unknown;
   parseRpmFile(data: Uint8Array, tags?: number[]): unknown;
+  readSqliteRpmdb(db: Uint8Array, wal: Uint8Array, tags?: number[]): unknown[];
 }
 
 export interface NativeAddon {

@@ -9,3 +9,4 @@ export { compareDebVersions, parseDebVersion, type DebVersion } from './debversi
 export { parseDpkgStatus, readDpkgStatus, type DpkgPackage, type DpkgReadOptions } from './dpkg.js';
 export { parseRpmHeader, readRpmFile, type RpmHeaderInfo } from './rpm.js';
 export { compareRpmVersions, compareRpmEVR, parseRpmEVR, type RpmEVR } from './rpmversion.js';
+export { readRpmDb, type RpmPackage } from './rpmdb.js';
