@@ -10,3 +10,4 @@ export { parseDpkgStatus, readDpkgStatus, type DpkgPackage, type DpkgReadOptions
 export { parseRpmHeader, readRpmFile, type RpmHeaderInfo } from './rpm.js';
 export { compareRpmVersions, compareRpmEVR, parseRpmEVR, type RpmEVR } from './rpmversion.js';
 export { readRpmDb, type RpmPackage } from './rpmdb.js';
+export { readPackages, diff, type Package, type PackageSet, type PackageDiff, type VersionChange } from './packages.js';

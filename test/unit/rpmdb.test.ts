@@ -67,6 +67,13 @@ describe('readRpmDb (sqlite)', () => {
     expect(tid('zcp-a')).toBeGreaterThan(tid('zcp-b'));
   });
 
+  it('readPackages sees an rpm system, with versions as rpm writes %{EVR}', async () => {
+    const set = await pkgdb.readPackages(root);
+    expect(set.manager).toBe('rpm');
+    const oracle = rpm('-qa', '--qf', '%{NAME}\\t%{EVR}\\t%{ARCH}\\n').trim().split('\n').sort();
+    expect(set.packages.map((p) => `${p.name}\t${p.version}\t${p.architecture}`).sort()).toEqual(oracle);
+  });
+
   it('finds the database as rpm does when no dbPath is given', async () => {
     expect((await pkgdb.readRpmDb(root)).length).toBe(3);
     await expect(pkgdb.readRpmDb(join(work, 'SPECS'))).rejects.toMatchObject({ code: 'NO_DATABASE' });
