@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pkgdb/bytes.h"
 #include "pkgdb/dpkg_status.h"
 #include "pkgdb/rpm_header.h"
 #include "pkgdb/sqlite_reader.h"
@@ -71,10 +72,6 @@ Napi::Value ParseDpkgStatusJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
-uint32_t Be32(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | uint32_t{u[3]};
-}
 
 // One tag's value: strings as strings, string arrays as arrays, integers as
 // arrays of numbers (INT64 as BigInt), BIN as a Buffer (a copy).
@@ -142,25 +139,20 @@ Napi::Object HeaderToJs(Napi::Env env, const RpmHeader& h, const Napi::Value& wa
   return o;
 }
 
-// parseRpmHeader(blob, tags?): a header blob as an rpmdb stores it.
-Napi::Value ParseRpmHeaderJs(const Napi::CallbackInfo& info) {
+// parseRpmHeader(blob, tags?) and parseRpmFile(bytes, tags?): one header, by
+// the given parser (a header blob as an rpmdb stores it, or the main header
+// of a .rpm file's first bytes).
+template <bool (*Parse)(std::string_view, RpmHeader*, ParseError*)>
+Napi::Value ParseOneHeaderJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string_view data = BufferArg(info, 0);
   RpmHeader h;
   ParseError error;
-  if (!ParseRpmHeaderBlob(data, &h, &error)) throw ParseFailure(env, error);
+  if (!Parse(data, &h, &error)) throw ParseFailure(env, error);
   return HeaderToJs(env, h, info.Length() > 1 ? info[1] : env.Undefined());
 }
 
-// parseRpmFile(bytes, tags?): the main header of a .rpm file's first bytes.
-Napi::Value ParseRpmFileJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string_view data = BufferArg(info, 0);
-  RpmHeader h;
-  ParseError error;
-  if (!ParseRpmFileHeader(data, &h, &error)) throw ParseFailure(env, error);
-  return HeaderToJs(env, h, info.Length() > 1 ? info[1] : env.Undefined());
-}
+bool ParseBlob(std::string_view data, RpmHeader* h, ParseError* error) { return ParseRpmHeaderBlob(data, h, error); }
 
 // readSqliteRpmdb(db, wal, tags?): every header of rpm's sqlite Packages table.
 Napi::Value ReadSqliteRpmdbJs(const Napi::CallbackInfo& info) {
@@ -194,8 +186,8 @@ Napi::Value ReadSqliteRpmdbJs(const Napi::CallbackInfo& info) {
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("parseDpkgStatus", Napi::Function::New(env, ParseDpkgStatusJs, "parseDpkgStatus"));
-  exports.Set("parseRpmHeader", Napi::Function::New(env, ParseRpmHeaderJs, "parseRpmHeader"));
-  exports.Set("parseRpmFile", Napi::Function::New(env, ParseRpmFileJs, "parseRpmFile"));
+  exports.Set("parseRpmHeader", Napi::Function::New(env, ParseOneHeaderJs<ParseBlob>, "parseRpmHeader"));
+  exports.Set("parseRpmFile", Napi::Function::New(env, ParseOneHeaderJs<ParseRpmFileHeader>, "parseRpmFile"));
   exports.Set("readSqliteRpmdb", Napi::Function::New(env, ReadSqliteRpmdbJs, "readSqliteRpmdb"));
 }
 

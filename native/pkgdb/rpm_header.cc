@@ -1,5 +1,7 @@
 #include "rpm_header.h"
 
+#include "bytes.h"
+
 namespace zcp::pkgdb {
 namespace {
 
@@ -11,10 +13,6 @@ constexpr size_t kLeadSize = 96;
 constexpr unsigned char kLeadMagic[4] = {0xed, 0xab, 0xee, 0xdb};
 constexpr unsigned char kHeaderMagic[8] = {0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0};
 
-uint32_t Be32(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | uint32_t{u[3]};
-}
 
 // Bytes per element of the fixed-size types; 0 for strings and BIN.
 size_t TypeSize(uint32_t type) {

@@ -2,19 +2,13 @@
 
 #include <cstring>
 
+#include "bytes.h"
+
 namespace zcp::pkgdb {
 namespace {
 
 constexpr int kMaxDepth = 20;  // b-trees of any real database are far shallower
 
-uint32_t Be16(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 8) | u[1];
-}
-uint32_t Be32(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
-}
 
 // SQLite varint: 1-9 bytes, big-endian 7-bit groups, the 9th byte whole.
 // Returns its length, 0 if it runs past `end`.

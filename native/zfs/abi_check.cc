@@ -29,10 +29,10 @@ template <class R, class... A> struct Norm<R (*)(A...)> {
 ZCP_LZC_FUNCTIONS(ZCP_LZC_CHECK)
 #undef ZCP_LZC_CHECK
 
-static_assert(::DATA_TYPE_INT32 == zcp::lzc::kDataTypeInt32);
 #define ZCP_SAME(theirs, ours) \
   static_assert(static_cast<int>(theirs) == static_cast<int>(ours), #theirs);
 ZCP_SAME(::DATA_TYPE_BOOLEAN, kBoolean)
+ZCP_SAME(::DATA_TYPE_INT32, kInt32)
 ZCP_SAME(::DATA_TYPE_BYTE, kByte)
 ZCP_SAME(::DATA_TYPE_INT16, kInt16)
 ZCP_SAME(::DATA_TYPE_UINT16, kUint16)

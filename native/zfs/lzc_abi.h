@@ -32,7 +32,6 @@ enum DataType : data_type_t {
   kNvlistArray = 20, kBooleanValue = 21, kInt8 = 22, kUint8 = 23,
   kInt64Array = 15, kUint64Array = 16,
 };
-constexpr data_type_t kDataTypeInt32 = kInt32;
 
 // X(name, return type, parameter list): every symbol resolved at run time.
 // Pointer parameters are declared const where the library only reads them;

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addon } from '../addon.js';
-import { PkgdbError } from './errors.js';
+import { PkgdbError, nativeParseError } from './errors.js';
 
 /** One package of a dpkg status file or Packages list. */
 export interface DpkgPackage {
@@ -47,10 +47,7 @@ export function parseDpkgStatus(data: Uint8Array | string, options: DpkgReadOpti
   try {
     return addon().pkgdb.parseDpkgStatus(buf, [...(options.fields ?? [])]) as DpkgPackage[];
   } catch (e) {
-    const offset = (e as { offset?: number }).offset;
-    if (typeof offset !== 'number') throw e;
-    const where = options.file ? `${options.file}: ` : '';
-    throw new PkgdbError({ code: 'CORRUPT', file: options.file, offset, message: `${where}byte ${offset}: ${(e as Error).message}` });
+    throw nativeParseError(e, options.file);
   }
 }
 

@@ -30,3 +30,17 @@ export class PkgdbError extends Error {
     this.offset = init.offset;
   }
 }
+
+/**
+ * What to throw for an error of the native parsers: those carry the byte
+ * `offset` and become PkgdbError `CORRUPT` naming the file; anything else
+ * (a TypeError, an addon that does not load) is passed on as it is.
+ * @internal
+ */
+export function nativeParseError(e: unknown, file: string | undefined, offsetInMessage = true): unknown {
+  const offset = (e as { offset?: unknown }).offset;
+  if (typeof offset !== 'number') return e;
+  const where = file ? `${file}: ` : '';
+  const at = offsetInMessage ? `byte ${offset}: ` : '';
+  return new PkgdbError({ code: 'CORRUPT', file, offset, message: `${where}${at}${(e as Error).message}` });
+}

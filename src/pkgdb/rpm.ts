@@ -6,7 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import { addon } from '../addon.js';
-import { PkgdbError } from './errors.js';
+import { PkgdbError, nativeParseError } from './errors.js';
 
 /** A package as its RPM header describes it. */
 export interface RpmHeaderInfo {
@@ -24,13 +24,6 @@ export interface RpmHeaderInfo {
   tags?: Record<string, string | string[] | number[] | bigint[] | Buffer>;
 }
 
-function corrupt(e: unknown, file: string | undefined): never {
-  const offset = (e as { offset?: number }).offset;
-  if (typeof offset !== 'number') throw e;
-  const where = file ? `${file}: ` : '';
-  throw new PkgdbError({ code: 'CORRUPT', file, offset, message: `${where}byte ${offset}: ${(e as Error).message}` });
-}
-
 /**
  * Parses a header blob (index count, data length, index, data store) as
  * stored in an rpmdb. `tags` asks for more tags by number (e.g. 1044 SOURCERPM).
@@ -40,7 +33,7 @@ export function parseRpmHeader(blob: Uint8Array, options: { tags?: readonly numb
   try {
     return addon().pkgdb.parseRpmHeader(blob, options.tags ? [...options.tags] : undefined) as RpmHeaderInfo;
   } catch (e) {
-    corrupt(e, options.file);
+    throw nativeParseError(e, options.file);
   }
 }
 
@@ -86,7 +79,7 @@ export async function readRpmFile(path: string, options: { tags?: readonly numbe
     try {
       return addon().pkgdb.parseRpmFile(buf, options.tags ? [...options.tags] : undefined) as RpmHeaderInfo;
     } catch (e) {
-      corrupt(e, path);
+      throw nativeParseError(e, path);
     }
   } finally {
     await fh.close();

@@ -7,7 +7,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addon } from '../addon.js';
-import { PkgdbError } from './errors.js';
+import { PkgdbError, nativeParseError } from './errors.js';
 import type { RpmHeaderInfo } from './rpm.js';
 
 /** An installed RPM package. */
@@ -64,9 +64,8 @@ export async function readRpmDb(root = '/', options: { dbPath?: string; tags?: r
       try {
         return addon().pkgdb.readSqliteRpmdb(db, wal, options.tags ? [...options.tags] : undefined) as RpmPackage[];
       } catch (e) {
-        const offset = (e as { offset?: number }).offset;
-        if (typeof offset !== 'number') throw e;
-        throw new PkgdbError({ code: 'CORRUPT', file: sqlite, offset, message: `${sqlite}: ${(e as Error).message}` });
+        // The native message says where: a file byte, or a byte of a row's header.
+        throw nativeParseError(e, sqlite, false);
       }
     }
     for (const other of ['Packages.db', 'Packages']) {

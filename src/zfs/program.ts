@@ -73,12 +73,13 @@ export async function channelProgram(pool: string, program: string, options: Cha
     const out = await lzc(op, pool, (n) => n.channelProgram(pool, program, args, limits.instructions, limits.memory, sync));
     if (!out.errno) return out.result?.return;
     const code = MAP.channelProgram(out.errno, pool);
-    const max = await maxLimits();
-    const grown = { instructions: Math.max(limits.instructions, max.instructions), memory: Math.max(limits.memory, max.memory) };
-    const canGrow = grown.instructions !== limits.instructions || grown.memory !== limits.memory;
-    if ((code === 'CHANNEL_PROGRAM_MEMORY' || code === 'CHANNEL_PROGRAM_TIMEOUT') && options.growLimits !== false && canGrow && attempt === 0) {
-      limits = grown;
-      continue;
+    if ((code === 'CHANNEL_PROGRAM_MEMORY' || code === 'CHANNEL_PROGRAM_TIMEOUT') && options.growLimits !== false && attempt === 0) {
+      const max = await maxLimits();
+      const grown = { instructions: Math.max(limits.instructions, max.instructions), memory: Math.max(limits.memory, max.memory) };
+      if (grown.instructions !== limits.instructions || grown.memory !== limits.memory) {
+        limits = grown;
+        continue;
+      }
     }
     if (sync && out.errno === errno('ENOSPC')) {
       // In syncing context ENOSPC is also the pool's answer when it is full;

@@ -2,21 +2,10 @@
 // pool does not hold up another one, and nothing leaks over 10,000 calls.
 import { describe, expect, it } from 'vitest';
 import { zfs } from '../../src/index.js';
-import { fresh, run } from './helpers.js';
+import { fresh, lagMeter, run } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
 
 const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
-
-function lagMeter() {
-  let last = performance.now();
-  let max = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    max = Math.max(max, now - last - 5);
-    last = now;
-  }, 5);
-  return { stop: () => (clearInterval(timer), max) };
-}
 
 describe('concurrency', () => {
   it('runs 200 concurrent calls on two pools with correct results and a free event loop', async () => {
@@ -35,7 +24,7 @@ describe('concurrency', () => {
     const lag = lagMeter();
     const results = await Promise.all(pending);
     const elapsed = performance.now() - t0;
-    const maxLag = lag.stop();
+    const { maxLag } = lag.stop();
     console.log(`200 concurrent calls on two pools: ${elapsed.toFixed(0)} ms (issued in ${issued.toFixed(0)} ms), max event-loop lag ${maxLag.toFixed(1)} ms`);
     expect(results.slice(0, 100)).toEqual(Array(100).fill('done'));
     expect(results.slice(100)).toEqual(Array(100).fill(true));

@@ -46,3 +46,22 @@ export function zfsSnapshots(dataset: string): string[] {
     .split('\n')
     .filter(Boolean);
 }
+
+/** Watches the event loop with a 5 ms timer: how late it fired at worst, and how often. */
+export function lagMeter(): { stop: () => { maxLag: number; ticks: number } } {
+  let last = performance.now();
+  let maxLag = 0;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxLag = Math.max(maxLag, now - last - 5);
+    last = now;
+    ticks += 1;
+  }, 5);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { maxLag, ticks };
+    },
+  };
+}

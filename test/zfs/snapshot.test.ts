@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { zfs } from '../../src/index.js';
 import { addon } from '../../src/addon.js';
 import { lzcError, snapshotMapper } from '../../src/zfs/translate.js';
-import { createFilesystems, fresh, rejection, run } from './helpers.js';
+import { createFilesystems, fresh, lagMeter, rejection, run } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
 
 const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
@@ -112,18 +112,10 @@ describe('zfs.snapshot (guest)', () => {
     // Issuing must be quick (calls that did their kernel work right here would
     // take the whole run); the loop's lag is measured from here on.
     const issued = performance.now() - t0;
-    let last = performance.now();
-    let maxLag = 0;
-    let ticks = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      maxLag = Math.max(maxLag, now - last - 5);
-      last = now;
-      ticks += 1;
-    }, 5);
+    const lag = lagMeter();
     await Promise.all(pending);
     const elapsed = performance.now() - t0;
-    clearInterval(timer);
+    const { maxLag, ticks } = lag.stop();
     console.log(`20 concurrent snapshots: ${elapsed.toFixed(0)} ms (issued in ${issued.toFixed(0)} ms), ${ticks} ticks of 5 ms, max event-loop lag ${maxLag.toFixed(1)} ms`);
     for (const ds of datasets) expect(await zfs.exists(`${ds}@lag`)).toBe(true);
     // Blocking calls would stall the loop for the whole run (each snapshot
