@@ -12,7 +12,9 @@
         "native/pkgdb/deb822.cc",
         "native/pkgdb/dpkg_status.cc",
         "native/pkgdb/rpm_header.cc",
-        "native/pkgdb/sqlite_reader.cc"
+        "native/pkgdb/sqlite_reader.cc",
+        "native/pkgdb/ndb_reader.cc",
+        "native/pkgdb/bdb_reader.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -2,12 +2,15 @@
 // plain objects out; a parse error becomes an Error with `offset`.
 #include "pkgdb_glue.h"
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "pkgdb/bdb_reader.h"
 #include "pkgdb/bytes.h"
 #include "pkgdb/dpkg_status.h"
+#include "pkgdb/ndb_reader.h"
 #include "pkgdb/rpm_header.h"
 #include "pkgdb/sqlite_reader.h"
 
@@ -154,32 +157,51 @@ Napi::Value ParseOneHeaderJs(const Napi::CallbackInfo& info) {
 
 bool ParseBlob(std::string_view data, RpmHeader* h, ParseError* error) { return ParseRpmHeaderBlob(data, h, error); }
 
-// readSqliteRpmdb(db, wal, tags?): every header of rpm's sqlite Packages table.
-Napi::Value ReadSqliteRpmdbJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string_view db = BufferArg(info, 0);
-  std::string_view wal = BufferArg(info, 1);
-  Napi::Value want = info.Length() > 2 ? info[2] : env.Undefined();
-  SqliteReader reader;
-  ParseError error;
-  if (!reader.Open(db, wal, &error)) throw ParseFailure(env, error);
+// Every header a back end's scan yields, as package objects with their
+// dbInstance. A header that does not parse fails the whole read, naming its
+// record (the offset is then the byte within that record's header).
+using HeaderSink = std::function<void(int64_t, std::string_view)>;
+
+Napi::Value HeadersToJs(Napi::Env env, Napi::Value want,
+                        const std::function<bool(const HeaderSink&, ParseError*)>& scan) {
   Napi::Array out = Napi::Array::New(env);
-  ParseError bad;
-  bool ok = reader.ScanTable("Packages", 1, [&](int64_t rowid, std::string_view blob) {
+  ParseError error, bad;
+  bool ok = scan([&](int64_t record, std::string_view blob) {
     if (!bad.message.empty()) return;
     RpmHeader h;
     ParseError e;
     if (!ParseRpmHeaderBlob(blob, &h, &e)) {
-      bad = {e.offset, "header of row " + std::to_string(rowid) + ", byte " + std::to_string(e.offset) + ": " + e.message};
+      bad = {e.offset, "header of record " + std::to_string(record) + ", byte " + std::to_string(e.offset) + ": " + e.message};
       return;
     }
     Napi::Object o = HeaderToJs(env, h, want);
-    o.Set("dbInstance", Napi::Number::New(env, static_cast<double>(rowid)));
+    o.Set("dbInstance", Napi::Number::New(env, static_cast<double>(record)));
     out.Set(out.Length(), o);
   }, &error);
-  if (!ok) throw ParseFailure(env, error);
+  if (!ok) throw ParseFailure(env, {error.offset, "byte " + std::to_string(error.offset) + ": " + error.message});
   if (!bad.message.empty()) throw ParseFailure(env, bad);
   return out;
+}
+
+// readSqliteRpmdb(db, wal, tags?): every header of rpm's sqlite Packages table.
+Napi::Value ReadSqliteRpmdbJs(const Napi::CallbackInfo& info) {
+  std::string_view db = BufferArg(info, 0);
+  std::string_view wal = BufferArg(info, 1);
+  return HeadersToJs(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined(),
+                     [&](const HeaderSink& sink, ParseError* error) {
+                       SqliteReader reader;
+                       return reader.Open(db, wal, error) && reader.ScanTable("Packages", 1, sink, error);
+                     });
+}
+
+// readNdbRpmdb(packagesDb, tags?) and readBdbRpmdb(packages, tags?).
+template <bool (*Scan)(std::string_view, const std::function<void(uint32_t, std::string_view)>&, ParseError*)>
+Napi::Value ReadKeyedRpmdbJs(const Napi::CallbackInfo& info) {
+  std::string_view file = BufferArg(info, 0);
+  return HeadersToJs(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined(),
+                     [&](const HeaderSink& sink, ParseError* error) {
+                       return Scan(file, [&](uint32_t record, std::string_view blob) { sink(record, blob); }, error);
+                     });
 }
 
 }  // namespace
@@ -189,6 +211,8 @@ void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("parseRpmHeader", Napi::Function::New(env, ParseOneHeaderJs<ParseBlob>, "parseRpmHeader"));
   exports.Set("parseRpmFile", Napi::Function::New(env, ParseOneHeaderJs<ParseRpmFileHeader>, "parseRpmFile"));
   exports.Set("readSqliteRpmdb", Napi::Function::New(env, ReadSqliteRpmdbJs, "readSqliteRpmdb"));
+  exports.Set("readNdbRpmdb", Napi::Function::New(env, ReadKeyedRpmdbJs<ScanNdbPackages>, "readNdbRpmdb"));
+  exports.Set("readBdbRpmdb", Napi::Function::New(env, ReadKeyedRpmdbJs<ScanBdbPackages>, "readBdbRpmdb"));
 }
 
 }  // namespace zcp::pkgdb

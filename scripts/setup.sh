@@ -12,6 +12,11 @@ PACKAGES=(
   busybox-static cpio xz-utils kmod
   # package databases: real tools as oracles
   rpm dpkg-dev
+  # native parser tests: libFuzzer and ASan/UBSan (clang), dpkg's own version
+  # compare as a linkable oracle (libdpkg)
+  clang libclang-rt-14-dev libdpkg-dev
+  # Berkeley DB rpmdbs made in the tests (Debian's rpm only reads them)
+  db5.3-util
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

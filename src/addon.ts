@@ -57,6 +57,8 @@ export interface NativePkgdb {
   parseRpmHeader(blob: Uint8Array, tags?: number[]): unknown;
   parseRpmFile(data: Uint8Array, tags?: number[]): unknown;
   readSqliteRpmdb(db: Uint8Array, wal: Uint8Array, tags?: number[]): unknown[];
+  readNdbRpmdb(packagesDb: Uint8Array, tags?: number[]): unknown[];
+  readBdbRpmdb(packages: Uint8Array, tags?: number[]): unknown[];
 }
 
 export interface NativeAddon {

@@ -1,10 +1,11 @@
 /**
  * The installed packages of an RPM system, from its rpmdb, found as rpm finds
- * it. The sqlite back end (`rpmdb.sqlite`, rpm >= 4.16's default) is read by
- * the native reader, write-ahead log included; ndb and Berkeley DB are next.
+ * it. All three back ends rpm reads are read natively: sqlite (`rpmdb.sqlite`,
+ * rpm >= 4.16's default, write-ahead log included), ndb (`Packages.db`, SUSE)
+ * and Berkeley DB (`Packages`, older RHEL and SUSE; read-only like `bdb_ro`).
  * @module
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addon } from '../addon.js';
 import { PkgdbError, nativeParseError } from './errors.js';
@@ -19,6 +20,38 @@ export interface RpmPackage extends RpmHeaderInfo {
 /** Where rpm keeps its database, newest layout first (as rpm's macros place it). */
 const DEFAULT_DBPATHS = ['usr/lib/sysimage/rpm', 'var/lib/rpm'];
 
+/** An rpmdb back end: its name in `%_db_backend`, its file, how to read it. */
+interface Backend {
+  names: readonly string[];
+  file: string;
+  read(path: string, tags: number[] | undefined): Promise<unknown[]>;
+}
+
+/** In rpm's own detection order (lib/backend/dbi.c): sqlite, ndb, Berkeley DB. */
+const BACKENDS: readonly Backend[] = [
+  {
+    names: ['sqlite'],
+    file: 'rpmdb.sqlite',
+    async read(path, tags) {
+      return addon().pkgdb.readSqliteRpmdb(await readFile(path), await readOptional(`${path}-wal`), tags);
+    },
+  },
+  {
+    names: ['ndb'],
+    file: 'Packages.db',
+    async read(path, tags) {
+      return addon().pkgdb.readNdbRpmdb(await readFile(path), tags);
+    },
+  },
+  {
+    names: ['bdb', 'bdb_ro'],
+    file: 'Packages',
+    async read(path, tags) {
+      return addon().pkgdb.readBdbRpmdb(await readFile(path), tags);
+    },
+  },
+];
+
 async function readOptional(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
@@ -27,8 +60,8 @@ async function readOptional(path: string): Promise<Buffer> {
   }
 }
 
-/** `%_dbpath` as the root's own rpm macros set it, if they do. */
-async function configuredDbPath(root: string): Promise<string | undefined> {
+/** `%_dbpath` and `%_db_backend` as the root's own rpm macros set them, if they do. */
+async function configured(root: string): Promise<{ dbPath?: string; backend?: string }> {
   const files = [join(root, 'etc/rpm/macros')];
   for (const dir of ['etc/rpm', 'usr/lib/rpm/macros.d']) {
     try {
@@ -37,13 +70,25 @@ async function configuredDbPath(root: string): Promise<string | undefined> {
       // no such directory
     }
   }
-  let found: string | undefined;
+  let dbPath: string | undefined;
+  let backend: string | undefined;
   for (const f of files) {
     const text = (await readOptional(f)).toString('utf8');
-    for (const m of text.matchAll(/^%_dbpath\s+(\S+)/gm)) found = m[1];
+    for (const m of text.matchAll(/^%_dbpath\s+(\S+)/gm)) dbPath = m[1];
+    for (const m of text.matchAll(/^%_db_backend\s+(\S+)/gm)) backend = m[1];
   }
-  if (!found) return undefined;
-  return found.replace(/%\{?_var\}?/g, '/var').replace(/%\{?_usr\}?/g, '/usr').replace(/^\//, '');
+  return {
+    dbPath: dbPath?.replace(/%\{?_var\}?/g, '/var').replace(/%\{?_usr\}?/g, '/usr').replace(/^\//, ''),
+    backend,
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -52,29 +97,29 @@ async function configuredDbPath(root: string): Promise<string | undefined> {
  * look (relative to root, like `rpm --dbpath` with `--root`).
  * @throws {@link PkgdbError} `NO_DATABASE`, `UNREADABLE`, `CORRUPT`.
  */
-export async function readRpmDb(root = '/', options: { dbPath?: string; tags?: readonly number[] } = {}): Promise<RpmPackage[]> {
-  const configured = options.dbPath ?? (await configuredDbPath(root));
-  const candidates = configured ? [configured, ...DEFAULT_DBPATHS] : DEFAULT_DBPATHS;
+export async function readRpmDb(
+  root = '/',
+  options: { dbPath?: string; backend?: 'sqlite' | 'ndb' | 'bdb'; tags?: readonly number[] } = {},
+): Promise<RpmPackage[]> {
+  const config = await configured(root);
+  const dbPath = options.dbPath ?? config.dbPath;
+  const candidates = dbPath ? [dbPath, ...DEFAULT_DBPATHS] : DEFAULT_DBPATHS;
+  // The configured back end first, then whichever exists (as rpm detects it).
+  const wanted = options.backend ?? config.backend;
+  const order = [...BACKENDS].sort((a, b) => Number(b.names.includes(wanted ?? '')) - Number(a.names.includes(wanted ?? '')));
+  const tags = options.tags ? [...options.tags] : undefined;
   for (const dir of candidates) {
-    const base = join(root, dir);
-    const sqlite = join(base, 'rpmdb.sqlite');
-    const db = await readOptional(sqlite);
-    if (db.length > 0) {
-      const wal = await readOptional(`${sqlite}-wal`);
+    for (const backend of order) {
+      const path = join(root, dir, backend.file);
+      if (!(await exists(path))) continue;
       try {
-        return addon().pkgdb.readSqliteRpmdb(db, wal, options.tags ? [...options.tags] : undefined) as RpmPackage[];
+        return (await backend.read(path, tags)) as RpmPackage[];
       } catch (e) {
-        // The native message says where: a file byte, or a byte of a row's header.
-        throw nativeParseError(e, sqlite, false);
-      }
-    }
-    for (const other of ['Packages.db', 'Packages']) {
-      if ((await readOptional(join(base, other))).length > 0) {
-        throw new PkgdbError({
-          code: 'UNREADABLE',
-          file: join(base, other),
-          message: `${join(base, other)}: the ${other === 'Packages' ? 'Berkeley DB' : 'ndb'} rpmdb back end is not supported yet`,
-        });
+        if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E')) {
+          throw new PkgdbError({ code: 'UNREADABLE', file: path, message: `${path}: ${e.message}` });
+        }
+        // The native message says where: a byte of the file, or of a record's header.
+        throw nativeParseError(e, path, false);
       }
     }
   }
