@@ -61,7 +61,7 @@ async function readOptional(path: string): Promise<Buffer> {
 }
 
 /** `%_dbpath` and `%_db_backend` as the root's own rpm macros set them, if they do. */
-async function configured(root: string): Promise<{ dbPath?: string; backend?: string }> {
+async function configured(root: string): Promise<{ dbPath: string | undefined; backend: string | undefined }> {
   const files = [join(root, 'etc/rpm/macros')];
   for (const dir of ['etc/rpm', 'usr/lib/rpm/macros.d']) {
     try {

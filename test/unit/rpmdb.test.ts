@@ -253,7 +253,7 @@ describe('readRpmDb (ndb)', () => {
     const dir = join(work, 'ndb-one');
     mkdirSync(join(dir, 'var/lib/rpm'), { recursive: true });
     const b = Buffer.from(original);
-    b[b.length - 100] ^= 0x01; // inside the last blob
+    b.writeUInt8(b.readUInt8(b.length - 100) ^ 0x01, b.length - 100); // inside the last blob
     writeFileSync(join(dir, 'var/lib/rpm/Packages.db'), b);
     await expect(pkgdb.readRpmDb(dir)).rejects.toMatchObject({ code: 'CORRUPT', message: expect.stringContaining('checksum') });
   });
