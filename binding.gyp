@@ -14,7 +14,8 @@
         "native/pkgdb/rpm_header.cc",
         "native/pkgdb/sqlite_reader.cc",
         "native/pkgdb/ndb_reader.cc",
-        "native/pkgdb/bdb_reader.cc"
+        "native/pkgdb/bdb_reader.cc",
+        "native/pkgdb/versions.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -13,6 +13,7 @@
 #include "pkgdb/ndb_reader.h"
 #include "pkgdb/rpm_header.h"
 #include "pkgdb/sqlite_reader.h"
+#include "pkgdb/versions.h"
 
 namespace zcp::pkgdb {
 namespace {
@@ -204,6 +205,30 @@ Napi::Value ReadKeyedRpmdbJs(const Napi::CallbackInfo& info) {
                      });
 }
 
+std::string StringArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsString()) throw Napi::TypeError::New(info.Env(), "versions must be strings");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+// compareDebVersions(a, b) and compareRpmVersions(a, b): the native orderings,
+// for the benchmark against the TypeScript ones (which the API uses).
+Napi::Value CompareDebVersionsJs(const Napi::CallbackInfo& info) {
+  std::string a = StringArg(info, 0), b = StringArg(info, 1);
+  bool none_a = a.empty() || a == "<unknown>", none_b = b.empty() || b == "<unknown>";
+  if (none_a || none_b) return Napi::Number::New(info.Env(), none_a == none_b ? 0 : none_a ? -1 : 1);
+  DebVersion va, vb;
+  std::string why;
+  if (!ParseDebVersion(a, &va, &why) || !ParseDebVersion(b, &vb, &why)) {
+    throw Napi::Error::New(info.Env(), "bad version syntax: " + why);
+  }
+  int r = CompareDebVersions(va, vb);
+  return Napi::Number::New(info.Env(), r < 0 ? -1 : r > 0 ? 1 : 0);
+}
+
+Napi::Value CompareRpmVersionsJs(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), RpmVercmp(StringArg(info, 0), StringArg(info, 1)));
+}
+
 }  // namespace
 
 void Register(Napi::Env env, Napi::Object exports) {
@@ -211,6 +236,8 @@ void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("parseRpmHeader", Napi::Function::New(env, ParseOneHeaderJs<ParseBlob>, "parseRpmHeader"));
   exports.Set("parseRpmFile", Napi::Function::New(env, ParseOneHeaderJs<ParseRpmFileHeader>, "parseRpmFile"));
   exports.Set("readSqliteRpmdb", Napi::Function::New(env, ReadSqliteRpmdbJs, "readSqliteRpmdb"));
+  exports.Set("compareDebVersions", Napi::Function::New(env, CompareDebVersionsJs, "compareDebVersions"));
+  exports.Set("compareRpmVersions", Napi::Function::New(env, CompareRpmVersionsJs, "compareRpmVersions"));
   exports.Set("readNdbRpmdb", Napi::Function::New(env, ReadKeyedRpmdbJs<ScanNdbPackages>, "readNdbRpmdb"));
   exports.Set("readBdbRpmdb", Napi::Function::New(env, ReadKeyedRpmdbJs<ScanBdbPackages>, "readBdbRpmdb"));
 }

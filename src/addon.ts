@@ -59,6 +59,9 @@ export interface NativePkgdb {
   readSqliteRpmdb(db: Uint8Array, wal: Uint8Array, tags?: number[]): unknown[];
   readNdbRpmdb(packagesDb: Uint8Array, tags?: number[]): unknown[];
   readBdbRpmdb(packages: Uint8Array, tags?: number[]): unknown[];
+  /** Native orderings, measured against the TypeScript ones in bench/. */
+  compareDebVersions(a: string, b: string): number;
+  compareRpmVersions(a: string, b: string): number;
 }
 
 export interface NativeAddon {

@@ -107,13 +107,15 @@ function verrevcmp(a: string, b: string): number {
 
 /**
  * -1, 0 or 1 as `a` is older than, the same as, or newer than `b`, exactly
- * as `dpkg --compare-versions` orders them (the empty string, "no version",
- * below all).
+ * as `dpkg --compare-versions` orders them (the empty string and
+ * `<unknown>`, "no version", below all).
  * @throws {@link PkgdbError} `INVALID_VERSION` for a version dpkg rejects.
  */
 export function compareDebVersions(a: string, b: string): -1 | 0 | 1 {
-  // dpkg takes the empty string as "no version", below every version.
-  if (a === '' || b === '') return a === b ? 0 : a === '' ? -1 : 1;
+  // dpkg --compare-versions takes "" and "<unknown>" as "no version", below every version.
+  const noneA = a === '' || a === '<unknown>';
+  const noneB = b === '' || b === '<unknown>';
+  if (noneA || noneB) return noneA === noneB ? 0 : noneA ? -1 : 1;
   const va = parseDebVersion(a);
   const vb = parseDebVersion(b);
   const r = va.epoch !== vb.epoch ? va.epoch - vb.epoch : verrevcmp(va.upstream, vb.upstream) || verrevcmp(va.revision, vb.revision);

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { addon } from '../../src/addon.js';
 import { pkgdb } from '../../src/index.js';
 
 function rpmVercmp(pairs: [string, string][]): number[] {
@@ -54,6 +55,10 @@ describe('RPM version comparison', () => {
     const oracle = rpmVercmp(pairs).map(sign);
     const ours = pairs.map(([a, b]) => pkgdb.compareRpmEVR(a, b));
     expect(pairs.filter((_, i) => ours[i] !== oracle[i])).toEqual([]);
+    // The addon's native rpmvercmp, on the pairs that are plain versions (no epoch, no release).
+    const plain = pairs.map((p, i) => [p, oracle[i]] as const).filter(([[a, b]]) => !/[-:]/.test(a + b));
+    expect(plain.length).toBeGreaterThan(1000);
+    expect(plain.filter(([[a, b], want]) => addon().pkgdb.compareRpmVersions(a, b) !== want)).toEqual([]);
   });
 
   it('compares single version strings with rpmvercmp and EVR objects field by field', () => {
