@@ -55,10 +55,11 @@ describe('RPM version comparison', () => {
     const oracle = rpmVercmp(pairs).map(sign);
     const ours = pairs.map(([a, b]) => pkgdb.compareRpmEVR(a, b));
     expect(pairs.filter((_, i) => ours[i] !== oracle[i])).toEqual([]);
-    // The addon's native rpmvercmp, on the pairs that are plain versions (no epoch, no release).
-    const plain = pairs.map((p, i) => [p, oracle[i]] as const).filter(([[a, b]]) => !/[-:]/.test(a + b));
-    expect(plain.length).toBeGreaterThan(1000);
-    expect(plain.filter(([[a, b], want]) => addon().pkgdb.compareRpmVersions(a, b) !== want)).toEqual([]);
+    // Plain version strings (no epoch, no release): rpmvercmp itself, TypeScript and the addon's native one.
+    const plain = pairs.map(([a, b]): [string, string] => [a.replace(/[-:]/g, '.'), b.replace(/[-:]/g, '.')]);
+    const plainOracle = rpmVercmp(plain).map(sign);
+    expect(plain.filter(([a, b], i) => pkgdb.compareRpmVersions(a, b) !== plainOracle[i])).toEqual([]);
+    expect(plain.filter(([a, b], i) => addon().pkgdb.compareRpmVersions(a, b) !== plainOracle[i])).toEqual([]);
   });
 
   it('compares single version strings with rpmvercmp and EVR objects field by field', () => {
