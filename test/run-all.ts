@@ -1,8 +1,9 @@
 /**
  * `npm test`: build, type-check, then every vitest project where it belongs:
  * `unit` on the host under Node 20 and again under Node 24, `harness` on the
- * host (it boots guests to test the harness), the addon under AddressSanitizer
- * in the guest, and `zfs` inside the qemu guest with the real OpenZFS kernel
+ * host (it boots guests to test the harness), the C++ unit tests of the
+ * parsers under ASan/UBSan and a short libFuzzer pass over each parser, the
+ * addon under AddressSanitizer in the guest, and `zfs` inside the qemu guest with the real OpenZFS kernel
  * module, in one boot. Ends with
  * one summary line counting every test of every run. (scripts/setup.sh,
  * which installs the machine's packages, runs before this.)
@@ -16,6 +17,7 @@ import { TEST_POOLS } from './zfs/pools.js';
 import { ensureNode24 } from './node24.js';
 
 const reports = join(projectRoot, '.cache', 'reports');
+const FUZZ_SECONDS = 15;
 const vitest = join(projectRoot, 'node_modules', 'vitest', 'vitest.mjs');
 
 interface RunSummary {
@@ -131,6 +133,9 @@ async function main(): Promise<number> {
   if (node24.ok) runHost('unit', 'unit (node 24)', node24.path);
   else runs.push({ label: 'unit (node 24)', passed: 0, failed: 0, skipped: 0, problem: node24.reason, seconds: 0 });
   runHost('harness', 'guest harness', process.execPath);
+  runCheck('c++ (asan+ubsan)', 'native/pkgdb C++ unit tests under AddressSanitizer and UBSan', ['tsx', 'test/native/run.ts']);
+  // A short pass per target in every run (corpus replay plus new inputs); `npm run fuzz` is the long one.
+  runCheck('fuzz (libFuzzer)', `every parser fuzz target for ${FUZZ_SECONDS} s`, ['tsx', 'test/fuzz/run.ts', '--seconds', String(FUZZ_SECONDS)]);
   runCheck('asan (guest)', 'the addon under AddressSanitizer/LeakSanitizer', ['tsx', 'test/asan/run.ts']);
   try {
     await runGuest();

@@ -42,9 +42,13 @@ int Verrevcmp(std::string_view a, std::string_view b) {
   return 0;
 }
 
+// rpm and dpkg compare C strings: a NUL ends the version there.
+std::string_view UpToNul(std::string_view s) { return s.substr(0, s.find('\0')); }
+
 }  // namespace
 
 bool ParseDebVersion(std::string_view text, DebVersion* out, std::string* why) {
+  text = UpToNul(text);
   while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
   while (!text.empty() && IsBlank(text.back())) text.remove_suffix(1);
   if (text.empty()) return *why = "version string is empty", false;
@@ -83,6 +87,8 @@ int CompareDebVersions(const DebVersion& a, const DebVersion& b) {
 }
 
 int RpmVercmp(std::string_view a, std::string_view b) {
+  a = UpToNul(a);
+  b = UpToNul(b);
   if (a == b) return 0;
   size_t i = 0, j = 0;
   auto at = [](std::string_view s, size_t k) { return k < s.size() ? s[k] : '\0'; };

@@ -30,7 +30,9 @@ function invalid(version: string, why: string): PkgdbError {
 export function parseDebVersion(version: string): DebVersion {
   const hit = cache.get(version);
   if (hit) return hit;
-  const s = version.trim();
+  // dpkg parses C strings: a NUL ends the version there.
+  const nul = version.indexOf('\0');
+  const s = (nul < 0 ? version : version.slice(0, nul)).trim();
   if (s.length === 0) throw invalid(version, 'version string is empty');
   if (/\s/.test(s)) throw invalid(version, 'version string has embedded spaces');
   let epoch = 0;

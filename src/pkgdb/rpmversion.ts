@@ -12,6 +12,10 @@ function isAlpha(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 const TILDE = 126;
+const upToNul = (s: string) => {
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+};
 const CARET = 94;
 
 /**
@@ -19,6 +23,9 @@ const CARET = 94;
  * rpmvercmp on one version (or one release) string.
  */
 export function compareRpmVersions(a: string, b: string): -1 | 0 | 1 {
+  // rpm compares C strings: a NUL ends the version there.
+  a = upToNul(a);
+  b = upToNul(b);
   if (a === b) return 0;
   let i = 0;
   let j = 0;
