@@ -1,17 +1,30 @@
 /**
- * `npm run bench`: the benchmarks, ZFS ones in the qemu guest (one boot),
- * each reported as a ratio against its alternative measured in the same run.
- * Prints a markdown table and writes bench/results/zfs-snapshot.json.
+ * `npm run bench`: the benchmarks, each reported as a ratio against its
+ * alternative measured in the same run: package databases on the host
+ * (bench/pkgdb.ts), then ZFS in the qemu guest (one boot). Prints markdown
+ * tables and writes bench/results/{pkgdb,zfs-snapshot}.json.
+ *   npm run bench -- --only pkgdb     (or --only zfs)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { runInGuest } from '../test/guest/run.js';
+import { pkgdbTable, runPkgdbBench } from './pkgdb.js';
 import { fmt, type Stats } from './stats.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const resultsDir = join(here, 'results');
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+mkdirSync(resultsDir, { recursive: true });
+
+if (values.only !== 'zfs') {
+  const rows = await runPkgdbBench();
+  writeFileSync(join(resultsDir, 'pkgdb.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  process.stdout.write(`\nPackage databases, on the host (ms, or ns per comparison):\n\n${pkgdbTable(rows)}\n\nwritten: bench/results/pkgdb.json\n`);
+}
+if (values.only === 'pkgdb') process.exit(0);
 
 // The C floor is built here, on the host, against the installed libzfs_core.
 const cDir = join(here, '..', '.cache', 'bench');

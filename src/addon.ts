@@ -56,6 +56,8 @@ export interface NativePkgdb {
   parseDpkgStatus(data: Uint8Array, extraFields: string[]): unknown[];
   parseRpmHeader(blob: Uint8Array, tags?: number[]): unknown;
   parseRpmFile(data: Uint8Array, tags?: number[]): unknown;
+  /** The core fields of every package as one string and where each lies in it (see native/pkgdb_glue.cc). */
+  parseDpkgStatusIndex(data: Uint8Array): [string, Int32Array] | undefined;
   readSqliteRpmdb(db: Uint8Array, wal: Uint8Array, tags?: number[]): unknown[];
   readNdbRpmdb(packagesDb: Uint8Array, tags?: number[]): unknown[];
   readBdbRpmdb(packages: Uint8Array, tags?: number[]): unknown[];

@@ -45,10 +45,39 @@ export interface DpkgReadOptions {
 export function parseDpkgStatus(data: Uint8Array | string, options: DpkgReadOptions = {}): DpkgPackage[] {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
   try {
+    // The common case takes the fast path: native parse to an index, objects made here.
+    const index = options.fields?.length ? undefined : addon().pkgdb.parseDpkgStatusIndex(buf);
+    if (index) return fromIndex(...index);
     return addon().pkgdb.parseDpkgStatus(buf, [...(options.fields ?? [])]) as DpkgPackage[];
   } catch (e) {
     throw nativeParseError(e, options.file);
   }
+}
+
+/** Index stride and layout: see ParseDpkgStatusIndexJs in native/pkgdb_glue.cc. */
+const STRIDE = 19;
+
+function fromIndex(text: string, index: Int32Array): DpkgPackage[] {
+  const at = (k: number) => (index[k]! < 0 ? undefined : text.slice(index[k], index[k + 1]));
+  const out: DpkgPackage[] = new Array(index.length / STRIDE);
+  for (let i = 0, k = 0; k < index.length; i++, k += STRIDE) {
+    const p: DpkgPackage = {
+      name: at(k + 1)!,
+      version: at(k + 3) ?? '',
+      architecture: at(k + 5) ?? '',
+      // Absent Multi-Arch means "no" (Debian policy; dpkg-query shows it so).
+      multiArch: at(k + 7) ?? 'no',
+      offset: index[k]!,
+    };
+    const source = at(k + 9);
+    if (source !== undefined) p.source = source;
+    const depends = at(k + 11);
+    if (depends !== undefined) p.depends = depends;
+    const state = at(k + 17);
+    if (state !== undefined) p.status = { want: at(k + 13)!, flag: at(k + 15)!, state };
+    out[i] = p;
+  }
+  return out;
 }
 
 /**

@@ -50,6 +50,21 @@ describe('dpkg status', () => {
     expect(total).toBeGreaterThan(10_000);
   });
 
+  it('gives the same packages on the fast path (index + JS slices) as on the object path, multibyte text included', () => {
+    const withoutFields = (ps: pkgdb.DpkgPackage[]) => ps.map(({ fields: _f, ...p }) => p);
+    const text =
+      'Package: caf\u00e9\nVersion: 1.0-\u00e91\nMaintainer: S\u00e9bastien \u{1F600} <s@x>\nArchitecture: all\nSource: s\u00f6urce (1)\n' +
+      'Depends: a,\n b \u{1F600}\nStatus: install ok installed\n\nPackage: \u{1F600}two\nMulti-Arch: same\n';
+    const slow = (b: Uint8Array) => withoutFields(pkgdb.parseDpkgStatus(b, { fields: ['x-none'] }));
+    for (const buf of [Buffer.from(text), Buffer.from(text.replace(/\n/g, '\r\n')), readFileSync('/var/lib/dpkg/status')]) {
+      expect(pkgdb.parseDpkgStatus(buf)).toEqual(slow(buf));
+    }
+    expect(pkgdb.parseDpkgStatus(Buffer.from(text))[1]!.name).toBe('\u{1F600}two');
+    // Invalid UTF-8 takes the object path (replacement characters), not the index.
+    const bad = Buffer.concat([Buffer.from('Package: a\xff'.slice(0, 10)), Buffer.from([0xff]), Buffer.from('\nVersion: 1\n')]);
+    expect(pkgdb.parseDpkgStatus(bad)[0]!.name).toBe('a\ufffd');
+  });
+
   it('takes CRLF, no final newline, folded fields, any case, and comments', () => {
     const text =
       'package: a\r\nVERSION: 1:2.0-1\r\nArchitecture: amd64\r\nStatus: install ok installed\r\nDescription: short\r\n long line\r\n .\r\n  indented\r\n\r\n' +
