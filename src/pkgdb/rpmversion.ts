@@ -4,6 +4,7 @@
  * epoch:version-release comparison as rpm's own `rpm.vercmp` does it.
  * @module
  */
+import { addon } from '../addon.js';
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -20,9 +21,20 @@ const CARET = 94;
 
 /**
  * -1, 0 or 1 as `a` is older than, the same as, or newer than `b`: rpm's
- * rpmvercmp on one version (or one release) string.
+ * rpmvercmp on one version (or one release) string. Runs in the addon: it
+ * measured faster than the TypeScript version below even with the N-API call
+ * (bench/pkgdb.ts), and it compares bytes, as rpm's C does.
  */
 export function compareRpmVersions(a: string, b: string): -1 | 0 | 1 {
+  return addon().pkgdb.compareRpmVersions(a, b) as -1 | 0 | 1;
+}
+
+/**
+ * rpmvercmp in TypeScript: the benchmark's alternative to the native one, held
+ * to the same rpm oracle in the tests.
+ * @internal
+ */
+export function compareRpmVersionsTs(a: string, b: string): -1 | 0 | 1 {
   // rpm compares C strings: a NUL ends the version there.
   a = upToNul(a);
   b = upToNul(b);
@@ -61,14 +73,19 @@ export function compareRpmVersions(a: string, b: string): -1 | 0 | 1 {
     while (ej < b.length && inSegment(at(b, ej))) ej++;
     // A numeric segment is newer than an alphabetic one.
     if (ej === j) return numeric ? 1 : -1;
-    let sa = a.slice(i, ei);
-    let sb = b.slice(j, ej);
+    // Compared in place (no substrings: this runs for every pair of a diff).
+    let si = i;
+    let sj = j;
     if (numeric) {
-      sa = sa.replace(/^0+/, '');
-      sb = sb.replace(/^0+/, '');
-      if (sa.length !== sb.length) return sa.length > sb.length ? 1 : -1;
+      while (si < ei && at(a, si) === 48) si++;
+      while (sj < ej && at(b, sj) === 48) sj++;
+      if (ei - si !== ej - sj) return ei - si > ej - sj ? 1 : -1;
     }
-    if (sa !== sb) return sa < sb ? -1 : 1;
+    for (; si < ei && sj < ej; si++, sj++) {
+      const d = at(a, si) - at(b, sj);
+      if (d !== 0) return d < 0 ? -1 : 1;
+    }
+    if (si < ei || sj < ej) return si < ei ? 1 : -1;
     i = ei;
     j = ej;
   }
