@@ -2,6 +2,8 @@
 // plain objects out; a parse error becomes an Error with `offset`.
 #include "pkgdb_glue.h"
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -225,14 +227,27 @@ Napi::Value ParseOneHeaderJs(const Napi::CallbackInfo& info) {
 
 bool ParseBlob(std::string_view data, RpmHeader* h, ParseError* error) { return ParseRpmHeaderBlob(data, h, error); }
 
-// Every header a back end's scan yields, as package objects with their
-// dbInstance. A header that does not parse fails the whole read, naming its
-// record (the offset is then the byte within that record's header).
+// Every header a back end's scan yields. A header that does not parse fails
+// the whole read, naming its record (the offset is then the byte within that
+// record's header). Two shapes:
+// - objects (`want` is an array of extra tags): one object per package;
+// - compact (no extra tags, the common case): [text, numbers] where text
+//   holds name, version, release and arch of every package and numbers has
+//   kRpmStride doubles per package: start and end (UTF-16 indexes into text)
+//   of those four, then epoch, installTid, installTime (NaN when absent) and
+//   dbInstance. JS makes the objects: cheaper than N-API property by property.
+//   Undefined when a string is not valid UTF-8 (the caller asks for objects).
 using HeaderSink = std::function<void(int64_t, std::string_view)>;
+constexpr size_t kRpmStride = 12;
 
 Napi::Value HeadersToJs(Napi::Env env, Napi::Value want,
                         const std::function<bool(const HeaderSink&, ParseError*)>& scan) {
+  const bool compact = !want.IsArray();
   Napi::Array out = Napi::Array::New(env);
+  std::string text;
+  std::vector<double> numbers;
+  int64_t unit = 0;
+  bool utf8 = true;
   ParseError error, bad;
   bool ok = scan([&](int64_t record, std::string_view blob) {
     if (!bad.message.empty()) return;
@@ -242,13 +257,35 @@ Napi::Value HeadersToJs(Napi::Env env, Napi::Value want,
       bad = {e.offset, "header of record " + std::to_string(record) + ", byte " + std::to_string(e.offset) + ": " + e.message};
       return;
     }
-    Napi::Object o = HeaderToJs(env, h, want);
-    o.Set("dbInstance", Napi::Number::New(env, static_cast<double>(record)));
-    out.Set(out.Length(), o);
+    if (!compact) {
+      Napi::Object o = HeaderToJs(env, h, want);
+      o.Set("dbInstance", Napi::Number::New(env, static_cast<double>(record)));
+      out.Set(out.Length(), o);
+      return;
+    }
+    for (int32_t tag : {kTagName, kTagVersion, kTagRelease, kTagArch}) {
+      int64_t n = AppendUtf8(&text, h.String(tag));
+      if (n < 0) utf8 = false;
+      numbers.push_back(static_cast<double>(unit));
+      unit += n < 0 ? 0 : n;
+      numbers.push_back(static_cast<double>(unit));
+    }
+    for (int32_t tag : {kTagEpoch, kTagInstallTid, kTagInstallTime}) {
+      uint32_t v = 0;
+      numbers.push_back(h.Int32(tag, &v) ? static_cast<double>(v) : std::nan(""));
+    }
+    numbers.push_back(static_cast<double>(record));
   }, &error);
   if (!ok) throw ParseFailure(env, {error.offset, "byte " + std::to_string(error.offset) + ": " + error.message});
   if (!bad.message.empty()) throw ParseFailure(env, bad);
-  return out;
+  if (!compact) return out;
+  if (!utf8) return env.Undefined();
+  Napi::Float64Array array = Napi::Float64Array::New(env, numbers.size());
+  std::copy(numbers.begin(), numbers.end(), array.Data());
+  Napi::Array pair = Napi::Array::New(env, 2);
+  pair.Set(0u, Napi::String::New(env, text.data(), text.size()));
+  pair.Set(1u, array);
+  return pair;
 }
 
 // readSqliteRpmdb(db, wal, tags?): every header of rpm's sqlite Packages table.

@@ -58,9 +58,10 @@ export interface NativePkgdb {
   parseRpmFile(data: Uint8Array, tags?: number[]): unknown;
   /** The core fields of every package as one string and where each lies in it (see native/pkgdb_glue.cc). */
   parseDpkgStatusIndex(data: Uint8Array): [string, Int32Array] | undefined;
-  readSqliteRpmdb(db: Uint8Array, wal: Uint8Array, tags?: number[]): unknown[];
-  readNdbRpmdb(packagesDb: Uint8Array, tags?: number[]): unknown[];
-  readBdbRpmdb(packages: Uint8Array, tags?: number[]): unknown[];
+  /** With tags: objects; without: the compact form [text, numbers], or undefined (see native/pkgdb_glue.cc). */
+  readSqliteRpmdb(db: Uint8Array, wal: Uint8Array, tags?: number[]): unknown[] | [string, Float64Array] | undefined;
+  readNdbRpmdb(packagesDb: Uint8Array, tags?: number[]): unknown[] | [string, Float64Array] | undefined;
+  readBdbRpmdb(packages: Uint8Array, tags?: number[]): unknown[] | [string, Float64Array] | undefined;
   /** Native orderings, measured against the TypeScript ones in bench/. */
   compareDebVersions(a: string, b: string): number;
   compareRpmVersions(a: string, b: string): number;

@@ -29,6 +29,7 @@ bool ParseDpkgStatus(std::string_view data, const std::vector<std::string>& extr
                      std::vector<DpkgPackage>* out, ParseError* error) {
   Deb822Reader reader(data);
   std::vector<Field> fields;
+  out->reserve(out->size() + data.size() / 1024);  // a status paragraph is about 1 KB
   while (reader.Next(&fields, error)) {
     DpkgPackage p;
     p.offset = reader.paragraph_offset();
@@ -37,19 +38,28 @@ bool ParseDpkgStatus(std::string_view data, const std::vector<std::string>& extr
     std::string_view status;
     bool has_status = false;
     for (const Field& f : fields) {
-      // Single-line fields: a value that spans lines keeps only what dpkg would
-      // (names and versions never do); take the first line, trimmed.
-      std::string_view first = Trim(f.value.substr(0, f.value.find('\n')));
-      if (NameEquals(f.name, "Package")) p.name = first;
-      else if (NameEquals(f.name, "Version")) p.version = first;
-      else if (NameEquals(f.name, "Architecture")) p.architecture = first;
-      else if (NameEquals(f.name, "Multi-Arch")) p.multi_arch = first;
-      else if (NameEquals(f.name, "Source")) p.source = first;
-      else if (NameEquals(f.name, "Depends")) p.depends = Trim(f.value);
-      else if (NameEquals(f.name, "Status")) {
-        status = first;
-        has_status = true;
+      // Dispatch on the name's length first: most fields are none of these.
+      std::string_view* single = nullptr;  // a single-line field: its first line, trimmed
+      switch (f.name.size()) {
+        case 6:
+          if (NameEquals(f.name, "Source")) single = &p.source;
+          else if (NameEquals(f.name, "Status")) single = &status, has_status = true;
+          break;
+        case 7:
+          if (NameEquals(f.name, "Package")) single = &p.name;
+          else if (NameEquals(f.name, "Version")) single = &p.version;
+          else if (NameEquals(f.name, "Depends")) p.depends = Trim(f.value);
+          break;
+        case 10:
+          if (NameEquals(f.name, "Multi-Arch")) single = &p.multi_arch;
+          break;
+        case 12:
+          if (NameEquals(f.name, "Architecture")) single = &p.architecture;
+          break;
       }
+      // A value that spans lines keeps only what dpkg would (names and
+      // versions never do): the first line, trimmed.
+      if (single) *single = Trim(f.value.substr(0, f.value.find('\n')));
       for (size_t k = 0; k < extra_fields.size(); k++) {
         if (NameEquals(f.name, extra_fields[k])) {
           p.extra[k] = FieldText(f.value);

@@ -112,36 +112,37 @@ bool ParseRpmHeaderBlob(std::string_view blob, RpmHeader* out, ParseError* error
     e.type = Be32(p + 4);
     const int32_t offset = static_cast<int32_t>(Be32(p + 8));
     e.count = Be32(p + 12);
-    const std::string where = "index entry " + std::to_string(i) + " (tag " + std::to_string(e.tag) + ")";
-    if (e.type > kRpmI18nString) return Fail(error, base + at + 4, where + ": unknown type " + std::to_string(e.type));
-    if (e.count == 0 || e.count > kMaxData) return Fail(error, base + at + 12, where + ": bad count " + std::to_string(e.count));
+    // Built only when something fails: a string per entry would cost more than the parse.
+    auto where = [&] { return "index entry " + std::to_string(i) + " (tag " + std::to_string(e.tag) + ")"; };
+    if (e.type > kRpmI18nString) return Fail(error, base + at + 4, where() + ": unknown type " + std::to_string(e.type));
+    if (e.count == 0 || e.count > kMaxData) return Fail(error, base + at + 12, where() + ": bad count " + std::to_string(e.count));
     if (offset < 0 || static_cast<size_t>(offset) >= store.size() + (e.type == kRpmNull ? 1 : 0)) {
-      return Fail(error, base + at + 8, where + ": data offset " + std::to_string(offset) + " outside the data store");
+      return Fail(error, base + at + 8, where() + ": data offset " + std::to_string(offset) + " outside the data store");
     }
     const size_t off = static_cast<size_t>(offset);
     size_t len;
     if (size_t ts = TypeSize(e.type); ts > 0) {
-      if (off % ts != 0) return Fail(error, base + at + 8, where + ": misaligned data offset");
-      if (e.count > (store.size() - off) / ts) return Fail(error, base + at + 12, where + ": data runs past the data store");
+      if (off % ts != 0) return Fail(error, base + at + 8, where() + ": misaligned data offset");
+      if (e.count > (store.size() - off) / ts) return Fail(error, base + at + 12, where() + ": data runs past the data store");
       len = size_t{e.count} * ts;
     } else if (e.type == kRpmNull) {
       len = 0;
     } else {
-      if (e.type == kRpmString && e.count != 1) return Fail(error, base + at + 12, where + ": a STRING has count 1");
+      if (e.type == kRpmString && e.count != 1) return Fail(error, base + at + 12, where() + ": a STRING has count 1");
       len = StringsLength(store, off, e.count);
-      if (len == 0) return Fail(error, base + store_at + off, where + ": unterminated string");
+      if (len == 0) return Fail(error, base + store_at + off, where() + ": unterminated string");
     }
     e.data = store.substr(off, len);
     // A region tag (the first entry only) points at a 16-byte trailer whose
     // offset is minus the size of the region's index: check its bounds too.
     if (IsRegionTag(e.tag)) {
-      if (i != 0) return Fail(error, base + at, where + ": a region tag must come first");
-      if (e.type != kRpmBin || e.count != kEntrySize) return Fail(error, base + at, where + ": malformed region tag");
+      if (i != 0) return Fail(error, base + at, where() + ": a region tag must come first");
+      if (e.type != kRpmBin || e.count != kEntrySize) return Fail(error, base + at, where() + ": malformed region tag");
       const char* t = store.data() + off;
       const int32_t trailer_offset = static_cast<int32_t>(Be32(t + 8));
       if (trailer_offset >= 0 || static_cast<int64_t>(-int64_t{trailer_offset}) % kEntrySize != 0 ||
           static_cast<uint64_t>(-int64_t{trailer_offset}) / kEntrySize > il) {
-        return Fail(error, base + store_at + off, where + ": region trailer out of range");
+        return Fail(error, base + store_at + off, where() + ": region trailer out of range");
       }
     }
     out->entries.push_back(e);

@@ -5,7 +5,8 @@
  * and Berkeley DB (`Packages`, older RHEL and SUSE; read-only like `bdb_ro`).
  * @module
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addon } from '../addon.js';
 import { PkgdbError, nativeParseError } from './errors.js';
@@ -20,11 +21,37 @@ export interface RpmPackage extends RpmHeaderInfo {
 /** Where rpm keeps its database, newest layout first (as rpm's macros place it). */
 const DEFAULT_DBPATHS = ['usr/lib/sysimage/rpm', 'var/lib/rpm'];
 
+/**
+ * What the native readers return: objects when extra tags are asked for, else
+ * the compact form (see HeadersToJs in native/pkgdb_glue.cc), or undefined
+ * when a string is not valid UTF-8 and objects must be asked for instead.
+ */
+type NativeRead = unknown[] | [string, Float64Array] | undefined;
+
 /** An rpmdb back end: its name in `%_db_backend`, its file, how to read it. */
 interface Backend {
   names: readonly string[];
   file: string;
-  read(path: string, tags: number[] | undefined): Promise<unknown[]>;
+  read(path: string, tags: number[] | undefined): Promise<NativeRead>;
+}
+
+/** Packages from the compact form: kRpmStride numbers each. */
+function fromCompact(text: string, n: Float64Array): RpmPackage[] {
+  const out: RpmPackage[] = new Array(n.length / 12);
+  for (let i = 0, k = 0; k < n.length; i++, k += 12) {
+    const p: RpmPackage = {
+      name: text.slice(n[k], n[k + 1]),
+      version: text.slice(n[k + 2], n[k + 3]),
+      release: text.slice(n[k + 4], n[k + 5]),
+      arch: text.slice(n[k + 6], n[k + 7]),
+      dbInstance: n[k + 11]!,
+    };
+    if (!Number.isNaN(n[k + 8])) p.epoch = n[k + 8]!;
+    if (!Number.isNaN(n[k + 9])) p.installTid = n[k + 9]!;
+    if (!Number.isNaN(n[k + 10])) p.installTime = n[k + 10]!;
+    out[i] = p;
+  }
+  return out;
 }
 
 /** In rpm's own detection order (lib/backend/dbi.c): sqlite, ndb, Berkeley DB. */
@@ -33,7 +60,8 @@ const BACKENDS: readonly Backend[] = [
     names: ['sqlite'],
     file: 'rpmdb.sqlite',
     async read(path, tags) {
-      return addon().pkgdb.readSqliteRpmdb(await readFile(path), await readOptional(`${path}-wal`), tags);
+      const [db, wal] = await Promise.all([readFile(path), readOptional(`${path}-wal`)]);
+      return addon().pkgdb.readSqliteRpmdb(db, wal, tags);
     },
   },
   {
@@ -52,7 +80,9 @@ const BACKENDS: readonly Backend[] = [
   },
 ];
 
+/** The file's bytes, or none when it does not exist (or can't be read). */
 async function readOptional(path: string): Promise<Buffer> {
+  if (!exists(path)) return Buffer.alloc(0);
   try {
     return await readFile(path);
   } catch {
@@ -62,18 +92,17 @@ async function readOptional(path: string): Promise<Buffer> {
 
 /** `%_dbpath` and `%_db_backend` as the root's own rpm macros set them, if they do. */
 async function configured(root: string): Promise<{ dbPath: string | undefined; backend: string | undefined }> {
-  const files = [join(root, 'etc/rpm/macros')];
-  for (const dir of ['etc/rpm', 'usr/lib/rpm/macros.d']) {
-    try {
-      for (const f of await readdir(join(root, dir))) if (f.startsWith('macros')) files.push(join(root, dir, f));
-    } catch {
-      // no such directory
-    }
-  }
+  // rpm's load order (later files win): vendor macros.d, then /etc/rpm/macros.*, then /etc/rpm/macros.
+  const listed = async (dir: string) => {
+    if (!statSync(join(root, dir), { throwIfNoEntry: false })?.isDirectory()) return [];
+    return (await readdir(join(root, dir))).filter((f) => f.startsWith('macros.')).sort().map((f) => join(root, dir, f));
+  };
+  const names = [...(await listed('usr/lib/rpm/macros.d')), ...(await listed('etc/rpm')), join(root, 'etc/rpm/macros')];
+  const files = await Promise.all(names.map(readOptional));
   let dbPath: string | undefined;
   let backend: string | undefined;
   for (const f of files) {
-    const text = (await readOptional(f)).toString('utf8');
+    const text = f.toString('utf8');
     for (const m of text.matchAll(/^%_dbpath\s+(\S+)/gm)) dbPath = m[1];
     for (const m of text.matchAll(/^%_db_backend\s+(\S+)/gm)) backend = m[1];
   }
@@ -83,12 +112,10 @@ async function configured(root: string): Promise<{ dbPath: string | undefined; b
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
+// Existence checks are synchronous and throw nothing: a miss is the common
+// case here (rpm's candidate paths), and a thrown ENOENT costs more than the stat.
+function exists(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
 /**
@@ -111,9 +138,13 @@ export async function readRpmDb(
   for (const dir of candidates) {
     for (const backend of order) {
       const path = join(root, dir, backend.file);
-      if (!(await exists(path))) continue;
+      if (!exists(path)) continue;
       try {
-        return (await backend.read(path, tags)) as RpmPackage[];
+        const got = await backend.read(path, tags);
+        if (tags) return got as RpmPackage[];
+        if (got) return fromCompact(...(got as [string, Float64Array]));
+        // Not valid UTF-8 somewhere: objects, strings decoded with replacement characters.
+        return ((await backend.read(path, [])) as RpmPackage[]).map(({ tags: _none, ...p }) => p);
       } catch (e) {
         if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E')) {
           throw new PkgdbError({ code: 'UNREADABLE', file: path, message: `${path}: ${e.message}` });
