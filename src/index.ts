@@ -11,3 +11,15 @@ export * as zfs from './zfs/index.js';
 export * as pkgdb from './pkgdb/index.js';
 export { ZfsError, type ZfsErrorCode, type ZfsErrorEntry } from './zfs/errors.js';
 export { PkgdbError, type PkgdbErrorCode } from './pkgdb/errors.js';
+export {
+  Checkpoints,
+  CheckpointError,
+  SystemLock,
+  resolveSystem,
+  type Checkpoint,
+  type CheckpointErrorCode,
+  type CheckpointKind,
+  type CreateOptions,
+  type System,
+  type SystemOptions,
+} from './checkpoint/index.js';

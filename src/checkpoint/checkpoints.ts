@@ -1,0 +1,269 @@
+/**
+ * Checkpoints of one system: each is one atomic snapshot of every dataset
+ * (one channel program, one txg, per pool), named `zcp-TID`, with its
+ * metadata in `zcp:` user properties on the snapshots themselves.
+ * @module
+ */
+import { createRequire } from 'node:module';
+import * as zfs from '../zfs/index.js';
+import { ZfsError, errno } from '../zfs/errors.js';
+import { poolOf } from '../zfs/names.js';
+import { CheckpointError } from './errors.js';
+import { CREATE, LIST, MARK_COMPLETE } from './lua.js';
+import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
+import { SystemLock, counterOf, ensureState, stateDataset } from './state.js';
+import { type System, type SystemOptions, resolveSystem } from './system.js';
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/** Checkpoint snapshots are named PREFIX + TID. */
+export const SNAPSHOT_PREFIX = 'zcp-';
+/** The hold tag of a protected checkpoint. */
+export const KEEP_TAG = 'zcp-keep';
+
+/** One checkpoint, as {@link Checkpoints.list} and `zcp list --json` give it. */
+export interface Checkpoint {
+  /** Its id: the snapshot name on every dataset (`zcp-TID`). */
+  id: string;
+  tid: number;
+  kind: CheckpointKind;
+  title: string;
+  command?: string[];
+  /** `complete`, or `incomplete` when a dataset lacks its snapshot or its making was interrupted. */
+  state: 'complete' | 'incomplete';
+  important: boolean;
+  created: Date;
+  /** Bytes held only by this checkpoint on the first dataset (the snapshot's `used`). */
+  used: number;
+  /** Protected by a hold (`zcp hold`): prune and destroy leave it. */
+  held: boolean;
+  /** Datasets cloned from it (boot environments). */
+  clones: string[];
+  /** Its snapshots, full names. */
+  snapshots: string[];
+  /** Datasets of the system that lack its snapshot. */
+  missing: string[];
+}
+
+/** Options of {@link Checkpoints.create}. */
+export interface CreateOptions {
+  title?: string;
+  kind?: CheckpointKind;
+  command?: readonly string[];
+  important?: boolean;
+}
+
+interface ListedSnapshot {
+  createtxg?: number;
+  creation?: number;
+  used?: number;
+  userrefs?: number;
+  clones?: Record<string, string> | string[];
+  props?: Record<string, string>;
+}
+
+/** 1 MiB of room beyond what the metadata takes: a pool that full can't take the upgrade anyway. */
+const HEADROOM = 1024 * 1024;
+
+export class Checkpoints {
+  private constructor(readonly system: System) {}
+
+  /** Binds to a system (see {@link resolveSystem}). */
+  static async open(options: SystemOptions = {}): Promise<Checkpoints> {
+    return new Checkpoints(await resolveSystem(options));
+  }
+
+  /** Runs `fn` holding the system's lock. */
+  async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = await SystemLock.acquire(this.system.pools[0]!, this.system.datasets[0]!);
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Every checkpoint of the system, oldest first. */
+  async list(): Promise<Checkpoint[]> {
+    type Found = { primary?: ListedSnapshot; on: Map<string, ListedSnapshot> };
+    const found = new Map<string, Found>();
+    const primary = this.system.datasets[0]!;
+    for (const pool of this.system.pools) {
+      const datasets = this.system.byPool.get(pool)!;
+      const out = (await zfs.channelProgram(pool, LIST, { args: { datasets, primary, prefix: SNAPSHOT_PREFIX } })) as Record<
+        string,
+        { missing?: boolean; snapshots?: Record<string, ListedSnapshot> }
+      >;
+      for (const ds of datasets) {
+        for (const [short, snap] of Object.entries(out[ds]?.snapshots ?? {})) {
+          if (!/^zcp-[1-9][0-9]*$/.test(short)) continue;
+          const entry: Found = found.get(short) ?? { on: new Map() };
+          entry.on.set(ds, snap);
+          if (ds === primary) entry.primary = snap;
+          found.set(short, entry);
+        }
+      }
+    }
+    const list: Checkpoint[] = [];
+    for (const [id, entry] of found) {
+      // Only what zcp made: the snapshot's own zcp:tid must match its name.
+      const source = entry.primary ?? [...entry.on.values()][0]!;
+      const meta = decodeMeta(source.props ?? {});
+      if (!meta || `${SNAPSHOT_PREFIX}${meta.tid}` !== id) continue;
+      const missing = this.system.datasets.filter((ds) => !entry.on.has(ds));
+      const creating = [...entry.on.values()].some((s) => s.props?.['zcp:state'] !== 'complete');
+      const clones = entry.primary?.clones ? Object.values(entry.primary.clones) : [];
+      list.push({
+        id,
+        tid: meta.tid,
+        kind: meta.kind,
+        title: meta.title,
+        ...(meta.command ? { command: meta.command } : {}),
+        state: missing.length || creating ? 'incomplete' : 'complete',
+        important: meta.important,
+        created: new Date(Number(source.creation ?? 0) * 1000),
+        used: Number(entry.primary?.used ?? 0),
+        held: Number(entry.primary?.userrefs ?? 0) > 0,
+        clones: clones.map(String).sort(),
+        snapshots: [...entry.on.keys()].map((ds) => `${ds}@${id}`),
+        missing,
+      });
+    }
+    return list.sort((a, b) => a.tid - b.tid);
+  }
+
+  /**
+   * One checkpoint by id (`zcp-12`), TID (`12`) or snapshot name (`rpool/ROOT/debian@zcp-12`).
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP` (a snapshot zcp did not make).
+   */
+  async get(ref: string): Promise<Checkpoint> {
+    const ref2 = String(ref);
+    const short = ref2.includes('@') ? ref2.slice(ref2.indexOf('@') + 1) : /^[0-9]+$/.test(ref2) ? `${SNAPSHOT_PREFIX}${Number(ref2)}` : ref2;
+    const found = (await this.list()).find((c) => c.id === short);
+    if (found) return found;
+    if (ref2.includes('@') && (await zfs.exists(ref2).catch(() => false))) {
+      throw new CheckpointError('NOT_ZCP', `${ref2} is not a zcp checkpoint of this system; zcp only works on what it made`, ref2);
+    }
+    throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no checkpoint ${ref2} on ${this.system.datasets[0]}`, this.system.datasets[0]);
+  }
+
+  /**
+   * Takes a checkpoint: one atomic snapshot of every dataset per pool (the
+   * first dataset's pool first), all named `zcp-TID`, the TID new and never
+   * reused. With two pools, a failure on the second destroys the first's
+   * snapshots: all or nothing.
+   * @throws {@link CheckpointError} `NO_SPACE`, `NOT_ZFS`, `LOCKED`,
+   * `METADATA_TOO_LARGE`; {@link ZfsError} from the kernel.
+   */
+  async create(options: CreateOptions = {}): Promise<Checkpoint> {
+    return this.locked(() => this.createLocked(options));
+  }
+
+  /** {@link create} for a caller that already holds the lock. */
+  async createLocked(options: CreateOptions = {}): Promise<Checkpoint> {
+    const sys = this.system;
+    for (const pool of sys.pools) await ensureState(pool);
+    // Never below a TID any checkpoint or any pool's counter has seen.
+    let floor = 0;
+    for (const c of await this.list()) floor = Math.max(floor, c.tid);
+    for (const pool of sys.pools) floor = Math.max(floor, (await counterOf(pool)) - 1);
+    const meta: CheckpointMeta = {
+      tid: 0,
+      kind: options.kind ?? 'manual',
+      state: sys.pools.length > 1 ? 'creating' : 'complete',
+      title: options.title ?? '',
+      ...(options.command ? { command: [...options.command] } : {}),
+      important: options.important === true,
+      datasets: sys.datasets,
+      version: VERSION,
+    };
+    const props = encodeMeta(meta);
+    delete props['zcp:tid'];
+    let bytes = 0;
+    for (const [k, v] of Object.entries(props)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 64;
+    let tid: number | undefined;
+    let id = '';
+    const made: string[][] = [];
+    for (const pool of sys.pools) {
+      const datasets = sys.byPool.get(pool)!;
+      const args = {
+        datasets,
+        prefix: SNAPSHOT_PREFIX,
+        props,
+        counter: stateDataset(pool),
+        floor,
+        ...(tid === undefined ? {} : { tid }),
+        need: HEADROOM + 2 * bytes * datasets.length,
+        space_of: datasets[0]!,
+      };
+      let ret: { tid?: number; name?: string; missing?: string; nospace?: number; failed?: string; errno?: number; step?: string } | undefined;
+      try {
+        ret = (await zfs.channelProgram(pool, CREATE, { args, sync: true })) as typeof ret;
+        if (!ret?.name) throw this.createFailure(pool, ret);
+      } catch (e) {
+        // All or nothing: undo the pools already done.
+        for (const snaps of made) await zfs.destroySnapshots(snaps).catch(() => undefined);
+        throw e;
+      }
+      tid = Number(ret.tid);
+      id = ret.name;
+      made.push(datasets.map((ds) => `${ds}@${id}`));
+    }
+    if (sys.pools.length > 1) {
+      for (const snaps of made) await zfs.channelProgram(poolOf(snaps[0]!), MARK_COMPLETE, { args: { snapshots: snaps }, sync: true });
+    }
+    return this.get(id);
+  }
+
+  private createFailure(pool: string, ret: { missing?: string; nospace?: number; failed?: string; errno?: number; step?: string } | undefined): Error {
+    if (!ret) return new CheckpointError('BAD_SYSTEM', `checkpoint on ${pool}: the channel program returned nothing`);
+    if (ret.missing) return new CheckpointError('NOT_ZFS', `${ret.missing}: no such dataset`, ret.missing);
+    if (ret.nospace !== undefined) {
+      return new CheckpointError('NO_SPACE', `${pool}: only ${ret.nospace} bytes available; a checkpoint needs room for its metadata and the pool must not run into its reserve`, pool);
+    }
+    const e = Number(ret.errno);
+    const code = e === errno('EEXIST') ? 'SNAPSHOT_EXISTS' : e === errno('ENOSPC') ? 'NO_SPACE' : e === errno('EPERM') || e === errno('EACCES') ? 'PERMISSION_DENIED' : 'COMMAND_FAILED';
+    return new ZfsError({ code, errno: e, operation: 'snapshot', dataset: ret.failed, message: `checkpoint ${ret.step ?? ''} ${ret.failed ?? pool}: errno ${e} (${code})` });
+  }
+
+  /**
+   * Destroys a checkpoint's snapshots (one call per pool). Refuses one that is
+   * held or has clones (boot environments): destroy those first.
+   * @returns the snapshots destroyed (or, with dryRun, that would be).
+   */
+  async destroy(ref: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
+    return this.locked(async () => {
+      const c = await this.get(ref);
+      if (c.held) throw new CheckpointError('HELD', `${c.id} is held (zcp release ${c.id} first)`, c.snapshots[0]);
+      if (c.clones.length) {
+        throw new CheckpointError('CURRENT', `${c.id} has boot environments cloned from it (${c.clones.join(', ')}); destroy them first`, c.snapshots[0]);
+      }
+      if (options.dryRun) return c.snapshots;
+      for (const pool of this.system.pools) {
+        const snaps = c.snapshots.filter((s) => poolOf(s) === pool);
+        if (snaps.length) await zfs.destroySnapshots(snaps);
+      }
+      return c.snapshots;
+    });
+  }
+
+  /** Protects a checkpoint from destroy and prune with a `zcp-keep` hold on every snapshot. */
+  async hold(ref: string): Promise<Checkpoint> {
+    const c = await this.get(ref);
+    for (const pool of this.system.pools) {
+      const snaps = c.snapshots.filter((s) => poolOf(s) === pool);
+      if (snaps.length) await zfs.hold(Object.fromEntries(snaps.map((s) => [s, KEEP_TAG])));
+    }
+    return this.get(c.id);
+  }
+
+  /** Removes the `zcp-keep` hold. */
+  async release(ref: string): Promise<Checkpoint> {
+    const c = await this.get(ref);
+    for (const pool of this.system.pools) {
+      const snaps = c.snapshots.filter((s) => poolOf(s) === pool);
+      if (snaps.length) await zfs.release(Object.fromEntries(snaps.map((s) => [s, [KEEP_TAG]])));
+    }
+    return this.get(c.id);
+  }
+}

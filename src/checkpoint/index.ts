@@ -1,0 +1,10 @@
+/**
+ * Checkpoints of a system (a group of datasets and its package root): create,
+ * list, destroy, hold; boot environments and rollback build on these.
+ * @module
+ */
+export { Checkpoints, SNAPSHOT_PREFIX, KEEP_TAG, type Checkpoint, type CreateOptions } from './checkpoints.js';
+export { CheckpointError, type CheckpointErrorCode } from './errors.js';
+export { resolveSystem, readConfig, zfsMounts, type System, type SystemOptions, type ZcpConfig } from './system.js';
+export { type CheckpointKind, type CheckpointMeta } from './metadata.js';
+export { SystemLock, stateDataset } from './state.js';

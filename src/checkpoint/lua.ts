@@ -1,0 +1,106 @@
+/**
+ * The channel programs of the checkpoint layer: each runs as one kernel call
+ * per pool, so a checkpoint of 100 datasets is still one call (and one txg)
+ * per pool, and what it checks and what it does can't be interleaved with
+ * another writer.
+ * @module
+ */
+
+/**
+ * Create one checkpoint on one pool: check every dataset and the free space,
+ * allocate the TID from the pool's counter (never below `floor`, never
+ * reused) unless `tid` is given (the second pool of a system), snapshot every
+ * dataset and set the metadata on every snapshot, and advance the counter,
+ * all in one txg. A failure after the first snapshot destroys what this run
+ * made, so nothing half-made stays behind.
+ * args: datasets[], prefix, props{}, counter (the pool's zcp state dataset),
+ * floor, tid?, need (bytes), space_of.
+ */
+export const CREATE = `local args = ...
+for _, ds in ipairs(args.datasets) do
+  if not zfs.exists(ds) then return {missing = ds} end
+end
+if not zfs.exists(args.counter) then return {missing = args.counter} end
+local avail = zfs.get_prop(args.space_of, "available")
+if avail < args.need then return {nospace = avail} end
+local tid = args.tid
+local counter = tonumber((zfs.get_prop(args.counter, "zcp:next-tid"))) or 1
+if tid == nil then
+  tid = counter
+  if tid <= args.floor then tid = args.floor + 1 end
+end
+local name = args.prefix .. tid
+for _, ds in ipairs(args.datasets) do
+  local err = zfs.check.snapshot(ds .. "@" .. name)
+  if err ~= 0 then return {failed = ds .. "@" .. name, errno = err, step = "check"} end
+end
+local made = {}
+local function undo()
+  for _, snap in ipairs(made) do zfs.sync.destroy(snap) end
+end
+for _, ds in ipairs(args.datasets) do
+  local snap = ds .. "@" .. name
+  local err = zfs.sync.snapshot(snap)
+  if err ~= 0 then undo(); return {failed = snap, errno = err, step = "snapshot"} end
+  made[#made + 1] = snap
+end
+for _, snap in ipairs(made) do
+  local err = zfs.sync.set_prop(snap, "zcp:tid", tostring(tid))
+  if err ~= 0 then undo(); return {failed = snap, errno = err, step = "metadata"} end
+  for k, v in pairs(args.props) do
+    err = zfs.sync.set_prop(snap, k, v)
+    if err ~= 0 then undo(); return {failed = snap, errno = err, step = "metadata"} end
+  end
+end
+if tid + 1 > counter then zfs.sync.set_prop(args.counter, "zcp:next-tid", tostring(tid + 1)) end
+return {tid = tid, name = name}`;
+
+/**
+ * The checkpoints (snapshots named prefix + number) of a system's datasets on
+ * one pool: for the primary dataset every zcp: property, space used, holds
+ * and clones; for the others which ones exist, with their TID and state.
+ * args: datasets[], primary, prefix.
+ */
+export const LIST = `local args = ...
+local out = {}
+for _, ds in ipairs(args.datasets) do
+  if not zfs.exists(ds) then
+    out[ds] = {missing = true}
+  else
+    local snaps = {}
+    for snap in zfs.list.snapshots(ds) do
+      local short = string.sub(snap, #ds + 2)
+      if string.sub(short, 1, #args.prefix) == args.prefix then
+        local s = {createtxg = zfs.get_prop(snap, "createtxg"), creation = zfs.get_prop(snap, "creation")}
+        local props = {}
+        if ds == args.primary then
+          for k, v in zfs.list.user_properties(snap) do
+            if string.sub(k, 1, 4) == "zcp:" then props[k] = v end
+          end
+          s.used = zfs.get_prop(snap, "used")
+          s.userrefs = zfs.get_prop(snap, "userrefs")
+          local clones = {}
+          for c in zfs.list.clones(snap) do clones[#clones + 1] = c end
+          s.clones = clones
+        else
+          props["zcp:tid"] = zfs.get_prop(snap, "zcp:tid")
+          props["zcp:state"] = zfs.get_prop(snap, "zcp:state")
+        end
+        s.props = props
+        snaps[short] = s
+      end
+    end
+    out[ds] = {snapshots = snaps}
+  end
+end
+return out`;
+
+/** Marks a checkpoint's snapshots on one pool complete. args: snapshots[]. */
+export const MARK_COMPLETE = `local args = ...
+for _, snap in ipairs(args.snapshots) do
+  if zfs.exists(snap) then
+    local err = zfs.sync.set_prop(snap, "zcp:state", "complete")
+    if err ~= 0 then return {failed = snap, errno = err} end
+  end
+end
+return {ok = true}`;

@@ -1,0 +1,106 @@
+/**
+ * Checkpoint metadata as ZFS user properties on the checkpoint's snapshots
+ * (`zcp:tid`, `zcp:kind`, ...), so it lives with the data and needs no side
+ * database. A value longer than one user property may hold (8 KiB) is split
+ * into `zcp:title`, `zcp:title.1`, ... and joined on reading: nothing is cut.
+ * @module
+ */
+import { CheckpointError } from './errors.js';
+
+/** What a checkpoint is for. */
+export type CheckpointKind = 'manual' | 'run' | 'apt' | 'rpm' | 'upgrade' | 'pre-rollback';
+
+/** Where a checkpoint is in its life: `creating` only while (or if interrupted while) it is made. */
+export type CheckpointState = 'creating' | 'complete';
+
+/** The metadata zcp keeps on every snapshot of a checkpoint. */
+export interface CheckpointMeta {
+  tid: number;
+  kind: CheckpointKind;
+  state: CheckpointState;
+  title: string;
+  /** The command it was taken for (argv), if any. */
+  command?: string[];
+  /** The transaction touches the kernel, libc or init: kept longer by prune. */
+  important: boolean;
+  /** Every dataset of the system when it was taken. */
+  datasets: string[];
+  /** zcp's version that made it. */
+  version: string;
+}
+
+export const PREFIX = 'zcp:';
+/** A user property value must stay under 8 KiB (ZAP_MAXVALUELEN); chunks stay well under. */
+const CHUNK = 7 * 1024;
+/** More than this in one field is refused: it is no longer metadata. */
+const MAX_FIELD = 256 * 1024;
+export const KINDS: readonly CheckpointKind[] = ['manual', 'run', 'apt', 'rpm', 'upgrade', 'pre-rollback'];
+
+/** Splits one field into properties of at most CHUNK bytes (on character boundaries). */
+function chunks(key: string, value: string): Record<string, string> {
+  const bytes = Buffer.byteLength(value);
+  if (bytes > MAX_FIELD) {
+    throw new CheckpointError('METADATA_TOO_LARGE', `${key} is ${bytes} bytes; zcp keeps at most ${MAX_FIELD} bytes per field`);
+  }
+  const out: Record<string, string> = {};
+  let part = '';
+  let n = 0;
+  for (const ch of value) {
+    if (Buffer.byteLength(part) + Buffer.byteLength(ch) > CHUNK) {
+      out[n === 0 ? key : `${key}.${n}`] = part;
+      n++;
+      part = '';
+    }
+    part += ch;
+  }
+  out[n === 0 ? key : `${key}.${n}`] = part;
+  return out;
+}
+
+/** The user properties for a checkpoint's metadata. */
+export function encodeMeta(meta: CheckpointMeta): Record<string, string> {
+  return {
+    [`${PREFIX}tid`]: String(meta.tid),
+    [`${PREFIX}kind`]: meta.kind,
+    [`${PREFIX}state`]: meta.state,
+    [`${PREFIX}important`]: meta.important ? 'yes' : 'no',
+    [`${PREFIX}version`]: meta.version,
+    ...chunks(`${PREFIX}title`, meta.title),
+    ...(meta.command ? chunks(`${PREFIX}command`, JSON.stringify(meta.command)) : {}),
+    ...chunks(`${PREFIX}datasets`, JSON.stringify(meta.datasets)),
+  };
+}
+
+/** The user property names to read back (chunks beyond the first are found by listing all `zcp:` props). */
+export function joined(props: Record<string, string>, key: string): string | undefined {
+  const first = props[key];
+  if (first === undefined) return undefined;
+  let out = first;
+  for (let n = 1; props[`${key}.${n}`] !== undefined; n++) out += props[`${key}.${n}`];
+  return out;
+}
+
+/** Metadata from a snapshot's `zcp:` properties; undefined when it is not a zcp checkpoint. */
+export function decodeMeta(props: Record<string, string>): CheckpointMeta | undefined {
+  const tid = Number(props[`${PREFIX}tid`]);
+  if (!Number.isSafeInteger(tid) || tid <= 0) return undefined;
+  const kind = props[`${PREFIX}kind`] as CheckpointKind;
+  const parse = <T>(text: string | undefined, fallback: T): T => {
+    try {
+      return text === undefined ? fallback : (JSON.parse(text) as T);
+    } catch {
+      return fallback;
+    }
+  };
+  const command = parse<string[] | undefined>(joined(props, `${PREFIX}command`), undefined);
+  return {
+    tid,
+    kind: KINDS.includes(kind) ? kind : 'manual',
+    state: props[`${PREFIX}state`] === 'complete' ? 'complete' : 'creating',
+    title: joined(props, `${PREFIX}title`) ?? '',
+    ...(command ? { command } : {}),
+    important: props[`${PREFIX}important`] === 'yes',
+    datasets: parse<string[]>(joined(props, `${PREFIX}datasets`), []),
+    version: props[`${PREFIX}version`] ?? '',
+  };
+}

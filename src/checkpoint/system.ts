@@ -1,0 +1,138 @@
+/**
+ * A *system*: the datasets checkpointed together (the root dataset first,
+ * then `/var`, zones, a boot pool's dataset...) and the root path whose
+ * package database describes them. Found from the options, then
+ * `/etc/zcp/config.json` and `ZCP_*` variables, then the dataset mounted at
+ * `/`.
+ * @module
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import * as zfs from '../zfs/index.js';
+import { nameProblem, poolOf } from '../zfs/names.js';
+import { CheckpointError } from './errors.js';
+
+/** How to pick a system. */
+export interface SystemOptions {
+  /** The datasets, root first. Default: config and `ZCP_DATASETS`, else the dataset mounted at `/` (plus configured extras). */
+  datasets?: readonly string[];
+  /** Where its package database is. Default: the first dataset's mountpoint. */
+  root?: string;
+  /** The config file. Default `ZCP_CONFIG` or `/etc/zcp/config.json`. */
+  configFile?: string;
+}
+
+/** A resolved system. */
+export interface System {
+  /** Every dataset, root first, in the order checkpoints are taken. */
+  datasets: string[];
+  /** The pools, in the order their snapshots are taken (the first dataset's pool first). */
+  pools: string[];
+  /** The datasets of each pool. */
+  byPool: Map<string, string[]>;
+  /** The package database root. */
+  root: string;
+}
+
+/** The configuration file's contents (all optional). */
+export interface ZcpConfig {
+  datasets?: string[];
+  extraDatasets?: string[];
+  root?: string;
+}
+
+/** ZFS mounts from /proc/self/mountinfo: mountpoint → dataset. */
+export async function zfsMounts(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let text = '';
+  try {
+    text = await readFile('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return out; // not Linux: callers pass datasets explicitly
+  }
+  for (const line of text.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const [fstype, source] = right.split(' ');
+    if (fstype !== 'zfs' || !source) continue;
+    const mountpoint = left.split(' ')[4];
+    // mountinfo escapes blanks and backslashes as octal
+    const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mountpoint) out.set(unescape(mountpoint), unescape(source));
+  }
+  return out;
+}
+
+/**
+ * Reads the config file, refusing one that others than root may change (as
+ * sudo refuses a writable sudoers): it decides which datasets zcp rolls back.
+ */
+export async function readConfig(file: string): Promise<ZcpConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return {};
+  }
+  for (const path of [file, dirname(file)]) {
+    const st = await stat(path);
+    if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
+      throw new CheckpointError('CONFIG_INSECURE', `${path} may be changed by users other than root (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); zcp refuses it, as sudo refuses a writable sudoers`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError('BAD_SYSTEM', `${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const c = parsed as ZcpConfig;
+  const list = (v: unknown, key: string) => {
+    if (v === undefined) return;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new CheckpointError('BAD_SYSTEM', `${file}: "${key}" must be a list of dataset names`);
+  };
+  list(c.datasets, 'datasets');
+  list(c.extraDatasets, 'extraDatasets');
+  if (c.root !== undefined && typeof c.root !== 'string') throw new CheckpointError('BAD_SYSTEM', `${file}: "root" must be a path`);
+  return c;
+}
+
+/** Resolves and checks a system: every dataset exists and is a filesystem. */
+export async function resolveSystem(options: SystemOptions = {}): Promise<System> {
+  const config = await readConfig(options.configFile ?? process.env.ZCP_CONFIG ?? '/etc/zcp/config.json');
+  const env = process.env.ZCP_DATASETS?.split(',').map((s) => s.trim()).filter(Boolean);
+  let datasets = options.datasets?.length ? [...options.datasets] : env?.length ? env : config.datasets?.length ? [...config.datasets] : undefined;
+  const mounts = await zfsMounts();
+  if (!datasets) {
+    const root = mounts.get('/');
+    if (!root) throw new CheckpointError('NOT_ZFS', 'the root filesystem is not on ZFS; name the datasets with --dataset (or ZCP_DATASETS, or /etc/zcp/config.json)');
+    datasets = [root, ...(config.extraDatasets ?? [])];
+  }
+  const seen = new Set<string>();
+  for (const ds of datasets) {
+    const problem = nameProblem(ds, 'dataset');
+    if (problem) throw new CheckpointError('BAD_SYSTEM', `"${ds}" is not a dataset name: ${problem}`, ds);
+    if (seen.has(ds)) throw new CheckpointError('BAD_SYSTEM', `${ds} is named twice`, ds);
+    seen.add(ds);
+  }
+  const byPool = new Map<string, string[]>();
+  for (const ds of datasets) {
+    if (!(await zfs.exists(ds))) throw new CheckpointError('NOT_ZFS', `${ds}: no such ZFS dataset`, ds);
+    const type = (await zfs.getProps(ds, ['type'])).type?.value;
+    if (type !== 'filesystem' && type !== 'volume') throw new CheckpointError('BAD_SYSTEM', `${ds} is a ${String(type)}, not a filesystem or volume`, ds);
+    const pool = poolOf(ds);
+    byPool.set(pool, [...(byPool.get(pool) ?? []), ds]);
+  }
+  let root = options.root ?? process.env.ZCP_ROOT ?? config.root;
+  if (!root) {
+    for (const [mp, ds] of mounts) if (ds === datasets[0]) root = mp;
+  }
+  if (!root) {
+    const mp = (await zfs.getProps(datasets[0]!, ['mountpoint'])).mountpoint?.value;
+    if (typeof mp !== 'string' || !mp.startsWith('/')) {
+      throw new CheckpointError('BAD_SYSTEM', `${datasets[0]} is not mounted; give the package database root with --root`, datasets[0]);
+    }
+    root = mp;
+  }
+  return { datasets, pools: [...byPool.keys()], byPool, root };
+}

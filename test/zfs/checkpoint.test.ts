@@ -1,0 +1,176 @@
+// Checkpoints against real zfs.ko: one atomic snapshot per pool, metadata in
+// zcp: user properties, TIDs never reused, all-or-nothing across two pools,
+// the kernel-held lock, and the refusals.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CheckpointError, Checkpoints, SystemLock } from '../../src/checkpoint/index.js';
+import { ZfsError } from '../../src/index.js';
+import { createFilesystems, fresh, run, zfsSnapshots } from './helpers.js';
+import { TEST_POOLS } from './pools.js';
+
+const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(Error);
+  return e as Error;
+}
+
+async function system(...datasets: string[]): Promise<Checkpoints> {
+  createFilesystems(...datasets);
+  return Checkpoints.open({ datasets, root: run('zfs', 'get', '-H', '-o', 'value', 'mountpoint', datasets[0]!).trim() });
+}
+
+describe('checkpoints (guest)', () => {
+  it('snapshots every dataset in one go, with the metadata on each snapshot, as zfs shows it', async () => {
+    const root = fresh(POOL, 'root');
+    const cps = await system(root, `${root}/var`);
+    const c = await cps.create({ title: 'before upgrade', kind: 'apt', command: ['apt-get', 'dist-upgrade'] });
+    expect(c.id).toBe(`zcp-${c.tid}`);
+    expect(c.state).toBe('complete');
+    expect(c.snapshots).toEqual([`${root}@${c.id}`, `${root}/var@${c.id}`]);
+    for (const ds of [root, `${root}/var`]) {
+      expect(zfsSnapshots(ds)).toEqual([`${ds}@${c.id}`]);
+      const props = run('zfs', 'get', '-H', '-o', 'property,value', 'zcp:tid,zcp:kind,zcp:state,zcp:title', `${ds}@${c.id}`);
+      expect(props).toBe(`zcp:tid\t${c.tid}\nzcp:kind\tapt\nzcp:state\tcomplete\nzcp:title\tbefore upgrade\n`);
+    }
+    // Both snapshots in one txg: the same createtxg.
+    const txgs = run('zfs', 'get', '-H', '-p', '-o', 'value', 'createtxg', ...c.snapshots).trim().split('\n');
+    expect(new Set(txgs).size).toBe(1);
+    const listed = await cps.list();
+    expect(listed.map((x) => x.id)).toEqual([c.id]);
+    expect(listed[0]).toMatchObject({ kind: 'apt', title: 'before upgrade', command: ['apt-get', 'dist-upgrade'], held: false, clones: [], missing: [] });
+    expect(Math.abs(listed[0]!.created.getTime() - Date.now())).toBeLessThan(120_000);
+  });
+
+  it('gives increasing TIDs and never reuses one, also after the newest was destroyed', async () => {
+    const cps = await system(fresh(POOL, 'root'));
+    const a = await cps.create({ title: 'a' });
+    const b = await cps.create({ title: 'b' });
+    expect(b.tid).toBeGreaterThan(a.tid);
+    expect(await cps.destroy(b.id)).toEqual(b.snapshots);
+    const c = await cps.create({ title: 'c' });
+    expect(c.tid).toBeGreaterThan(b.tid);
+    expect((await cps.list()).map((x) => x.title)).toEqual(['a', 'c']);
+    // Found by id, by TID and by snapshot name.
+    expect((await cps.get(String(c.tid))).id).toBe(c.id);
+    expect((await cps.get(c.snapshots[0]!)).tid).toBe(c.tid);
+    expect((await failure(cps.get('zcp-999999'))) as CheckpointError).toMatchObject({ code: 'CHECKPOINT_NOT_FOUND' });
+  });
+
+  it('stores titles and commands as data: quotes, newlines, $(...) and 20 KB, split over properties and joined back', async () => {
+    const root = fresh(POOL, 'root');
+    const cps = await system(root);
+    const title = `it's "quoted"\nsecond line $(touch /tmp/zcp-pwned) \`id\` ; rm -rf / é😀`;
+    const command = ['sh', '-c', 'echo $(id) > /tmp/zcp-pwned', 'x'.repeat(20_000)];
+    const c = await cps.create({ title, command, kind: 'run' });
+    expect(c.title).toBe(title);
+    expect(c.command).toEqual(command);
+    expect(run('sh', '-c', 'test -e /tmp/zcp-pwned && echo yes || echo no').trim()).toBe('no');
+    // The command did not fit one user property: it is in zcp:command, zcp:command.1, ...
+    const names = run('zfs', 'get', '-H', '-o', 'property', 'all', `${root}@${c.id}`).split('\n').filter((p) => p.startsWith('zcp:command'));
+    expect(names.length).toBeGreaterThan(2);
+    expect((await failure(cps.create({ title: 'y'.repeat(300_000) }))) as CheckpointError).toMatchObject({ code: 'METADATA_TOO_LARGE' });
+    expect(zfsSnapshots(root)).toEqual([`${root}@${c.id}`]);
+  });
+
+  it('spans two pools: the same name and TID on both, and nothing left when the second pool fails', async () => {
+    const a = fresh(POOL, 'root');
+    const b = fresh(POOL2, 'boot');
+    const cps = await system(a, b);
+    expect(cps.system.pools).toEqual([POOL, POOL2]);
+    const c = await cps.create({ title: 'both' });
+    expect(c.snapshots).toEqual([`${a}@${c.id}`, `${b}@${c.id}`]);
+    expect(run('zfs', 'get', '-H', '-o', 'value', 'zcp:state', ...c.snapshots)).toBe('complete\ncomplete\n');
+    // Make the second pool fail: its dataset already has the name the next checkpoint will take.
+    const next = Math.max(c.tid + 1, Number(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', `${POOL}/zcp`).trim()));
+    run('zfs', 'snapshot', `${b}@zcp-${next}`);
+    const e = await failure(cps.create({ title: 'fails' }));
+    expect(e).toBeInstanceOf(ZfsError);
+    expect((e as ZfsError).code).toBe('SNAPSHOT_EXISTS');
+    expect(zfsSnapshots(a)).toEqual([`${a}@${c.id}`]); // the first pool's snapshot was undone
+    // The stray snapshot is not zcp's: not listed, and refused by name.
+    expect((await cps.list()).map((x) => x.id)).toEqual([c.id]);
+    expect((await failure(cps.get(`${b}@zcp-${next}`))) as CheckpointError).toMatchObject({ code: 'NOT_ZCP' });
+  });
+
+  it('lists a checkpoint that lacks a dataset as incomplete', async () => {
+    const root = fresh(POOL, 'root');
+    const cps = await system(root, `${root}/home`);
+    const c = await cps.create();
+    run('zfs', 'destroy', `${root}/home@${c.id}`);
+    expect(await cps.get(c.id)).toMatchObject({ state: 'incomplete', missing: [`${root}/home`] });
+  });
+
+  it('refuses to destroy a held checkpoint, and one with clones', async () => {
+    const root = fresh(POOL, 'root');
+    const cps = await system(root);
+    const c = await cps.create();
+    expect((await cps.hold(c.id)).held).toBe(true);
+    expect(run('zfs', 'holds', '-H', `${root}@${c.id}`)).toContain('zcp-keep');
+    expect((await failure(cps.destroy(c.id))) as CheckpointError).toMatchObject({ code: 'HELD' });
+    expect((await cps.release(c.id)).held).toBe(false);
+    run('zfs', 'clone', `${root}@${c.id}`, `${root}-be`);
+    expect((await failure(cps.destroy(c.id))) as CheckpointError).toMatchObject({ code: 'CURRENT' });
+    expect((await cps.get(c.id)).clones).toEqual([`${root}-be`]);
+    expect(await cps.destroy(c.id, { dryRun: true }).catch((e: CheckpointError) => e.code)).toBe('CURRENT');
+    run('zfs', 'destroy', `${root}-be`);
+    expect(await cps.destroy(c.id, { dryRun: true })).toEqual([`${root}@${c.id}`]);
+    expect(zfsSnapshots(root)).toHaveLength(1);
+    await cps.destroy(c.id);
+    expect(zfsSnapshots(root)).toEqual([]);
+  });
+
+  it('fails with NO_SPACE on a full pool and makes nothing', async () => {
+    const pool = 'zcpcpfull';
+    run('truncate', '-s', '128M', '/dev/shm/zcpcpfull.img');
+    run('zpool', 'create', '-O', 'compression=off', pool, '/dev/shm/zcpcpfull.img');
+    try {
+      const cps = await system(`${pool}/root`);
+      await cps.create({ title: 'fits' });
+      run('sh', '-c', `dd if=/dev/zero of=/${pool}/root/fill bs=1M 2>/dev/null || true`);
+      const e = (await failure(cps.create({ title: 'no room' }))) as CheckpointError;
+      expect(e.code).toBe('NO_SPACE');
+      expect((await cps.list()).map((c) => c.title)).toEqual(['fits']);
+    } finally {
+      run('zpool', 'destroy', pool);
+      run('rm', '-f', '/dev/shm/zcpcpfull.img');
+    }
+  });
+
+  it('refuses a POOL/zcp that zcp did not make', async () => {
+    const pool = 'zcpcpother';
+    run('truncate', '-s', '64M', '/dev/shm/zcpcpother.img');
+    run('zpool', 'create', pool, '/dev/shm/zcpcpother.img');
+    try {
+      run('zfs', 'create', `${pool}/zcp`);
+      const cps = await system(`${pool}/root`);
+      expect((await failure(cps.create())) as CheckpointError).toMatchObject({ code: 'NOT_ZCP', dataset: `${pool}/zcp` });
+      expect(run('zfs', 'list', '-H', '-t', 'snapshot', '-o', 'name', '-r', pool)).toBe('');
+    } finally {
+      run('zpool', 'destroy', pool);
+      run('rm', '-f', '/dev/shm/zcpcpother.img');
+    }
+  });
+
+  it('locks a system against a second zcp process; the kernel drops the lock when the holder is killed -9', async () => {
+    const root = fresh(POOL, 'root');
+    const cps = await system(root);
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/hold-lock.ts', import.meta.url)), POOL, root], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    expect(line.toString()).toBe('locked\n');
+    expect((await failure(cps.create())) as CheckpointError).toMatchObject({ code: 'LOCKED' });
+    expect((await failure(SystemLock.acquire(POOL, root))) as CheckpointError).toMatchObject({ code: 'LOCKED' });
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const c = await cps.create({ title: 'after the kill' });
+    expect(c.title).toBe('after the kill');
+    // Our own lock went with the call: no hold left on the lock snapshot.
+    expect(run('zfs', 'holds', '-H', `${POOL}/zcp@lock`).trim()).toBe('');
+  });
+});
