@@ -12,6 +12,10 @@ import { CheckpointError } from './errors.js';
 import { CREATE, LIST, MARK_COMPLETE } from './lua.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
 import { SystemLock, counterOf, ensureState, stateDataset } from './state.js';
+import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
+import { packageDiff } from './packages.js';
+import { type RollbackPlan, executeRollback, planRollback, repairRollback } from './rollback.js';
+import type { PackageDiff } from '../pkgdb/packages.js';
 import { type System, type SystemOptions, resolveSystem } from './system.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -43,6 +47,8 @@ export interface Checkpoint {
   snapshots: string[];
   /** Datasets of the system that lack its snapshot. */
   missing: string[];
+  /** Its making was interrupted (two pools, the process died between them): the next locked zcp command completes or removes it. */
+  interrupted: boolean;
 }
 
 /** Options of {@link Checkpoints.create}. */
@@ -73,30 +79,132 @@ export class Checkpoints {
     return new Checkpoints(await resolveSystem(options));
   }
 
-  /** Runs `fn` holding the system's lock. */
+  /** Runs `fn` holding the system's lock, after finishing whatever an interrupted zcp left. */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
     const lock = await SystemLock.acquire(this.system.pools[0]!, this.system.datasets[0]!);
     try {
+      await this.repairLocked();
       return await fn();
     } finally {
       lock.release();
     }
   }
 
+  /**
+   * Finishes what an interrupted zcp left (the caller holds the lock): a
+   * rollback under way is completed; a checkpoint whose making was cut
+   * between two pools is completed if every snapshot is there, else its
+   * snapshots are destroyed (it never was a checkpoint).
+   * @returns what was done, for the caller to tell.
+   */
+  async repairLocked(): Promise<string[]> {
+    const done: string[] = [];
+    const rolled = await repairRollback(this);
+    if (rolled) done.push(`finished the interrupted rollback to ${rolled}`);
+    for (const c of await this.list()) {
+      if (!c.interrupted) continue;
+      if (c.missing.length === 0) {
+        for (const pool of this.system.pools) {
+          const snaps = c.snapshots.filter((x) => poolOf(x) === pool);
+          await zfs.channelProgram(pool, MARK_COMPLETE, { args: { snapshots: snaps }, sync: true });
+        }
+        done.push(`completed the interrupted checkpoint ${c.id}`);
+      } else {
+        for (const pool of this.system.pools) {
+          const snaps = c.snapshots.filter((x) => poolOf(x) === pool);
+          if (snaps.length) await zfs.destroySnapshots(snaps);
+        }
+        done.push(`removed the half-made checkpoint ${c.id}`);
+      }
+    }
+    return done;
+  }
+
+  /** {@link repairLocked} under the lock. */
+  async repair(): Promise<string[]> {
+    const lock = await SystemLock.acquire(this.system.pools[0]!, this.system.datasets[0]!);
+    try {
+      return await this.repairLocked();
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** What changed, package by package, from checkpoint `from` to checkpoint `to` (default: the live system). */
+  async diff(from: string, to?: string): Promise<PackageDiff> {
+    const a = await this.get(from);
+    const b = to === undefined ? undefined : await this.get(to);
+    return packageDiff(this.system, a.id, b?.id);
+  }
+
+  /** The plan of a rollback to `ref`: what it destroys, what happens to the packages; refusals thrown. */
+  async planRollback(ref: string): Promise<RollbackPlan> {
+    return planRollback(this, ref);
+  }
+
+  /**
+   * Rolls the system back to checkpoint `ref` in place: the later checkpoints
+   * are consumed (destroyed), every dataset goes back. With dryRun, only the plan.
+   * @throws {@link CheckpointError} `HELD`, `HAS_CLONES`, `NOT_ZCP` (a later snapshot zcp did not make), `INCOMPLETE`, `LOCKED`.
+   */
+  async rollback(ref: string, options: { dryRun?: boolean; confirm?: (plan: RollbackPlan) => Promise<boolean> } = {}): Promise<RollbackPlan & { done: boolean }> {
+    return this.locked(async () => {
+      const plan = await planRollback(this, ref);
+      if (options.dryRun) return { ...plan, done: false };
+      if (options.confirm && !(await options.confirm(plan))) return { ...plan, done: false };
+      await executeRollback(this, plan);
+      return { ...plan, done: true };
+    });
+  }
+
+  /** Clones checkpoint `ref` into boot environment `name`. */
+  async clone(ref: string, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
+    return this.locked(() => cloneCheckpoint(this, ref, name, options));
+  }
+
+  /** Makes boot environment `name` boot next. */
+  async activate(name: string, options: { dryRun?: boolean } = {}): Promise<BootEnvironment> {
+    return this.locked(() => activate(this, name, options));
+  }
+
+  /** The system and its boot environments, with A (boots next) and C (current). */
+  async bootEnvironments(): Promise<BootEnvironment[]> {
+    return bootEnvironments(this);
+  }
+
+  /** Destroys a boot environment zcp made; refuses the active and the current one. */
+  async destroyBootEnvironment(name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
+    return this.locked(() => destroyBootEnvironment(this, name, options));
+  }
+
   /** Every checkpoint of the system, oldest first. */
   async list(): Promise<Checkpoint[]> {
+    return (await this.scan()).checkpoints;
+  }
+
+  /**
+   * The checkpoints, and every other snapshot of the system's datasets with
+   * its createtxg (snapshots zcp did not make: a rollback must not pass over them).
+   */
+  async scan(): Promise<{ checkpoints: Checkpoint[]; foreign: { name: string; createtxg: number }[]; txg: Map<string, number> }> {
     type Found = { primary?: ListedSnapshot; on: Map<string, ListedSnapshot> };
     const found = new Map<string, Found>();
+    const foreign: { name: string; createtxg: number }[] = [];
     const primary = this.system.datasets[0]!;
     for (const pool of this.system.pools) {
       const datasets = this.system.byPool.get(pool)!;
-      const out = (await zfs.channelProgram(pool, LIST, { args: { datasets, primary, prefix: SNAPSHOT_PREFIX } })) as Record<
-        string,
-        { missing?: boolean; snapshots?: Record<string, ListedSnapshot> }
-      >;
+      const out = (await zfs.channelProgram(pool, LIST, { args: { datasets, primary, prefix: SNAPSHOT_PREFIX } })) as {
+        datasets?: Record<string, { missing?: boolean; snapshots?: Record<string, ListedSnapshot> }>;
+        others?: Record<string, number>;
+      };
+      for (const [name, txg] of Object.entries(out.others ?? {})) foreign.push({ name, createtxg: Number(txg) });
       for (const ds of datasets) {
-        for (const [short, snap] of Object.entries(out[ds]?.snapshots ?? {})) {
-          if (!/^zcp-[1-9][0-9]*$/.test(short)) continue;
+        for (const [short, snap] of Object.entries(out.datasets?.[ds]?.snapshots ?? {})) {
+          // Only what zcp made: a zcp-N name whose own zcp:tid is N.
+          if (!/^zcp-[1-9][0-9]*$/.test(short) || snap.props?.['zcp:tid'] !== short.slice(SNAPSHOT_PREFIX.length)) {
+            foreign.push({ name: `${ds}@${short}`, createtxg: Number(snap.createtxg ?? 0) });
+            continue;
+          }
           const entry: Found = found.get(short) ?? { on: new Map() };
           entry.on.set(ds, snap);
           if (ds === primary) entry.primary = snap;
@@ -104,16 +212,17 @@ export class Checkpoints {
         }
       }
     }
-    const list: Checkpoint[] = [];
+    const checkpoints: Checkpoint[] = [];
+    const txg = new Map<string, number>();
     for (const [id, entry] of found) {
-      // Only what zcp made: the snapshot's own zcp:tid must match its name.
       const source = entry.primary ?? [...entry.on.values()][0]!;
       const meta = decodeMeta(source.props ?? {});
-      if (!meta || `${SNAPSHOT_PREFIX}${meta.tid}` !== id) continue;
+      if (!meta) continue;
+      for (const [ds, snap] of entry.on) txg.set(`${ds}@${id}`, Number(snap.createtxg ?? 0));
       const missing = this.system.datasets.filter((ds) => !entry.on.has(ds));
       const creating = [...entry.on.values()].some((s) => s.props?.['zcp:state'] !== 'complete');
       const clones = entry.primary?.clones ? Object.values(entry.primary.clones) : [];
-      list.push({
+      checkpoints.push({
         id,
         tid: meta.tid,
         kind: meta.kind,
@@ -127,9 +236,10 @@ export class Checkpoints {
         clones: clones.map(String).sort(),
         snapshots: [...entry.on.keys()].map((ds) => `${ds}@${id}`),
         missing,
+        interrupted: creating,
       });
     }
-    return list.sort((a, b) => a.tid - b.tid);
+    return { checkpoints: checkpoints.sort((x, y) => x.tid - y.tid), foreign, txg };
   }
 
   /**
@@ -236,7 +346,7 @@ export class Checkpoints {
       const c = await this.get(ref);
       if (c.held) throw new CheckpointError('HELD', `${c.id} is held (zcp release ${c.id} first)`, c.snapshots[0]);
       if (c.clones.length) {
-        throw new CheckpointError('CURRENT', `${c.id} has boot environments cloned from it (${c.clones.join(', ')}); destroy them first`, c.snapshots[0]);
+        throw new CheckpointError('HAS_CLONES', `${c.id} has boot environments cloned from it (${c.clones.join(', ')}); destroy them first`, c.snapshots[0]);
       }
       if (options.dryRun) return c.snapshots;
       for (const pool of this.system.pools) {

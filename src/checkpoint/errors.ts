@@ -18,6 +18,10 @@ export type CheckpointErrorCode =
   | 'CURRENT'
   /** Refused: the checkpoint is held (`zcp hold`). */
   | 'HELD'
+  /** Refused: boot environments were cloned from the checkpoint. */
+  | 'HAS_CLONES'
+  /** The checkpoint lacks a dataset's snapshot, or its making was interrupted. */
+  | 'INCOMPLETE'
   /** Too little free space for a checkpoint (the pool would run into its reserve). */
   | 'NO_SPACE'
   /** A dataset of the system is missing, or the root is not on ZFS. */

@@ -8,3 +8,6 @@ export { CheckpointError, type CheckpointErrorCode } from './errors.js';
 export { resolveSystem, readConfig, zfsMounts, type System, type SystemOptions, type ZcpConfig } from './system.js';
 export { type CheckpointKind, type CheckpointMeta } from './metadata.js';
 export { SystemLock, stateDataset } from './state.js';
+export { type BootEnvironment, cloneTargets } from './bootenv.js';
+export { type RollbackPlan, type PackagePlan } from './rollback.js';
+export { snapshotRoot, packagesOf } from './packages.js';

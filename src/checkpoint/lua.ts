@@ -59,10 +59,13 @@ return {tid = tid, name = name}`;
  * The checkpoints (snapshots named prefix + number) of a system's datasets on
  * one pool: for the primary dataset every zcp: property, space used, holds
  * and clones; for the others which ones exist, with their TID and state.
+ * Also every other snapshot of those datasets with its createtxg (`others`):
+ * a rollback must not pass over what zcp did not make.
  * args: datasets[], primary, prefix.
  */
 export const LIST = `local args = ...
 local out = {}
+local others = {}
 for _, ds in ipairs(args.datasets) do
   if not zfs.exists(ds) then
     out[ds] = {missing = true}
@@ -70,7 +73,9 @@ for _, ds in ipairs(args.datasets) do
     local snaps = {}
     for snap in zfs.list.snapshots(ds) do
       local short = string.sub(snap, #ds + 2)
-      if string.sub(short, 1, #args.prefix) == args.prefix then
+      if string.sub(short, 1, #args.prefix) ~= args.prefix then
+        others[ds .. "@" .. short] = zfs.get_prop(snap, "createtxg")
+      else
         local s = {createtxg = zfs.get_prop(snap, "createtxg"), creation = zfs.get_prop(snap, "creation")}
         local props = {}
         if ds == args.primary then
@@ -93,7 +98,7 @@ for _, ds in ipairs(args.datasets) do
     out[ds] = {snapshots = snaps}
   end
 end
-return out`;
+return {datasets = out, others = others}`;
 
 /** Marks a checkpoint's snapshots on one pool complete. args: snapshots[]. */
 export const MARK_COMPLETE = `local args = ...

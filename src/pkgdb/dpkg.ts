@@ -4,7 +4,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { type SystemRoot, inRoot } from './root.js';
 import { addon } from '../addon.js';
 import { PkgdbError, nativeParseError } from './errors.js';
 
@@ -85,8 +85,8 @@ function fromIndex(text: string, index: Int32Array): DpkgPackage[] {
  * snapshot, a chroot).
  * @throws {@link PkgdbError} `UNREADABLE` (missing file), `CORRUPT`.
  */
-export async function readDpkgStatus(root = '/', options: DpkgReadOptions = {}): Promise<DpkgPackage[]> {
-  const file = join(root, 'var/lib/dpkg/status');
+export async function readDpkgStatus(root: SystemRoot = '/', options: DpkgReadOptions = {}): Promise<DpkgPackage[]> {
+  const file = inRoot(root, 'var/lib/dpkg/status');
   let data: Buffer;
   try {
     data = await readFile(file);

@@ -11,3 +11,4 @@ export { parseRpmHeader, readRpmFile, type RpmHeaderInfo } from './rpm.js';
 export { compareRpmVersions, compareRpmEVR, parseRpmEVR, type RpmEVR } from './rpmversion.js';
 export { readRpmDb, type RpmPackage } from './rpmdb.js';
 export { readPackages, diff, type Package, type PackageSet, type PackageDiff, type VersionChange } from './packages.js';
+export { inRoot, type SystemRoot } from './root.js';

@@ -4,7 +4,7 @@
  * @module
  */
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { type SystemRoot, describeRoot, inRoot } from './root.js';
 import { compareDebVersions } from './debversion.js';
 import { readDpkgStatus } from './dpkg.js';
 import { PkgdbError } from './errors.js';
@@ -39,8 +39,8 @@ const PRESENT = new Set(['installed', 'half-installed', 'unpacked', 'half-config
  * `not-installed`) are left out.
  * @throws {@link PkgdbError} `NO_DATABASE` when neither is there; `CORRUPT`, `UNREADABLE`.
  */
-export async function readPackages(root = '/'): Promise<PackageSet> {
-  const dpkg = await access(join(root, 'var/lib/dpkg/status')).then(
+export async function readPackages(root: SystemRoot = '/'): Promise<PackageSet> {
+  const dpkg = await access(inRoot(root, 'var/lib/dpkg/status')).then(
     () => true,
     () => false,
   );
@@ -74,7 +74,7 @@ export async function readPackages(root = '/'): Promise<PackageSet> {
     };
   } catch (e) {
     if (e instanceof PkgdbError && e.code === 'NO_DATABASE') {
-      throw new PkgdbError({ code: 'NO_DATABASE', message: `no package database under ${root} (neither dpkg's status nor an rpmdb)` });
+      throw new PkgdbError({ code: 'NO_DATABASE', message: `no package database under ${describeRoot(root)} (neither dpkg's status nor an rpmdb)` });
     }
     throw e;
   }

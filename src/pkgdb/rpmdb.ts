@@ -5,9 +5,9 @@
  * and Berkeley DB (`Packages`, older RHEL and SUSE; read-only like `bdb_ro`).
  * @module
  */
+import { type SystemRoot, describeRoot, inRoot } from './root.js';
 import { statSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { addon } from '../addon.js';
 import { PkgdbError, nativeParseError } from './errors.js';
 import type { RpmHeaderInfo } from './rpm.js';
@@ -91,13 +91,13 @@ async function readOptional(path: string): Promise<Buffer> {
 }
 
 /** `%_dbpath` and `%_db_backend` as the root's own rpm macros set them, if they do. */
-async function configured(root: string): Promise<{ dbPath: string | undefined; backend: string | undefined }> {
+async function configured(root: SystemRoot): Promise<{ dbPath: string | undefined; backend: string | undefined }> {
   // rpm's load order (later files win): vendor macros.d, then /etc/rpm/macros.*, then /etc/rpm/macros.
   const listed = async (dir: string) => {
-    if (!statSync(join(root, dir), { throwIfNoEntry: false })?.isDirectory()) return [];
-    return (await readdir(join(root, dir))).filter((f) => f.startsWith('macros.')).sort().map((f) => join(root, dir, f));
+    if (!statSync(inRoot(root, dir), { throwIfNoEntry: false })?.isDirectory()) return [];
+    return (await readdir(inRoot(root, dir))).filter((f) => f.startsWith('macros.')).sort().map((f) => inRoot(root, `${dir}/${f}`));
   };
-  const names = [...(await listed('usr/lib/rpm/macros.d')), ...(await listed('etc/rpm')), join(root, 'etc/rpm/macros')];
+  const names = [...(await listed('usr/lib/rpm/macros.d')), ...(await listed('etc/rpm')), inRoot(root, 'etc/rpm/macros')];
   const files = await Promise.all(names.map(readOptional));
   let dbPath: string | undefined;
   let backend: string | undefined;
@@ -125,7 +125,7 @@ function exists(path: string): boolean {
  * @throws {@link PkgdbError} `NO_DATABASE`, `UNREADABLE`, `CORRUPT`.
  */
 export async function readRpmDb(
-  root = '/',
+  root: SystemRoot = '/',
   options: { dbPath?: string; backend?: 'sqlite' | 'ndb' | 'bdb'; tags?: readonly number[] } = {},
 ): Promise<RpmPackage[]> {
   const config = await configured(root);
@@ -137,7 +137,7 @@ export async function readRpmDb(
   const tags = options.tags ? [...options.tags] : undefined;
   for (const dir of candidates) {
     for (const backend of order) {
-      const path = join(root, dir, backend.file);
+      const path = inRoot(root, `${dir}/${backend.file}`);
       if (!exists(path)) continue;
       try {
         const got = await backend.read(path, tags);
@@ -154,5 +154,5 @@ export async function readRpmDb(
       }
     }
   }
-  throw new PkgdbError({ code: 'NO_DATABASE', message: `no rpmdb under ${root} (looked in ${candidates.join(', ')})` });
+  throw new PkgdbError({ code: 'NO_DATABASE', message: `no rpmdb under ${describeRoot(root)} (looked in ${candidates.join(', ')})` });
 }

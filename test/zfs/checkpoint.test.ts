@@ -116,9 +116,9 @@ describe('checkpoints (guest)', () => {
     expect((await failure(cps.destroy(c.id))) as CheckpointError).toMatchObject({ code: 'HELD' });
     expect((await cps.release(c.id)).held).toBe(false);
     run('zfs', 'clone', `${root}@${c.id}`, `${root}-be`);
-    expect((await failure(cps.destroy(c.id))) as CheckpointError).toMatchObject({ code: 'CURRENT' });
+    expect((await failure(cps.destroy(c.id))) as CheckpointError).toMatchObject({ code: 'HAS_CLONES' });
     expect((await cps.get(c.id)).clones).toEqual([`${root}-be`]);
-    expect(await cps.destroy(c.id, { dryRun: true }).catch((e: CheckpointError) => e.code)).toBe('CURRENT');
+    expect(await cps.destroy(c.id, { dryRun: true }).catch((e: CheckpointError) => e.code)).toBe('HAS_CLONES');
     run('zfs', 'destroy', `${root}-be`);
     expect(await cps.destroy(c.id, { dryRun: true })).toEqual([`${root}@${c.id}`]);
     expect(zfsSnapshots(root)).toHaveLength(1);

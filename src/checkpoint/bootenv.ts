@@ -1,0 +1,115 @@
+/**
+ * Boot environments: a checkpoint cloned into writable datasets (every
+ * dataset of the system, under a new name), made to boot next by the pool's
+ * `bootfs` (as zectl and bectl do), and destroyed only when it neither boots
+ * next nor runs.
+ * @module
+ */
+import { dirname } from 'node:path';
+import * as zfs from '../zfs/index.js';
+import { nameProblem, poolOf } from '../zfs/names.js';
+import type { Checkpoints } from './checkpoints.js';
+import { CheckpointError } from './errors.js';
+import { zfsMounts } from './system.js';
+
+/** One boot environment: the system itself, or a zcp-made clone of one of its checkpoints. */
+export interface BootEnvironment {
+  name: string;
+  /** Its root dataset. */
+  dataset: string;
+  /** All its datasets, root first. */
+  datasets: string[];
+  /** The checkpoint it was cloned from (absent for the system itself). */
+  origin?: string;
+  /** A = the pool's bootfs: it boots next. */
+  active: boolean;
+  /** C = it is the running system (mounted at /) or the system zcp works on. */
+  current: boolean;
+}
+
+/** Where each dataset of the system goes in a boot environment called `name`. */
+export function cloneTargets(cps: Checkpoints, name: string): Map<string, string> {
+  const [root, ...rest] = cps.system.datasets as [string, ...string[]];
+  const newRoot = `${dirname(root) === '.' ? root : dirname(root)}/${name}`;
+  const out = new Map<string, string>([[root, newRoot]]);
+  for (const ds of rest) {
+    // Under the root: the same place under the new root; elsewhere (a boot pool): NAME next to it.
+    out.set(ds, ds.startsWith(`${root}/`) ? newRoot + ds.slice(root.length) : `${dirname(ds)}/${name}`);
+  }
+  return out;
+}
+
+/**
+ * Clones checkpoint `ref` into a boot environment `name` (every dataset, not
+ * mounted: `canmount=noauto`, the origin's own mountpoints kept).
+ * @returns the datasets made (or, with dryRun, that would be).
+ */
+export async function cloneCheckpoint(cps: Checkpoints, ref: string, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(name) || name.length > 200) {
+    throw new CheckpointError('BAD_SYSTEM', `"${name}" is not a boot environment name (letters, digits, _ . : -; not starting with a symbol)`);
+  }
+  const c = await cps.get(ref);
+  if (c.state !== 'complete') throw new CheckpointError('INCOMPLETE', `${c.id} is incomplete; zcp will not clone it`, c.snapshots[0]);
+  const targets = cloneTargets(cps, name);
+  for (const [, target] of targets) {
+    const problem = nameProblem(target, 'dataset');
+    if (problem) throw new CheckpointError('BAD_SYSTEM', `${target}: ${problem}`, target);
+    if (await zfs.exists(target)) throw new CheckpointError('BAD_SYSTEM', `${target} already exists`, target);
+  }
+  if (options.dryRun) return [...targets.values()];
+  const made: string[] = [];
+  try {
+    for (const [ds, target] of targets) {
+      const props: Record<string, string> = { canmount: 'noauto', 'zcp:be': name, 'zcp:origin': c.id };
+      const mp = (await zfs.getProps(ds, ['mountpoint'])).mountpoint;
+      if (mp && mp.source === 'local' && typeof mp.value === 'string') props.mountpoint = mp.value;
+      await zfs.clone(`${ds}@${c.id}`, target, props);
+      made.push(target);
+    }
+  } catch (e) {
+    for (const d of made.reverse()) await zfs.destroy(d).catch(() => undefined);
+    throw e;
+  }
+  return made;
+}
+
+/** The system itself and every zcp-made boot environment of it, with A and C. */
+export async function bootEnvironments(cps: Checkpoints): Promise<BootEnvironment[]> {
+  const root = cps.system.datasets[0]!;
+  const pool = poolOf(root);
+  const bootfs = await zfs.getPoolProp(pool, 'bootfs').catch(() => '-');
+  const slash = (await zfsMounts()).get('/');
+  const out: BootEnvironment[] = [
+    { name: root.slice(root.lastIndexOf('/') + 1), dataset: root, datasets: [...cps.system.datasets], active: bootfs === root, current: true },
+  ];
+  for (const c of await cps.list()) {
+    for (const clone of c.clones) {
+      const p = await zfs.getProps(clone, ['zcp:be', 'zcp:origin']);
+      const name = p['zcp:be']?.value;
+      if (typeof name !== 'string' || p['zcp:origin']?.value !== c.id) continue; // not a zcp boot environment
+      const targets = [...cloneTargets(cps, name).values()];
+      if (targets[0] !== clone) continue;
+      out.push({ name, dataset: clone, datasets: targets, origin: c.id, active: bootfs === clone, current: slash === clone });
+    }
+  }
+  return out;
+}
+
+/** Makes boot environment `name` (or the system itself, by its name) boot next: the pool's bootfs. */
+export async function activate(cps: Checkpoints, name: string, options: { dryRun?: boolean } = {}): Promise<BootEnvironment> {
+  const be = (await bootEnvironments(cps)).find((b) => b.name === name || b.dataset === name);
+  if (!be) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`);
+  if (!options.dryRun) await zfs.setPoolProp(poolOf(be.dataset), 'bootfs', be.dataset);
+  return { ...be, active: true };
+}
+
+/** Destroys a zcp-made boot environment; refuses the active and the current one. */
+export async function destroyBootEnvironment(cps: Checkpoints, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
+  const be = (await bootEnvironments(cps)).find((b) => b.name === name || b.dataset === name);
+  if (!be) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`);
+  if (be.current) throw new CheckpointError('CURRENT', `${be.name} is the running system; zcp will not destroy it`, be.dataset);
+  if (be.active) throw new CheckpointError('ACTIVE', `${be.name} boots next (bootfs); activate another first`, be.dataset);
+  const doomed = [...be.datasets].reverse();
+  if (!options.dryRun) for (const d of doomed) await zfs.destroy(d);
+  return doomed;
+}

@@ -1,0 +1,171 @@
+// Rollback in place, package diffs and boot environments on a small real
+// dpkg system (packages made by dpkg-deb, installed by dpkg --root) on a root
+// dataset with a separate /var, against real zfs.ko.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CheckpointError, Checkpoints } from '../../src/checkpoint/index.js';
+import { createFilesystems, fresh, run, zfsSnapshots } from './helpers.js';
+import { TEST_POOLS } from './pools.js';
+import { buildDeb, dpkg, initDpkgRoot, treeDigest } from './systems.js';
+
+const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
+
+async function failure(p: Promise<unknown>): Promise<CheckpointError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(Error);
+  return e as CheckpointError;
+}
+
+let debs: Record<string, string>;
+beforeAll(() => {
+  debs = {
+    hello1: buildDeb('hello', '1.0-1', { 'usr/share/hello/version': '1\n', 'etc/hello.conf': 'greeting=hi\n' }),
+    hello2: buildDeb('hello', '2.0-1', { 'usr/share/hello/version': '2\n', 'etc/hello.conf': 'greeting=hello\n' }, 'exit 1'),
+    extra1: buildDeb('extra', '1.0', { 'usr/share/extra/data': 'x\n' }),
+    newpkg: buildDeb('newpkg', '0.1', { 'usr/share/newpkg/data': 'n\n' }),
+  };
+});
+
+/** A root dataset with /var on its own dataset, dpkg initialised, hello 1.0 and extra installed. */
+async function debSystem(): Promise<{ cps: Checkpoints; root: string; datasets: string[] }> {
+  const ds = fresh(POOL, 'sys');
+  const datasets = createFilesystems(ds, `${ds}/var`);
+  const root = run('zfs', 'get', '-H', '-o', 'value', 'mountpoint', ds).trim();
+  initDpkgRoot(root);
+  expect(dpkg(root, '-i', debs.hello1!, debs.extra1!)).toBe(0);
+  return { cps: await Checkpoints.open({ datasets, root }), root, datasets };
+}
+
+describe('rollback in place (guest)', () => {
+  it('diffs packages from the snapshots, plans, and rolls a failed upgrade back byte for byte', async () => {
+    const { cps, root, datasets } = await debSystem();
+    const before = treeDigest(root);
+    const base = await cps.create({ title: 'base' });
+    // An upgrade whose postinst fails, a new package, and a later checkpoint.
+    expect(dpkg(root, '-i', debs.hello2!)).not.toBe(0);
+    expect(readFileSync(`${root}/var/lib/dpkg/status`, 'utf8')).toContain('half-configured');
+    expect(dpkg(root, '-i', debs.newpkg!)).toBe(0);
+    const later = await cps.create({ title: 'later' });
+    expect(dpkg(root, '-r', 'extra')).toBe(0);
+
+    const d = await cps.diff(base.id);
+    expect(d.upgraded).toEqual([{ name: 'hello', architecture: 'all', from: '1.0-1', to: '2.0-1' }]);
+    expect(d.installed.map((p) => p.name)).toEqual(['newpkg']);
+    expect(d.removed.map((p) => p.name)).toEqual(['extra']);
+    expect((await cps.diff(base.id, later.id)).removed).toEqual([]);
+
+    const plan = await cps.planRollback(base.id);
+    expect(plan.consumes.map((c) => c.id)).toEqual([later.id]);
+    expect(plan.destroy).toEqual(later.snapshots);
+    expect(plan.packages).toMatchObject({
+      manager: 'dpkg',
+      downgrade: [{ name: 'hello', from: '2.0-1', to: '1.0-1' }],
+      remove: [{ name: 'newpkg' }],
+      reinstall: [{ name: 'extra' }],
+      upgrade: [],
+    });
+    // A dry run changes nothing.
+    expect((await cps.rollback(base.id, { dryRun: true })).done).toBe(false);
+    expect((await cps.list()).length).toBe(2);
+    // Declined at the prompt: nothing either.
+    expect((await cps.rollback(base.id, { confirm: async () => false })).done).toBe(false);
+    expect((await cps.rollback(base.id, { confirm: async () => true })).done).toBe(true);
+    expect(treeDigest(root)).toBe(before);
+    expect((await cps.list()).map((c) => c.id)).toEqual([base.id]);
+    for (const ds of datasets) expect(zfsSnapshots(ds)).toEqual([`${ds}@${base.id}`]);
+
+    // No leftovers: a new checkpoint (never the consumed TID) and a new rollback both work.
+    expect(dpkg(root, '-i', debs.newpkg!)).toBe(0);
+    const next = await cps.create({ title: 'next' });
+    expect(next.tid).toBeGreaterThan(later.tid);
+    expect(dpkg(root, '-r', 'newpkg')).toBe(0);
+    await cps.rollback(next.id);
+    expect(readFileSync(`${root}/var/lib/dpkg/status`, 'utf8')).toContain('Package: newpkg');
+    await cps.rollback(base.id);
+    expect(treeDigest(root)).toBe(before);
+  });
+
+  it('refuses to pass over a snapshot zcp did not make, a held checkpoint and an incomplete one, changing nothing', async () => {
+    const { cps, root, datasets } = await debSystem();
+    const base = await cps.create({ title: 'base' });
+    run('zfs', 'snapshot', `${datasets[1]}@mine`);
+    expect(dpkg(root, '-i', debs.newpkg!)).toBe(0);
+    const now = treeDigest(root);
+    expect(await failure(cps.rollback(base.id))).toMatchObject({ code: 'NOT_ZCP', dataset: `${datasets[1]}@mine` });
+    expect(treeDigest(root)).toBe(now);
+    run('zfs', 'destroy', `${datasets[1]}@mine`);
+    const held = await cps.create({ title: 'held' });
+    await cps.hold(held.id);
+    expect(await failure(cps.rollback(base.id))).toMatchObject({ code: 'HELD' });
+    await cps.release(held.id);
+    run('zfs', 'destroy', `${datasets[1]}@${base.id}`);
+    expect(await failure(cps.rollback(base.id))).toMatchObject({ code: 'INCOMPLETE' });
+    expect(treeDigest(root)).toBe(now);
+  });
+
+  it('says why there is no package plan when the snapshot holds a corrupt status, and still rolls the files back', async () => {
+    const { cps, root } = await debSystem();
+    const status = readFileSync(`${root}/var/lib/dpkg/status`);
+    run('sh', '-c', `printf 'Package: broken\\nStatus: not three words at all here\\n' >> ${root}/var/lib/dpkg/status`);
+    const bad = await cps.create({ title: 'corrupt status' });
+    run('sh', '-c', `cp /dev/null ${root}/var/lib/dpkg/status`);
+    const plan = await cps.planRollback(bad.id);
+    expect(plan.packages).toBeUndefined();
+    expect(plan.packageError).toMatch(/Status of broken/);
+    await cps.rollback(bad.id);
+    expect(readFileSync(`${root}/var/lib/dpkg/status`).subarray(0, status.length)).toEqual(status);
+  });
+
+  it('finishes a rollback killed -9 half-way when the next zcp command runs', async () => {
+    const { cps, root, datasets } = await debSystem();
+    const before = treeDigest(root);
+    const base = await cps.create({ title: 'base' });
+    expect(dpkg(root, '-i', debs.hello2!, debs.newpkg!)).not.toBe(0);
+    await cps.create({ title: 'later' });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/rollback.ts', import.meta.url)), JSON.stringify(datasets), root, base.id], {
+      env: { ...process.env, ZCP_FAULT: 'rollback-first-dataset' },
+      encoding: 'utf8',
+    });
+    expect(child.signal).toBe('SIGKILL');
+    // Half-done: the root dataset is back, /var (with dpkg's status) is not, and the journal says so.
+    expect(readFileSync(`${root}/var/lib/dpkg/status`, 'utf8')).toContain('newpkg');
+    expect(run('zfs', 'get', '-H', '-o', 'property,value', 'all', `${POOL}/zcp`)).toMatch(/zcp:journal:\w+\t\{"op":"rollback"/);
+    // The next locked command finishes it first.
+    expect(await cps.repair()).toEqual([`finished the interrupted rollback to ${base.id}`]);
+    expect(treeDigest(root)).toBe(before);
+    expect(await cps.repair()).toEqual([]);
+  });
+});
+
+describe('boot environments (guest)', () => {
+  it('clones a checkpoint, activates it (A moves), and refuses to destroy the active one', async () => {
+    const { cps, datasets } = await debSystem();
+    const c = await cps.create({ title: 'for a BE' });
+    const made = await cps.clone(c.id, `be${c.tid}`);
+    const beRoot = `${POOL}/be${c.tid}`;
+    expect(made).toEqual([beRoot, `${beRoot}/var`]);
+    expect(run('zfs', 'get', '-H', '-o', 'value', 'origin,canmount,mounted', beRoot)).toBe(`${datasets[0]}@${c.id}\nnoauto\nno\n`);
+    let bes = await cps.bootEnvironments();
+    expect(bes.map((b) => [b.name, b.active, b.current])).toEqual([
+      [datasets[0]!.split('/').pop(), false, true],
+      [`be${c.tid}`, false, false],
+    ]);
+    await cps.activate(`be${c.tid}`);
+    expect(run('zpool', 'get', '-H', '-o', 'value', 'bootfs', POOL).trim()).toBe(beRoot);
+    bes = await cps.bootEnvironments();
+    expect(bes.map((b) => b.active)).toEqual([false, true]);
+    expect(await failure(cps.destroyBootEnvironment(`be${c.tid}`))).toMatchObject({ code: 'ACTIVE' });
+    expect(await failure(cps.destroy(c.id))).toMatchObject({ code: 'HAS_CLONES' });
+    expect(await failure(cps.destroyBootEnvironment(datasets[0]!.split('/').pop()!))).toMatchObject({ code: 'CURRENT' });
+    // Activate the system itself again: the BE can go, then the checkpoint.
+    await cps.activate(datasets[0]!);
+    expect(await cps.destroyBootEnvironment(`be${c.tid}`)).toEqual([`${beRoot}/var`, beRoot]);
+    await cps.destroy(c.id);
+    run('zpool', 'set', 'bootfs=', POOL);
+  });
+});
