@@ -1,55 +1,108 @@
 #!/usr/bin/env node
 /**
- * The `zcp` command. This first cut answers `status`; the checkpoint commands
- * of DESIGN.md's table come with the checkpoint layer.
+ * The `zcp` command: shared options, the command table (commands.ts), help,
+ * exit codes (0 ok, 1 failure, 2 usage, 69 ZFS unavailable, 77 permission
+ * denied, 130 interrupted).
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { zfs } from '../index.js';
+import { parseArgs } from 'node:util';
+import { COMMANDS, type Context } from './commands.js';
+import { EXIT, Output, UsageError } from './output.js';
 
-/** Exit codes of DESIGN.md's CLI contract. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, zfsUnavailable: 69, permission: 77, interrupted: 130 } as const;
-
-const USAGE = `usage: zcp [--json] <command>
-
-commands:
-  status      is ZFS usable here? (exit 69 when it is not)
-
-options:
-  --json      machine-readable output
-  --version   print the version
-  --help      this text
-`;
+export { EXIT } from './output.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+const GLOBAL_HELP = `options (any command):
+  --dataset DS   a dataset of the system (repeatable; default: the dataset
+                 mounted at / and the configured extras)
+  --root PATH    the package database root (default: the first dataset's mountpoint)
+  --json         one JSON document on stdout (errors: {"error":{code,message,dataset}})
+  --yes, -y      answer yes to confirmations
+  --dry-run, -n  show what would change, change nothing
+  --quiet, -q    no output but errors
+  --help, -h     help (zcp COMMAND --help for a command)
+  --version      zcp's version
+config: /etc/zcp/config.json (must be root's, not group/world-writable), ZCP_DATASETS, ZCP_ROOT
+exit codes: 0 ok, 1 failure, 2 usage, 69 ZFS unavailable, 77 permission denied, 130 interrupted`;
+
+function usage(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return `usage: zcp [options] COMMAND [args]\n\ncommands:\n${lines.join('\n')}\n\n${GLOBAL_HELP}\n`;
+}
+
+function commandHelp(name: string): string {
+  const c = COMMANDS[name]!;
+  return `usage: ${c.usage}\n\n${c.summary}\n\nexamples:\n${c.examples.map((e) => `  ${e}`).join('\n')}\n\n${GLOBAL_HELP}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const args = argv.filter((a) => a !== '--json');
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        dataset: { type: 'string', multiple: true },
+        root: { type: 'string' },
+        json: { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        'dry-run': { type: 'boolean', short: 'n' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+        message: { type: 'string', short: 'm' },
+        to: { type: 'string' },
+        tid: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    const json = argv.includes('--json');
+    return new Output({ json, quiet: false, yes: false }).fail(new UsageError((e as Error).message));
   }
-  if (args.includes('--version')) {
+  const v = parsed.values;
+  const out = new Output({ json: v.json === true, quiet: v.quiet === true, yes: v.yes === true });
+  const [name, ...args] = parsed.positionals;
+  if (v.version) {
     process.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
-  const [command, ...rest] = args;
-  if (command !== 'status' || rest.length > 0) {
-    const message = command === undefined ? 'no command given' : `unknown command or argument: ${args.join(' ')}`;
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message } })}\n`);
-    else process.stderr.write(`zcp: ${message}\n\n${USAGE}`);
-    return EXIT.usage;
+  if (v.help || name === 'help') {
+    const topic = name === 'help' ? args[0] : name;
+    process.stdout.write(topic && COMMANDS[topic] ? commandHelp(topic) : usage());
+    return EXIT.ok;
   }
-  const status = await zfs.available();
-  if (json) process.stdout.write(`${JSON.stringify({ zfs: status })}\n`);
-  else if (status.ok) process.stdout.write(`zfs: usable (${status.library}${status.kernelModule ? `, module ${status.kernelModule}` : ''})\n`);
-  else process.stdout.write(`zfs: unavailable: ${status.reason}\n`);
-  return status.ok ? EXIT.ok : EXIT.zfsUnavailable;
+  if (name === undefined) return out.fail(new UsageError('no command given'));
+  const command = COMMANDS[name];
+  if (!command) return out.fail(new UsageError(`unknown command: ${name}`));
+  const ctx: Context = {
+    args,
+    options: {
+      ...(v.message !== undefined ? { message: v.message } : {}),
+      ...(v.to !== undefined ? { to: v.to } : {}),
+      ...(v.tid !== undefined ? { tid: v.tid } : {}),
+    },
+    datasets: v.dataset ?? [],
+    root: v.root,
+    dryRun: v['dry-run'] === true,
+    out,
+  };
+  try {
+    return await command.run(ctx);
+  } catch (e) {
+    return out.fail(e);
+  }
 }
+
+process.on('SIGINT', () => {
+  process.stderr.write('zcp: interrupted\n');
+  process.exit(EXIT.interrupted);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,0 +1,282 @@
+/**
+ * The commands of `zcp`: each with its usage, a summary, examples and the
+ * function that runs it. Shared options are parsed by main.ts.
+ * @module
+ */
+import { Checkpoints } from '../checkpoint/checkpoints.js';
+import { CheckpointError } from '../checkpoint/errors.js';
+import type { Checkpoint } from '../checkpoint/checkpoints.js';
+import { readPackages } from '../pkgdb/packages.js';
+import * as zfs from '../zfs/index.js';
+import { ZfsError } from '../zfs/errors.js';
+import { bootEnvironmentJson, bytes, checkpointJson, diffLines, listLines, planJson, planLines, when } from './format.js';
+import { type Output, UsageError } from './output.js';
+
+/** What a command gets: its positionals and options, the shared options, the output. */
+export interface Context {
+  args: string[];
+  options: { message?: string; to?: string; tid?: string; kind?: string };
+  datasets: string[];
+  root: string | undefined;
+  dryRun: boolean;
+  out: Output;
+}
+
+export interface Command {
+  usage: string;
+  summary: string;
+  examples: string[];
+  run(ctx: Context): Promise<number>;
+}
+
+async function open(ctx: Context): Promise<Checkpoints> {
+  const availability = await zfs.available();
+  if (!availability.ok) throw new ZfsError({ code: 'ZFS_UNAVAILABLE', operation: 'open', message: `ZFS is not usable here: ${availability.reason}` });
+  return Checkpoints.open({ ...(ctx.datasets.length ? { datasets: ctx.datasets } : {}), ...(ctx.root ? { root: ctx.root } : {}) });
+}
+
+function want(ctx: Context, min: number, max: number, what: string): void {
+  if (ctx.args.length < min || ctx.args.length > max) throw new UsageError(`expected ${what}`);
+}
+
+/** The checkpoint a rollback goes to: by id, --tid, or --to DATE (the first checkpoint after DATE: every transaction after it is undone). */
+async function rollbackTarget(cps: Checkpoints, ctx: Context): Promise<Checkpoint> {
+  const given = [ctx.args.length > 0, ctx.options.tid !== undefined, ctx.options.to !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('rollback takes one of: ID, --tid TID, --to DATE');
+  if (ctx.options.tid !== undefined) {
+    if (!/^[1-9][0-9]*$/.test(ctx.options.tid)) throw new UsageError(`--tid takes a transaction number, not "${ctx.options.tid}"`);
+    return cps.get(ctx.options.tid);
+  }
+  if (ctx.options.to !== undefined) {
+    const date = new Date(ctx.options.to);
+    if (Number.isNaN(date.getTime())) throw new UsageError(`--to takes a date (2026-11-23 14:00, ISO 8601), not "${ctx.options.to}"`);
+    const after = (await cps.list()).filter((c) => c.created.getTime() > date.getTime());
+    if (!after.length) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no checkpoint after ${date.toISOString()}: nothing to undo`);
+    return after[0]!;
+  }
+  return cps.get(ctx.args[0]!);
+}
+
+export const COMMANDS: Record<string, Command> = {
+  status: {
+    usage: 'zcp status',
+    summary: 'is ZFS usable; the system\'s datasets, package manager and free space',
+    examples: ['zcp status', 'zcp status --json'],
+    async run(ctx) {
+      const availability = await zfs.available();
+      if (!availability.ok) {
+        ctx.out.line(`zfs: unavailable: ${availability.reason}`);
+        ctx.out.result({ zfs: availability, system: null });
+        return 69;
+      }
+      ctx.out.line(`zfs: usable (${availability.library}${availability.kernelModule ? `, module ${availability.kernelModule}` : ''})`);
+      let system: unknown = null;
+      try {
+        const cps = await open(ctx);
+        const free: Record<string, number> = {};
+        for (const pool of cps.system.pools) free[pool] = Number((await zfs.getProps(pool, ['available'])).available?.value ?? 0);
+        const manager = await readPackages(cps.system.root).then(
+          (s) => s.manager,
+          () => null,
+        );
+        system = { datasets: cps.system.datasets, pools: cps.system.pools, root: cps.system.root, manager, free };
+        ctx.out.line(`system: ${cps.system.datasets.join(', ')} (root ${cps.system.root})`);
+        ctx.out.line(`packages: ${manager ?? 'no package database found'}`);
+        for (const [pool, n] of Object.entries(free)) ctx.out.line(`free: ${pool} ${bytes(n)}`);
+      } catch (e) {
+        system = { error: { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message } };
+        ctx.out.line(`system: ${(e as Error).message}`);
+      }
+      ctx.out.result({ zfs: availability, system });
+      return 0;
+    },
+  },
+
+  create: {
+    usage: 'zcp create [-m TITLE]',
+    summary: 'checkpoint the system now (one atomic snapshot per pool); prints its id and TID',
+    examples: ['zcp create -m "before trying the new kernel"', 'zcp create --json'],
+    async run(ctx) {
+      want(ctx, 0, 0, 'no arguments (the title goes with -m)');
+      const cps = await open(ctx);
+      if (ctx.dryRun) {
+        ctx.out.line(`would checkpoint ${cps.system.datasets.join(', ')}`);
+        ctx.out.result({ dryRun: true, datasets: cps.system.datasets });
+        return 0;
+      }
+      const c = await ctx.out.progress('checkpointing', cps.create({ title: ctx.options.message ?? '', kind: 'manual' }));
+      ctx.out.line(`created ${c.id} (TID ${c.tid}) of ${c.snapshots.length} dataset${c.snapshots.length === 1 ? '' : 's'}`);
+      ctx.out.result({ checkpoint: checkpointJson(c) });
+      return 0;
+    },
+  },
+
+  list: {
+    usage: 'zcp list',
+    summary: 'the system, its checkpoints and boot environments (A = boots next, C = current)',
+    examples: ['zcp list', 'zcp list --json | jq \'.checkpoints[] | .id\''],
+    async run(ctx) {
+      want(ctx, 0, 0, 'no arguments');
+      const cps = await open(ctx);
+      const [checkpoints, bes] = [await cps.list(), await cps.bootEnvironments()];
+      for (const l of listLines(checkpoints, bes)) ctx.out.line(l);
+      ctx.out.result({ checkpoints: checkpoints.map(checkpointJson), bootEnvironments: bes.map(bootEnvironmentJson) });
+      return 0;
+    },
+  },
+
+  show: {
+    usage: 'zcp show ID',
+    summary: 'one checkpoint\'s metadata (ID: zcp-N, the TID N, or a snapshot name)',
+    examples: ['zcp show zcp-12', 'zcp show 12 --json'],
+    async run(ctx) {
+      want(ctx, 1, 1, 'one checkpoint id');
+      const c = await (await open(ctx)).get(ctx.args[0]!);
+      ctx.out.line(`${c.id}  TID ${c.tid}  ${c.kind}  ${when(c.created)}  ${c.state}${c.held ? ', held' : ''}${c.important ? ', important' : ''}`);
+      ctx.out.line(`title: ${c.title}`);
+      if (c.command) ctx.out.line(`command: ${JSON.stringify(c.command)}`);
+      ctx.out.line(`space: ${bytes(c.used)}`);
+      for (const s of c.snapshots) ctx.out.line(`snapshot: ${s}`);
+      for (const m of c.missing) ctx.out.line(`missing on: ${m}`);
+      for (const cl of c.clones) ctx.out.line(`clone: ${cl}`);
+      ctx.out.result({ checkpoint: checkpointJson(c) });
+      return 0;
+    },
+  },
+
+  diff: {
+    usage: 'zcp diff ID [ID2]',
+    summary: 'package changes from checkpoint ID to ID2 (default: the running system)',
+    examples: ['zcp diff zcp-12', 'zcp diff zcp-12 zcp-14 --json'],
+    async run(ctx) {
+      want(ctx, 1, 2, 'one or two checkpoint ids');
+      const cps = await open(ctx);
+      const d = await ctx.out.progress('reading the package databases', cps.diff(ctx.args[0]!, ctx.args[1]));
+      ctx.out.line(`${ctx.args[0]} -> ${ctx.args[1] ?? 'now'}:`);
+      for (const l of diffLines(d)) ctx.out.line(l);
+      ctx.out.result({ from: ctx.args[0], to: ctx.args[1] ?? null, ...d });
+      return 0;
+    },
+  },
+
+  rollback: {
+    usage: 'zcp rollback ID | --tid TID | --to DATE',
+    summary: 'roll the system back in place: shows the package plan, confirms, destroys only the later checkpoints',
+    examples: ['zcp rollback zcp-12', 'zcp rollback --to "2026-11-23 14:00" --dry-run', 'zcp rollback --tid 12 --yes'],
+    async run(ctx) {
+      want(ctx, 0, 1, 'at most one checkpoint id');
+      const cps = await open(ctx);
+      const target = await rollbackTarget(cps, ctx);
+      const result = await ctx.out.progress(
+        'rolling back',
+        cps.rollback(target.id, {
+          dryRun: ctx.dryRun,
+          confirm: async (plan) => {
+            for (const l of planLines(plan)) process.stderr.write(`${l}\n`);
+            return ctx.out.confirm(`Roll back to ${plan.target.id}?`);
+          },
+        }),
+      );
+      if (ctx.dryRun) for (const l of planLines(result)) ctx.out.line(l);
+      ctx.out.line(result.done ? `rolled back to ${result.target.id}` : ctx.dryRun ? '(dry run: nothing changed)' : 'not confirmed: nothing changed');
+      ctx.out.result({ plan: planJson(result), done: result.done, dryRun: ctx.dryRun });
+      return result.done || ctx.dryRun ? 0 : 1;
+    },
+  },
+
+  clone: {
+    usage: 'zcp clone ID NAME',
+    summary: 'make boot environment NAME from a checkpoint (not mounted, not active)',
+    examples: ['zcp clone zcp-12 before-upgrade', 'zcp activate before-upgrade'],
+    async run(ctx) {
+      want(ctx, 2, 2, 'a checkpoint id and a name');
+      const cps = await open(ctx);
+      const made = await ctx.out.progress('cloning', cps.clone(ctx.args[0]!, ctx.args[1]!, { dryRun: ctx.dryRun }));
+      ctx.out.line(`${ctx.dryRun ? 'would make' : 'made'} boot environment ${ctx.args[1]}: ${made.join(', ')}`);
+      ctx.out.result({ bootEnvironment: ctx.args[1], datasets: made, dryRun: ctx.dryRun });
+      return 0;
+    },
+  },
+
+  activate: {
+    usage: 'zcp activate NAME',
+    summary: 'make a boot environment (or the system itself) boot next: the pool\'s bootfs',
+    examples: ['zcp activate before-upgrade'],
+    async run(ctx) {
+      want(ctx, 1, 1, 'one boot environment name');
+      const be = await (await open(ctx)).activate(ctx.args[0]!, { dryRun: ctx.dryRun });
+      ctx.out.line(`${ctx.dryRun ? 'would activate' : 'activated'} ${be.name} (${be.dataset} boots next)`);
+      ctx.out.result({ bootEnvironment: bootEnvironmentJson(be), dryRun: ctx.dryRun });
+      return 0;
+    },
+  },
+
+  destroy: {
+    usage: 'zcp destroy ID|NAME',
+    summary: 'destroy a checkpoint or a boot environment; confirms; refuses the active and current ones',
+    examples: ['zcp destroy zcp-12', 'zcp destroy before-upgrade --yes'],
+    async run(ctx) {
+      want(ctx, 1, 1, 'one checkpoint id or boot environment name');
+      const cps = await open(ctx);
+      const ref = ctx.args[0]!;
+      const isBe = (await cps.bootEnvironments()).some((b) => b.name === ref || b.dataset === ref);
+      const doIt = (dryRun: boolean) => (isBe ? cps.destroyBootEnvironment(ref, { dryRun }) : cps.destroy(ref, { dryRun }));
+      const doomed = await doIt(true); // refusals come before the question
+      if (ctx.dryRun) {
+        ctx.out.line(`would destroy: ${doomed.join(', ')}`);
+        ctx.out.result({ destroyed: doomed, dryRun: true });
+        return 0;
+      }
+      for (const d of doomed) process.stderr.write(`  destroy ${d}\n`);
+      if (!(await ctx.out.confirm(`Destroy ${ref}?`))) {
+        ctx.out.line('not confirmed: nothing changed');
+        ctx.out.result({ destroyed: [], dryRun: false });
+        return 1;
+      }
+      const done = await ctx.out.progress('destroying', doIt(false));
+      ctx.out.line(`destroyed ${ref}`);
+      ctx.out.result({ destroyed: done, dryRun: false });
+      return 0;
+    },
+  },
+
+  hold: {
+    usage: 'zcp hold ID',
+    summary: 'protect a checkpoint from destroy, prune and being consumed by a rollback',
+    examples: ['zcp hold zcp-12'],
+    async run(ctx) {
+      want(ctx, 1, 1, 'one checkpoint id');
+      const c = await (await open(ctx)).hold(ctx.args[0]!);
+      ctx.out.line(`held ${c.id}`);
+      ctx.out.result({ checkpoint: checkpointJson(c) });
+      return 0;
+    },
+  },
+
+  release: {
+    usage: 'zcp release ID',
+    summary: 'remove the protection of zcp hold',
+    examples: ['zcp release zcp-12'],
+    async run(ctx) {
+      want(ctx, 1, 1, 'one checkpoint id');
+      const c = await (await open(ctx)).release(ctx.args[0]!);
+      ctx.out.line(`released ${c.id}`);
+      ctx.out.result({ checkpoint: checkpointJson(c) });
+      return 0;
+    },
+  },
+
+  repair: {
+    usage: 'zcp repair',
+    summary: 'finish what an interrupted zcp left (every locked command does this first)',
+    examples: ['zcp repair'],
+    async run(ctx) {
+      want(ctx, 0, 0, 'no arguments');
+      const done = await (await open(ctx)).repair();
+      for (const d of done) ctx.out.line(d);
+      if (!done.length) ctx.out.line('nothing to repair');
+      ctx.out.result({ repaired: done });
+      return 0;
+    },
+  },
+};

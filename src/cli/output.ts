@@ -1,0 +1,97 @@
+/**
+ * How the CLI talks: results on stdout (text, or one JSON document with
+ * --json), prompts, progress and errors on stderr, exit codes per DESIGN.md.
+ * @module
+ */
+import { createInterface } from 'node:readline';
+import { CheckpointError } from '../checkpoint/errors.js';
+import { PkgdbError } from '../pkgdb/errors.js';
+import { ZfsError } from '../zfs/errors.js';
+
+/** Exit codes of the CLI contract. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, zfsUnavailable: 69, permission: 77, interrupted: 130 } as const;
+
+/** A usage error: exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  yes: boolean;
+}
+
+export class Output {
+  constructor(readonly options: OutputOptions) {}
+
+  /** A line of human output (not with --json or --quiet). */
+  line(text = ''): void {
+    if (!this.options.json && !this.options.quiet) process.stdout.write(`${text}\n`);
+  }
+
+  /** The command's result: the JSON document with --json. */
+  result(json: unknown): void {
+    if (this.options.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
+  /** A note on stderr (not with --quiet). */
+  note(text: string): void {
+    if (!this.options.quiet) process.stderr.write(`zcp: ${text}\n`);
+  }
+
+  /**
+   * Asks a yes/no question on stderr and reads the answer from stdin; --yes
+   * answers yes. No terminal and no --yes is a no: destructive commands never
+   * go ahead unconfirmed.
+   */
+  async confirm(question: string): Promise<boolean> {
+    if (this.options.yes) return true;
+    process.stderr.write(`${question} [y/N] `);
+    const rl = createInterface({ input: process.stdin });
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(''));
+    });
+    rl.close();
+    if (!process.stdin.isTTY && answer === '') process.stderr.write('\n');
+    return /^y(es)?$/i.test(answer.trim());
+  }
+
+  /** Runs `work`, with a progress line on stderr if it takes over a second. */
+  async progress<T>(label: string, work: Promise<T>): Promise<T> {
+    if (this.options.quiet) return work;
+    const timer = setTimeout(() => process.stderr.write(`zcp: ${label}...\n`), 1000);
+    try {
+      return await work;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reports an error (JSON on stdout with --json) and returns the exit code. */
+  fail(e: unknown): number {
+    const code = exitCode(e);
+    const err = e as { code?: string; message?: string; dataset?: string };
+    const body = {
+      code: e instanceof UsageError ? 'USAGE' : typeof err.code === 'string' ? err.code : 'INTERNAL',
+      message: err.message ?? String(e),
+      ...(typeof err.dataset === 'string' ? { dataset: err.dataset } : {}),
+    };
+    if (this.options.json) process.stdout.write(`${JSON.stringify({ error: body })}\n`);
+    else process.stderr.write(`zcp: ${body.message}${e instanceof UsageError ? '\n(zcp --help for usage)' : ''}\n`);
+    return code;
+  }
+}
+
+/** The exit code for an error. */
+export function exitCode(e: unknown): number {
+  if (e instanceof UsageError) return EXIT.usage;
+  if (e instanceof ZfsError) {
+    if (e.code === 'ZFS_UNAVAILABLE') return EXIT.zfsUnavailable;
+    if (e.code === 'PERMISSION_DENIED') return EXIT.permission;
+    return EXIT.failure;
+  }
+  if (e instanceof CheckpointError || e instanceof PkgdbError) return EXIT.failure;
+  return EXIT.failure;
+}
