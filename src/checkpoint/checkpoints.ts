@@ -4,6 +4,7 @@
  * metadata in `zcp:` user properties on the snapshots themselves.
  * @module
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as zfs from '../zfs/index.js';
 import { ZfsError, errno } from '../zfs/errors.js';
@@ -13,7 +14,7 @@ import { CREATE, LIST, MARK_COMPLETE } from './lua.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
 import { SystemLock, counterOf, ensureState, stateDataset } from './state.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
-import { packageDiff } from './packages.js';
+import { mountpoints, packageDiff } from './packages.js';
 import { type RollbackPlan, executeRollback, planRollback, repairRollback } from './rollback.js';
 import type { PackageDiff } from '../pkgdb/packages.js';
 import { type System, type SystemOptions, resolveSystem } from './system.js';
@@ -66,6 +67,22 @@ interface ListedSnapshot {
   userrefs?: number;
   clones?: Record<string, string> | string[];
   props?: Record<string, string>;
+}
+
+/**
+ * Writes dirty pages of the system's filesystems back before the snapshot: a
+ * snapshot holds what was written, and data written through mmap (sqlite's
+ * -shm, for one) stays in the page cache until writeback. `sync -f` per
+ * mounted dataset (syncfs), `sync` where that is not available.
+ */
+async function flushToDisk(system: System): Promise<void> {
+  const mounts = await mountpoints(system);
+  await new Promise<void>((resolve) => {
+    execFile('sync', mounts.length ? ['-f', ...mounts.map((m) => m.mountpoint)] : [], (err) => {
+      if (!err) return resolve();
+      execFile('sync', [], () => resolve());
+    });
+  });
 }
 
 /** 1 MiB of room beyond what the metadata takes: a pool that full can't take the upgrade anyway. */
@@ -289,6 +306,7 @@ export class Checkpoints {
     };
     const props = encodeMeta(meta);
     delete props['zcp:tid'];
+    await flushToDisk(this.system);
     let bytes = 0;
     for (const [k, v] of Object.entries(props)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 64;
     let tid: number | undefined;

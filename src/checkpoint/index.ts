@@ -11,3 +11,4 @@ export { SystemLock, stateDataset } from './state.js';
 export { type BootEnvironment, cloneTargets } from './bootenv.js';
 export { type RollbackPlan, type PackagePlan } from './rollback.js';
 export { snapshotRoot, packagesOf } from './packages.js';
+export { planPrune, prune, type PrunePolicy, type PruneDecision } from './prune.js';

@@ -9,13 +9,17 @@ import type { Checkpoint } from '../checkpoint/checkpoints.js';
 import { readPackages } from '../pkgdb/packages.js';
 import * as zfs from '../zfs/index.js';
 import { ZfsError } from '../zfs/errors.js';
-import { bootEnvironmentJson, bytes, checkpointJson, diffLines, listLines, planJson, planLines, when } from './format.js';
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { type PrunePolicy, planPrune, prune } from '../checkpoint/prune.js';
+import { Transactions } from '../transaction/transactions.js';
+import { bootEnvironmentJson, bytes, checkpointJson, diffLines, listLines, oneLine, planJson, planLines, table, when } from './format.js';
 import { type Output, UsageError } from './output.js';
 
 /** What a command gets: its positionals and options, the shared options, the output. */
 export interface Context {
   args: string[];
-  options: { message?: string; to?: string; tid?: string; kind?: string };
+  options: { message?: string; to?: string; tid?: string; rollbackOnFailure?: boolean; keep?: string; olderThan?: string; minFree?: string };
   datasets: string[];
   root: string | undefined;
   dryRun: boolean;
@@ -167,9 +171,10 @@ export const COMMANDS: Record<string, Command> = {
       want(ctx, 0, 1, 'at most one checkpoint id');
       const cps = await open(ctx);
       const target = await rollbackTarget(cps, ctx);
+      const tx = new Transactions(cps);
       const result = await ctx.out.progress(
         'rolling back',
-        cps.rollback(target.id, {
+        tx.rollbackTo(target.tid, {
           dryRun: ctx.dryRun,
           confirm: async (plan) => {
             for (const l of planLines(plan)) process.stderr.write(`${l}\n`);
@@ -178,8 +183,8 @@ export const COMMANDS: Record<string, Command> = {
         }),
       );
       if (ctx.dryRun) for (const l of planLines(result)) ctx.out.line(l);
-      ctx.out.line(result.done ? `rolled back to ${result.target.id}` : ctx.dryRun ? '(dry run: nothing changed)' : 'not confirmed: nothing changed');
-      ctx.out.result({ plan: planJson(result), done: result.done, dryRun: ctx.dryRun });
+      ctx.out.line(result.done ? `rolled back to ${result.target.id}${result.undid.length ? ` (undid TIDs ${result.undid.join(', ')})` : ''}` : ctx.dryRun ? '(dry run: nothing changed)' : 'not confirmed: nothing changed');
+      ctx.out.result({ plan: planJson(result), done: result.done, dryRun: ctx.dryRun, undid: result.undid });
       return result.done || ctx.dryRun ? 0 : 1;
     },
   },
@@ -266,6 +271,116 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
+  run: {
+    usage: 'zcp run [-m TITLE] [--rollback-on-failure] -- COMMAND...',
+    summary: 'checkpoint, run COMMAND (no shell), record the transaction; on failure offer a rollback',
+    examples: ['zcp run -m "new kernel" -- apt-get -y install linux-image-amd64', 'zcp run --rollback-on-failure --yes -- dnf -y upgrade'],
+    async run(ctx) {
+      if (!ctx.args.length) throw new UsageError('run needs a command after --');
+      const cps = await open(ctx);
+      const tx = new Transactions(cps);
+      const argv = ctx.args;
+      const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'run' }));
+      ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running ${argv[0]}`);
+      const code = await runCommand(argv, checkpoint.tid, ctx.out.options.json);
+      if (code === 0) {
+        const e = await tx.commit(checkpoint.tid);
+        const n = e.changes ? e.changes.installed.length + e.changes.removed.length + e.changes.upgraded.length + e.changes.downgraded.length : 0;
+        ctx.out.note(`transaction ${checkpoint.tid} committed: ${n} package change${n === 1 ? '' : 's'}${e.touches?.length ? `; touches ${e.touches.join(', ')}: reboot to use it` : ''}`);
+        ctx.out.result({ transaction: e, rolledBack: false });
+        return 0;
+      }
+      const failed = await tx.fail(checkpoint.tid, code);
+      ctx.out.note(`${argv[0]} failed (exit ${code})`);
+      const back = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`${argv[0]} failed. Roll back to ${checkpoint.id}?`));
+      let rolledBack = false;
+      if (back) {
+        const r = await ctx.out.progress('rolling back', tx.rollbackTo(checkpoint.tid));
+        rolledBack = r.done;
+        ctx.out.note(`rolled back to ${checkpoint.id}`);
+      } else {
+        ctx.out.note(`left as it is; zcp rollback ${checkpoint.id} undoes it later`);
+      }
+      ctx.out.result({ transaction: { ...failed, ...(rolledBack ? { state: 'rolled-back' } : {}) }, rolledBack });
+      return code;
+    },
+  },
+
+  history: {
+    usage: 'zcp history',
+    summary: 'the transactions (TID, state, package changes) and the rollbacks, oldest first',
+    examples: ['zcp history', 'zcp history --json'],
+    async run(ctx) {
+      want(ctx, 0, 0, 'no arguments');
+      const h = await new Transactions(await open(ctx)).history();
+      const rows = h.map((e) => {
+        const c = e.changes;
+        const changes = c ? `+${c.installed.length} -${c.removed.length} ^${c.upgraded.length} v${c.downgraded.length}` : '';
+        const what = e.rollback ? `rollback to ${e.rollback.to}, undid ${e.rollback.undid.join(', ') || 'nothing'}` : oneLine(e.title);
+        return [e.rollback ? '-' : String(e.tid), e.rollback ? 'rollback' : e.state, when(new Date(e.started)), changes, what];
+      });
+      for (const l of table(['TID', 'STATE', 'DATE', 'CHANGES', 'WHAT'], rows)) ctx.out.line(l);
+      ctx.out.result({ history: h });
+      return 0;
+    },
+  },
+
+  undo: {
+    usage: 'zcp undo TID',
+    summary: 'how to undo one transaction at package level while later ones stay (a plan: files are not restored)',
+    examples: ['zcp undo 12'],
+    async run(ctx) {
+      want(ctx, 1, 1, 'one TID');
+      if (!/^[1-9][0-9]*$/.test(ctx.args[0]!)) throw new UsageError(`undo takes a TID, not "${ctx.args[0]}"`);
+      const plan = await new Transactions(await open(ctx)).undoPlan(Number(ctx.args[0]));
+      ctx.out.line(`undo transaction ${plan.transaction.tid} (${oneLine(plan.transaction.title)}):`);
+      for (const c of plan.downgrade) ctx.out.line(`  downgrade   ${c.name}:${c.architecture} ${c.from} -> ${c.to}`);
+      for (const c of plan.upgrade) ctx.out.line(`  upgrade     ${c.name}:${c.architecture} ${c.from} -> ${c.to}`);
+      for (const p of plan.remove) ctx.out.line(`  remove      ${p.name}:${p.architecture} ${p.version}`);
+      for (const p of plan.reinstall) ctx.out.line(`  reinstall   ${p.name}:${p.architecture} ${p.version}`);
+      for (const c of plan.commands) ctx.out.line(`  run: ${c}`);
+      ctx.out.line(`note: ${plan.note}`);
+      ctx.out.result({ undo: plan });
+      return 0;
+    },
+  },
+
+  prune: {
+    usage: 'zcp prune [--keep N] [--older-than DAYS] [--min-free SIZE]',
+    summary: 'let old checkpoints go (never held, cloned or foreign ones; important ones kept longer); confirms',
+    examples: ['zcp prune --keep 5 --dry-run', 'zcp prune --older-than 30 --min-free 10G --yes'],
+    async run(ctx) {
+      want(ctx, 0, 0, 'no arguments');
+      const policy: PrunePolicy = {};
+      const num = (v: string | undefined, what: string) => {
+        if (v === undefined) return undefined;
+        if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`${what} takes a number, not "${v}"`);
+        return Number(v);
+      };
+      const keep = num(ctx.options.keep, '--keep');
+      if (keep !== undefined) policy.keep = keep;
+      const age = num(ctx.options.olderThan, '--older-than');
+      if (age !== undefined) policy.maxAgeDays = age;
+      if (ctx.options.minFree !== undefined) policy.minFreeBytes = parseSize(ctx.options.minFree);
+      const cps = await open(ctx);
+      const plan = await planPrune(cps, policy);
+      for (const d of plan) ctx.out.line(`${ctx.dryRun ? 'would destroy' : 'destroy'} ${d.checkpoint.id} (${when(d.checkpoint.created)}): ${d.reason}`);
+      if (!plan.length) ctx.out.line('nothing to prune');
+      if (ctx.dryRun || !plan.length) {
+        ctx.out.result({ pruned: plan.map((d) => ({ id: d.checkpoint.id, reason: d.reason })), dryRun: ctx.dryRun });
+        return 0;
+      }
+      if (!(await ctx.out.confirm(`Destroy ${plan.length} checkpoint${plan.length === 1 ? '' : 's'}?`))) {
+        ctx.out.line('not confirmed: nothing changed');
+        ctx.out.result({ pruned: [], dryRun: false });
+        return 1;
+      }
+      const done = await ctx.out.progress('pruning', prune(cps, policy));
+      ctx.out.result({ pruned: done.map((d) => ({ id: d.checkpoint.id, reason: d.reason })), dryRun: false });
+      return 0;
+    },
+  },
+
   repair: {
     usage: 'zcp repair',
     summary: 'finish what an interrupted zcp left (every locked command does this first)',
@@ -280,3 +395,31 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** 10G, 512M, 1.5T, or bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)i?B?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`a size is a number with K, M, G or T, not "${text}"`);
+  const scale = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  return Math.round(Number(m[1]) * scale);
+}
+
+/**
+ * Runs the transaction's command directly (no shell: its words are data),
+ * with ZCP_TRANSACTION set so hooks inside know not to checkpoint again. With
+ * --json its stdout goes to stderr, keeping stdout for the JSON document.
+ * Resolves to its exit status (127 when it could not be started, 128+N on signal N).
+ */
+function runCommand(argv: string[], tid: number, json: boolean): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['inherit', json ? process.stderr : 'inherit', 'inherit'],
+      env: { ...process.env, ZCP_TRANSACTION: String(tid) },
+    });
+    child.on('error', (e) => {
+      process.stderr.write(`zcp: cannot run ${argv[0]}: ${e.message}\n`);
+      resolve(127);
+    });
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
+}

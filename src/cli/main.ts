@@ -59,6 +59,10 @@ export async function main(argv: string[]): Promise<number> {
         message: { type: 'string', short: 'm' },
         to: { type: 'string' },
         tid: { type: 'string' },
+        'rollback-on-failure': { type: 'boolean' },
+        keep: { type: 'string' },
+        'older-than': { type: 'string' },
+        'min-free': { type: 'string' },
       },
     });
   } catch (e) {
@@ -86,6 +90,10 @@ export async function main(argv: string[]): Promise<number> {
       ...(v.message !== undefined ? { message: v.message } : {}),
       ...(v.to !== undefined ? { to: v.to } : {}),
       ...(v.tid !== undefined ? { tid: v.tid } : {}),
+      ...(v['rollback-on-failure'] ? { rollbackOnFailure: true } : {}),
+      ...(v.keep !== undefined ? { keep: v.keep } : {}),
+      ...(v['older-than'] !== undefined ? { olderThan: v['older-than'] } : {}),
+      ...(v['min-free'] !== undefined ? { minFree: v['min-free'] } : {}),
     },
     datasets: v.dataset ?? [],
     root: v.root,

@@ -5,28 +5,22 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createFilesystems, fresh, run, zfsSnapshots } from './helpers.js';
+import { type Run, createFilesystems, fresh, run, spawnAsync, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
 import { buildDeb, dpkg, initDpkgRoot, treeDigest } from './systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let sys: { ds: string; root: string; flags: string[] };
 
-/** zcp with the test system's --dataset/--root; stdin is empty unless given. */
-function zcp(args: string[], input = '', asUser?: number): Run {
+/** zcp with the test system's --dataset/--root; stdin is empty unless given. Async: a blocked test worker times out vitest's RPC. */
+function zcp(args: string[], input = '', asUser?: number): Promise<Run> {
   const argv = [CLI, ...sys.flags, ...args];
-  const r = asUser === undefined
-    ? spawnSync(process.execPath, argv, { input, encoding: 'utf8' })
-    : spawnSync('setpriv', [`--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', '--', process.execPath, ...argv], { input, encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return asUser === undefined
+    ? spawnAsync(process.execPath, argv, input)
+    : spawnAsync('setpriv', [`--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', '--', process.execPath, ...argv], input);
 }
 const json = (r: Run) => JSON.parse(r.stdout) as Record<string, unknown>;
 
@@ -47,17 +41,17 @@ beforeAll(() => {
 });
 
 describe('zcp CLI (guest)', () => {
-  it('status, create, list, show: text and a stable --json', () => {
-    const st = zcp(['status', '--json']);
+  it('status, create, list, show: text and a stable --json', async () => {
+    const st = (await zcp(['status', '--json']));
     expect(st.code).toBe(0);
     expect(json(st)).toMatchObject({ zfs: { ok: true }, system: { datasets: [sys.ds, `${sys.ds}/var`], root: sys.root, manager: 'dpkg', pools: [POOL] } });
     const title = 'it\'s "quoted" $(touch /tmp/cli-pwned)\nline two';
-    const cr = zcp(['create', '-m', title]);
+    const cr = (await zcp(['create', '-m', title]));
     expect(cr.code).toBe(0);
     const [, id, tid] = /^created (zcp-(\d+)) \(TID \d+\) of 2 datasets$/m.exec(cr.stdout)!;
     expect(Number(tid)).toBeGreaterThan(0);
     expect(run('sh', '-c', 'test -e /tmp/cli-pwned && echo yes || echo no').trim()).toBe('no');
-    const list = zcp(['list']);
+    const list = (await zcp(['list']));
     expect(list.code).toBe(0);
     const lines = list.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^A {2}C {2}ID +DATE +KIND +TITLE$/);
@@ -65,106 +59,106 @@ describe('zcp CLI (guest)', () => {
     // The newline in the title can't forge a row.
     expect(lines[2]).toMatch(new RegExp(`^ {6}${id} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +manual +it's "quoted" \\$\\(touch /tmp/cli-pwned\\)⏎line two$`));
     expect(lines).toHaveLength(3);
-    const lj = json(zcp(['list', '--json'])) as { checkpoints: Record<string, unknown>[]; bootEnvironments: Record<string, unknown>[] };
+    const lj = json((await zcp(['list', '--json']))) as { checkpoints: Record<string, unknown>[]; bootEnvironments: Record<string, unknown>[] };
     expect(Object.keys(lj.checkpoints[0]!).sort()).toEqual(['clones', 'created', 'held', 'id', 'important', 'kind', 'missing', 'snapshots', 'state', 'tid', 'title', 'used'].sort());
     expect(lj.checkpoints[0]).toMatchObject({ id, tid: Number(tid), kind: 'manual', title, state: 'complete', held: false });
     expect(lj.bootEnvironments).toEqual([{ name: sys.ds.split('/').pop(), dataset: sys.ds, datasets: [sys.ds, `${sys.ds}/var`], origin: null, active: false, current: true }]);
-    const show = zcp(['show', tid!]);
+    const show = (await zcp(['show', tid!]));
     expect(show.stdout).toContain(`snapshot: ${sys.ds}/var@${id}`);
-    expect((json(zcp(['show', id!, '--json'])) as { checkpoint: { title: string } }).checkpoint.title).toBe(title);
+    expect((json((await zcp(['show', id!, '--json']))) as { checkpoint: { title: string } }).checkpoint.title).toBe(title);
   });
 
-  it('diff and rollback: the plan, no stdin = no, --dry-run, --yes; exit codes', () => {
-    const base = (json(zcp(['create', '-m', 'base', '--json'])) as { checkpoint: { id: string } }).checkpoint.id;
+  it('diff and rollback: the plan, no stdin = no, --dry-run, --yes; exit codes', async () => {
+    const base = (json((await zcp(['create', '-m', 'base', '--json']))) as { checkpoint: { id: string } }).checkpoint.id;
     const before = treeDigest(sys.root);
     expect(dpkg(sys.root, '-i', debs.a2!, debs.b1!)).toBe(0);
-    const diff = zcp(['diff', base]);
+    const diff = (await zcp(['diff', base]));
     expect(diff.stdout).toContain('upgraded    alpha:all 1.0 -> 2.0');
     expect(diff.stdout).toContain('installed   beta:all 1.0');
-    expect(json(zcp(['diff', base, '--json']))).toMatchObject({ from: base, to: null, upgraded: [{ name: 'alpha', from: '1.0', to: '2.0' }], installed: [{ name: 'beta' }] });
+    expect(json((await zcp(['diff', base, '--json'])))).toMatchObject({ from: base, to: null, upgraded: [{ name: 'alpha', from: '1.0', to: '2.0' }], installed: [{ name: 'beta' }] });
 
-    const dry = zcp(['rollback', base, '--dry-run']);
+    const dry = (await zcp(['rollback', base, '--dry-run']));
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('downgrade   alpha:all 2.0 -> 1.0');
     expect(dry.stdout).toContain('remove      beta:all 1.0');
     expect(dry.stdout).toContain('(dry run: nothing changed)');
     // No terminal, no --yes: the question is asked on stderr and taken as no.
-    const no = zcp(['rollback', base]);
+    const no = (await zcp(['rollback', base]));
     expect(no.code).toBe(1);
     expect(no.stderr).toContain(`Roll back to ${base}? [y/N]`);
     expect(no.stdout).toContain('not confirmed: nothing changed');
     expect(treeDigest(sys.root)).not.toBe(before);
-    const yes = zcp(['rollback', base], 'y\n');
+    const yes = (await zcp(['rollback', base], 'y\n'));
     expect(yes.code).toBe(0);
     expect(yes.stdout).toContain(`rolled back to ${base}`);
     expect(treeDigest(sys.root)).toBe(before);
   });
 
   it('rollback --to DATE undoes every transaction after it, newest first; TIDs never come back', async () => {
-    const t1 = (json(zcp(['create', '-m', 'before beta', '--json'])) as { checkpoint: { id: string; tid: number } }).checkpoint;
+    const t1 = (json((await zcp(['create', '-m', 'before beta', '--json']))) as { checkpoint: { id: string; tid: number } }).checkpoint;
     expect(dpkg(sys.root, '-i', debs.b1!)).toBe(0);
     await new Promise((r) => setTimeout(r, 2100));
     const between = new Date();
     await new Promise((r) => setTimeout(r, 2100));
-    const t2 = (json(zcp(['create', '-m', 'before gamma', '--json'])) as { checkpoint: { id: string; tid: number } }).checkpoint;
+    const t2 = (json((await zcp(['create', '-m', 'before gamma', '--json']))) as { checkpoint: { id: string; tid: number } }).checkpoint;
     expect(dpkg(sys.root, '-i', debs.c1!)).toBe(0);
-    const t3 = (json(zcp(['create', '-m', 'before alpha 2', '--json'])) as { checkpoint: { id: string; tid: number } }).checkpoint;
+    const t3 = (json((await zcp(['create', '-m', 'before alpha 2', '--json']))) as { checkpoint: { id: string; tid: number } }).checkpoint;
     expect(dpkg(sys.root, '-i', debs.a2!)).toBe(0);
-    const plan = json(zcp(['rollback', '--to', between.toISOString(), '--dry-run', '--json'])) as { plan: { target: { id: string }; consumes: string[]; packages: { downgrade: unknown[]; remove: unknown[] } } };
+    const plan = json((await zcp(['rollback', '--to', between.toISOString(), '--dry-run', '--json']))) as { plan: { target: { id: string }; consumes: string[]; packages: { downgrade: unknown[]; remove: unknown[] } } };
     expect(plan.plan.target.id).toBe(t2.id);
     expect(plan.plan.consumes).toEqual([t3.id]);
     expect(plan.plan.packages).toMatchObject({ downgrade: [{ name: 'alpha', from: '2.0', to: '1.0' }], remove: [{ name: 'gamma' }] });
-    expect(zcp(['rollback', '--to', between.toISOString(), '--yes']).code).toBe(0);
+    expect((await zcp(['rollback', '--to', between.toISOString(), '--yes'])).code).toBe(0);
     const status = readFileSync(`${sys.root}/var/lib/dpkg/status`, 'utf8');
     expect(status).toContain('Package: beta');
     expect(status).not.toContain('Package: gamma');
-    const ids = (json(zcp(['list', '--json'])) as { checkpoints: { id: string }[] }).checkpoints.map((c) => c.id);
+    const ids = (json((await zcp(['list', '--json']))) as { checkpoints: { id: string }[] }).checkpoints.map((c) => c.id);
     expect(ids).toContain(t1.id);
     expect(ids).toContain(t2.id);
     expect(ids).not.toContain(t3.id);
-    const t4 = (json(zcp(['create', '-m', 'after', '--json'])) as { checkpoint: { tid: number } }).checkpoint;
+    const t4 = (json((await zcp(['create', '-m', 'after', '--json']))) as { checkpoint: { tid: number } }).checkpoint;
     expect(t4.tid).toBeGreaterThan(t3.tid);
-    expect(zcp(['rollback', '--tid', String(t1.tid), '--yes']).code).toBe(0);
+    expect((await zcp(['rollback', '--tid', String(t1.tid), '--yes'])).code).toBe(0);
     expect(readFileSync(`${sys.root}/var/lib/dpkg/status`, 'utf8')).not.toContain('Package: beta');
   });
 
-  it('clone, activate (A moves), destroy: confirms, refuses the active and the current', () => {
-    const id = (json(zcp(['create', '-m', 'be source', '--json'])) as { checkpoint: { id: string } }).checkpoint.id;
+  it('clone, activate (A moves), destroy: confirms, refuses the active and the current', async () => {
+    const id = (json((await zcp(['create', '-m', 'be source', '--json']))) as { checkpoint: { id: string } }).checkpoint.id;
     const name = `clibe${id.slice(4)}`;
-    expect(zcp(['clone', id, name, '--dry-run']).stdout).toContain(`would make boot environment ${name}`);
+    expect((await zcp(['clone', id, name, '--dry-run'])).stdout).toContain(`would make boot environment ${name}`);
     expect(run('zfs', 'list', '-H', '-o', 'name', '-r', POOL)).not.toContain(`${POOL}/${name}`);
-    expect(zcp(['clone', id, name]).code).toBe(0);
-    expect(zcp(['activate', name]).code).toBe(0);
-    const list = zcp(['list']).stdout.split('\n');
+    expect((await zcp(['clone', id, name])).code).toBe(0);
+    expect((await zcp(['activate', name])).code).toBe(0);
+    const list = (await zcp(['list'])).stdout.split('\n');
     expect(list.find((l) => l.includes(` ${name} `))).toMatch(/^A {4}/);
     expect(list[1]).toMatch(/^ {3}C/);
-    const active = zcp(['destroy', name, '--yes', '--json']);
+    const active = (await zcp(['destroy', name, '--yes', '--json']));
     expect(active.code).toBe(1);
     expect(json(active)).toEqual({ error: { code: 'ACTIVE', message: expect.stringContaining('boots next'), dataset: `${POOL}/${name}` } });
-    const current = zcp(['destroy', sys.ds.split('/').pop()!, '--yes']);
+    const current = (await zcp(['destroy', sys.ds.split('/').pop()!, '--yes']));
     expect(current.code).toBe(1);
     expect(current.stderr).toContain('is the running system');
-    expect(zcp(['activate', sys.ds]).code).toBe(0);
-    expect(zcp(['destroy', name]).code).toBe(1); // not confirmed
-    expect(zcp(['destroy', name], 'yes\n').code).toBe(0);
-    expect(zcp(['destroy', id, '--dry-run']).stdout).toContain(`would destroy: ${sys.ds}@${id}, ${sys.ds}/var@${id}`);
-    expect(zcp(['destroy', id, '-y']).code).toBe(0);
+    expect((await zcp(['activate', sys.ds])).code).toBe(0);
+    expect((await zcp(['destroy', name])).code).toBe(1); // not confirmed
+    expect((await zcp(['destroy', name], 'yes\n')).code).toBe(0);
+    expect((await zcp(['destroy', id, '--dry-run'])).stdout).toContain(`would destroy: ${sys.ds}@${id}, ${sys.ds}/var@${id}`);
+    expect((await zcp(['destroy', id, '-y'])).code).toBe(0);
     expect(zfsSnapshots(sys.ds)).not.toContain(`${sys.ds}@${id}`);
     run('zpool', 'set', 'bootfs=', POOL);
   });
 
-  it('bad input: unknown id, not a ZFS dataset, usage, a non-root user (77), --json errors', () => {
-    const unknown = zcp(['show', 'zcp-999999', '--json']);
+  it('bad input: unknown id, not a ZFS dataset, usage, a non-root user (77), --json errors', async () => {
+    const unknown = (await zcp(['show', 'zcp-999999', '--json']));
     expect(unknown.code).toBe(1);
     expect(json(unknown)).toMatchObject({ error: { code: 'CHECKPOINT_NOT_FOUND' } });
     const notZfs = spawnSync(process.execPath, [CLI, 'list', '--dataset', `${POOL}/no/such`, '--json'], { encoding: 'utf8' });
     expect(notZfs.status).toBe(1);
     expect(JSON.parse(notZfs.stdout)).toMatchObject({ error: { code: 'NOT_ZFS', dataset: `${POOL}/no/such` } });
-    expect(zcp(['rollback']).code).toBe(2);
-    expect(zcp(['rollback', 'zcp-1', '--tid', '1']).code).toBe(2);
-    expect(zcp(['rollback', '--to', 'not a date']).code).toBe(2);
-    expect(zcp(['create', 'extra']).code).toBe(2);
-    const nobody = zcp(['create', '-m', 'as nobody'], '', 65534);
+    expect((await zcp(['rollback'])).code).toBe(2);
+    expect((await zcp(['rollback', 'zcp-1', '--tid', '1'])).code).toBe(2);
+    expect((await zcp(['rollback', '--to', 'not a date'])).code).toBe(2);
+    expect((await zcp(['create', 'extra'])).code).toBe(2);
+    const nobody = (await zcp(['create', '-m', 'as nobody'], '', 65534));
     expect(nobody.code).toBe(77);
     expect(nobody.stderr).toMatch(/permission denied/i);
   });

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { ZfsError } from '../../src/index.js';
@@ -65,3 +65,24 @@ export function lagMeter(): { stop: () => { maxLag: number; ticks: number } } {
     },
   };
 }
+
+/** A finished command's status and output. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command without blocking the test worker (vitest's RPC times out if it is blocked too long). */
+export function spawnAsync(cmd: string, args: string[], input = ''): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+

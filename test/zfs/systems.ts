@@ -35,7 +35,12 @@ export function dpkg(root: string, ...args: string[]): number {
   return spawnSync('dpkg', [`--root=${root}`, '--force-script-chrootless', '--force-not-root', ...args], { stdio: 'ignore' }).status ?? -1;
 }
 
-/** Every file, directory and link under `dir` with its mode, size and content hash: equal digests, equal trees. */
+/**
+ * Every file, directory and link under `dir` with its mode, size and content
+ * hash: equal digests, equal trees. The content of sqlite's `-shm` files is
+ * left out (its size is kept): it is shared memory that every reader
+ * rewrites through mmap and rebuilds from the database, not data.
+ */
 export function treeDigest(dir: string): string {
-  return execFileSync('sh', ['-c', 'cd "$1" && find . -path ./.zfs -prune -o -printf "%p %y %m %s %l\\n" | LC_ALL=C sort && find . -path ./.zfs -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum', 'sh', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return execFileSync('sh', ['-c', 'cd "$1" && find . -path ./.zfs -prune -o -printf "%p %y %m %s %l\\n" | LC_ALL=C sort && find . -path ./.zfs -prune -o -type f ! -name "*-shm" -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum', 'sh', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
 }

@@ -1,0 +1,70 @@
+/**
+ * Retention: which checkpoints to let go, by count, age and the pool's free
+ * space. Never a held one, never one that boot environments were cloned from
+ * (the active and the running system among them), never anything zcp did not
+ * make (only zcp checkpoints are ever listed). Important ones (the kernel,
+ * libc or init changed after them) are kept longer: the count does not apply
+ * to them, their age limit is four times the others', and the free-space
+ * floor takes them last.
+ * @module
+ */
+import * as zfs from '../zfs/index.js';
+import { poolOf } from '../zfs/names.js';
+import type { Checkpoint, Checkpoints } from './checkpoints.js';
+
+export interface PrunePolicy {
+  /** Keep the newest N ordinary checkpoints (default 10). */
+  keep?: number;
+  /** Let ordinary checkpoints older than this go (important ones at four times it). */
+  maxAgeDays?: number;
+  /** Let checkpoints go, oldest and ordinary first, until every pool of the system has this much free. */
+  minFreeBytes?: number;
+}
+
+export interface PruneDecision {
+  checkpoint: Checkpoint;
+  reason: string;
+}
+
+export async function planPrune(cps: Checkpoints, policy: PrunePolicy, now = new Date()): Promise<PruneDecision[]> {
+  const all = await cps.list();
+  const free = (c: Checkpoint) => !c.held && c.clones.length === 0;
+  const doomed = new Map<string, PruneDecision>();
+  const ordinary = all.filter((c) => !c.important && free(c));
+  const keep = policy.keep ?? 10;
+  for (const c of ordinary.slice(0, Math.max(0, ordinary.length - keep))) doomed.set(c.id, { checkpoint: c, reason: `more than ${keep} checkpoints` });
+  if (policy.maxAgeDays !== undefined) {
+    for (const c of all.filter(free)) {
+      const days = (now.getTime() - c.created.getTime()) / 86_400_000;
+      const limit = policy.maxAgeDays * (c.important ? 4 : 1);
+      if (days > limit && !doomed.has(c.id)) doomed.set(c.id, { checkpoint: c, reason: `older than ${limit} days${c.important ? ' (important)' : ''}` });
+    }
+  }
+  if (policy.minFreeBytes !== undefined) {
+    for (const pool of cps.system.pools) {
+      let available = Number((await zfs.getProps(pool, ['available'])).available?.value ?? 0);
+      for (const c of doomed.values()) available += c.checkpoint.used;
+      const order = [...all.filter((c) => !c.important && free(c)), ...all.filter((c) => c.important && free(c))];
+      for (const c of order) {
+        if (available >= policy.minFreeBytes) break;
+        if (doomed.has(c.id) || !c.snapshots.some((s) => poolOf(s) === pool)) continue;
+        doomed.set(c.id, { checkpoint: c, reason: `${pool} has less than ${policy.minFreeBytes} bytes free` });
+        available += c.used;
+      }
+    }
+  }
+  return [...doomed.values()].sort((a, b) => a.checkpoint.tid - b.checkpoint.tid);
+}
+
+/** Destroys what {@link planPrune} chose (one call per pool). */
+export async function prune(cps: Checkpoints, policy: PrunePolicy, options: { dryRun?: boolean } = {}): Promise<PruneDecision[]> {
+  return cps.locked(async () => {
+    const plan = await planPrune(cps, policy);
+    if (options.dryRun || !plan.length) return plan;
+    for (const pool of cps.system.pools) {
+      const snaps = plan.flatMap((d) => d.checkpoint.snapshots).filter((s) => poolOf(s) === pool);
+      if (snaps.length) await zfs.destroySnapshots(snaps);
+    }
+    return plan;
+  });
+}

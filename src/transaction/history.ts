@@ -1,0 +1,70 @@
+/**
+ * The transaction history of a system, as user properties on the pool's zcp
+ * state dataset: outside every dataset a rollback touches, so it survives
+ * rollbacks and records them too. One entry per TID (split over properties
+ * past 7 KiB like checkpoint metadata).
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import * as zfs from '../zfs/index.js';
+import type { VersionChange, Package } from '../pkgdb/packages.js';
+import { joined } from '../checkpoint/metadata.js';
+import { stateDataset } from '../checkpoint/state.js';
+
+/** One transaction as the history keeps it. */
+export interface HistoryEntry {
+  tid: number;
+  /** The checkpoint taken before it. */
+  checkpoint: string;
+  title: string;
+  command?: string[];
+  /** running (begun, not ended), committed, failed, rolled-back (undone by a rollback). */
+  state: 'running' | 'committed' | 'failed' | 'rolled-back';
+  started: string;
+  ended?: string;
+  /** The command's exit status, for a failed one. */
+  exitCode?: number;
+  /** Package changes it made (computed when it ended). */
+  changes?: { installed: Package[]; removed: Package[]; upgraded: VersionChange[]; downgraded: VersionChange[] };
+  /** kernel, libc, init: the reboot-worthy parts it touched. */
+  touches?: string[];
+  /** For a rollback event (tid = the target's): the checkpoint it went back to and the TIDs it undid. */
+  rollback?: { to: string; undid: number[] };
+}
+
+const CHUNK = 7 * 1024;
+
+/** The property prefix of a system's history (user property names are lowercase: a hash of the system). */
+function prefix(system: string): string {
+  return `zcp:h:${createHash('sha256').update(system).digest('hex').slice(0, 16)}:`;
+}
+
+/** Writes a transaction's entry (keyed by TID) or, with `event`, a rollback event (keyed by its time). */
+export async function writeEntry(pool: string, system: string, entry: HistoryEntry, event = false): Promise<void> {
+  const text = JSON.stringify(entry);
+  const key = `${prefix(system)}${event ? `r${Date.now()}` : entry.tid}`;
+  const props: Record<string, string> = {};
+  let n = 0;
+  for (let i = 0; i < text.length || n === 0; i += CHUNK, n++) props[n === 0 ? key : `${key}.${n}`] = text.slice(i, i + CHUNK);
+  await zfs.setUserProps(stateDataset(pool), props);
+}
+
+/** Every entry of the system's history, by TID. */
+export async function readHistory(pool: string, system: string): Promise<HistoryEntry[]> {
+  const ds = stateDataset(pool);
+  if (!(await zfs.exists(ds))) return [];
+  const all = await zfs.getProps(ds);
+  const p = prefix(system);
+  const props: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) if (k.startsWith(p) && typeof v.value === 'string') props[k] = v.value;
+  const out: HistoryEntry[] = [];
+  for (const k of Object.keys(props)) {
+    if (!/^r?\d+$/.test(k.slice(p.length))) continue;
+    try {
+      out.push(JSON.parse(joined(props, k) ?? '') as HistoryEntry);
+    } catch {
+      // a damaged entry is skipped, not fatal
+    }
+  }
+  return out.sort((a, b) => a.started.localeCompare(b.started) || a.tid - b.tid);
+}

@@ -1,0 +1,8 @@
+/**
+ * Transactions with TIDs on top of checkpoints: begin/commit/fail, the
+ * history, rollback to a TID or a date, package-level undo plans.
+ * @module
+ */
+export { Transactions, type UndoPlan } from './transactions.js';
+export { type HistoryEntry } from './history.js';
+export { touches, touchesNames } from './important.js';

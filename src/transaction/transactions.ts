@@ -1,0 +1,163 @@
+/**
+ * Transactions, RPM-style: every package change runs between `begin` (a
+ * checkpoint and a new TID) and `commit` or `fail`; the history keeps each
+ * with its package changes; `rollbackTo(TID | date)` undoes the transactions
+ * from there on, newest first, in one rollback of the files; `undoPlan(TID)`
+ * says, package by package, how to undo one transaction while later ones stay.
+ * @module
+ */
+import { type Checkpoint, Checkpoints, type CreateOptions } from '../checkpoint/checkpoints.js';
+import { CheckpointError } from '../checkpoint/errors.js';
+import type { RollbackPlan } from '../checkpoint/rollback.js';
+import type { SystemOptions } from '../checkpoint/system.js';
+import { packageDiff } from '../checkpoint/packages.js';
+import * as zfs from '../zfs/index.js';
+import { readPackages } from '../pkgdb/packages.js';
+import { type HistoryEntry, readHistory, writeEntry } from './history.js';
+import { touches } from './important.js';
+
+/** How to undo one transaction at package level. */
+export interface UndoPlan {
+  transaction: HistoryEntry;
+  /** Package actions that reverse it. */
+  downgrade: { name: string; architecture: string; from: string; to: string }[];
+  upgrade: { name: string; architecture: string; from: string; to: string }[];
+  remove: { name: string; architecture: string; version: string }[];
+  reinstall: { name: string; architecture: string; version: string }[];
+  /** Commands that would do it with the package manager (shown, not run). */
+  commands: string[];
+  /** Why this is a plan and not an action. */
+  note: string;
+}
+
+export class Transactions {
+  constructor(readonly checkpoints: Checkpoints) {}
+
+  static async open(options: SystemOptions = {}): Promise<Transactions> {
+    return new Transactions(await Checkpoints.open(options));
+  }
+
+  private get pool(): string {
+    return this.checkpoints.system.pools[0]!;
+  }
+  private get key(): string {
+    return this.checkpoints.system.datasets[0]!;
+  }
+
+  /** Starts a transaction: a checkpoint (with a new TID) and a `running` history entry. */
+  async begin(options: CreateOptions = {}): Promise<{ checkpoint: Checkpoint; entry: HistoryEntry }> {
+    const checkpoint = await this.checkpoints.create({ kind: 'run', ...options });
+    const entry: HistoryEntry = {
+      tid: checkpoint.tid,
+      checkpoint: checkpoint.id,
+      title: checkpoint.title,
+      ...(checkpoint.command ? { command: checkpoint.command } : {}),
+      state: 'running',
+      started: new Date().toISOString(),
+    };
+    await writeEntry(this.pool, this.key, entry);
+    return { checkpoint, entry };
+  }
+
+  /** Ends a transaction: its package changes are recorded; kernel/libc/init changes mark its checkpoint important. */
+  async end(tid: number, outcome: { ok: boolean; exitCode?: number }): Promise<HistoryEntry> {
+    const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
+    if (!entry) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no transaction ${tid}`);
+    const done: HistoryEntry = { ...entry, state: outcome.ok ? 'committed' : 'failed', ended: new Date().toISOString() };
+    if (outcome.exitCode !== undefined) done.exitCode = outcome.exitCode;
+    try {
+      const d = await packageDiff(this.checkpoints.system, entry.checkpoint);
+      done.changes = d;
+      done.touches = touches(d);
+      if (done.touches.length) {
+        const c = await this.checkpoints.get(entry.checkpoint);
+        for (const snap of c.snapshots) await zfs.setUserProps(snap, { 'zcp:important': 'yes' });
+      }
+    } catch {
+      // no package database (or an unreadable one): the transaction still ends
+    }
+    await writeEntry(this.pool, this.key, done);
+    return done;
+  }
+
+  async commit(tid: number): Promise<HistoryEntry> {
+    return this.end(tid, { ok: true });
+  }
+
+  async fail(tid: number, exitCode?: number): Promise<HistoryEntry> {
+    return this.end(tid, { ok: false, ...(exitCode !== undefined ? { exitCode } : {}) });
+  }
+
+  /** Every transaction and rollback event, oldest first. */
+  async history(): Promise<HistoryEntry[]> {
+    return readHistory(this.pool, this.key);
+  }
+
+  /** The checkpoint a rollback to a TID or a date goes to: the TID's own, or the first one after the date. */
+  async target(to: number | Date): Promise<Checkpoint> {
+    if (typeof to === 'number') return this.checkpoints.get(String(to));
+    const after = (await this.checkpoints.list()).filter((c) => c.created.getTime() > to.getTime());
+    if (!after.length) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no checkpoint after ${to.toISOString()}: nothing to undo`);
+    return after[0]!;
+  }
+
+  /**
+   * Undoes the transactions from `to` (a TID, or every one after a date) on,
+   * newest first, by rolling the files back to the checkpoint before them;
+   * the history marks them rolled back and records the rollback.
+   */
+  async rollbackTo(
+    to: number | Date,
+    options: { dryRun?: boolean; confirm?: (plan: RollbackPlan) => Promise<boolean> } = {},
+  ): Promise<RollbackPlan & { done: boolean; undid: number[] }> {
+    const target = await this.target(to);
+    const result = await this.checkpoints.rollback(target.id, options);
+    const undid = (await this.history())
+      .filter((e) => !e.rollback && e.tid >= target.tid && e.state !== 'rolled-back')
+      .map((e) => e.tid)
+      .sort((a, b) => b - a);
+    if (!result.done) return { ...result, undid: [] };
+    for (const e of await this.history()) {
+      if (!e.rollback && undid.includes(e.tid)) await writeEntry(this.pool, this.key, { ...e, state: 'rolled-back' });
+    }
+    await writeEntry(
+      this.pool,
+      this.key,
+      { tid: target.tid, checkpoint: target.id, title: `rollback to ${target.id}`, state: 'committed', started: new Date().toISOString(), rollback: { to: target.id, undid } },
+      true,
+    );
+    return { ...result, undid };
+  }
+
+  /**
+   * How to undo one transaction at package level while later ones stay: the
+   * files can't be rolled back for it alone, so this is a plan, with the
+   * package-manager commands that would carry it out.
+   */
+  async undoPlan(tid: number): Promise<UndoPlan> {
+    const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
+    if (!entry) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no transaction ${tid} in the history`);
+    if (!entry.changes) throw new CheckpointError('INCOMPLETE', `transaction ${tid} has no recorded package changes (${entry.state})`);
+    const c = entry.changes;
+    const plan: UndoPlan = {
+      transaction: entry,
+      downgrade: c.upgraded.map((x) => ({ ...x, from: x.to, to: x.from })),
+      upgrade: c.downgraded.map((x) => ({ ...x, from: x.to, to: x.from })),
+      remove: c.installed.map((p) => ({ name: p.name, architecture: p.architecture, version: p.version })),
+      reinstall: c.removed.map((p) => ({ name: p.name, architecture: p.architecture, version: p.version })),
+      commands: [],
+      note: 'later transactions stay, so only the packages are undone, by the package manager; files those packages do not own (configuration edited since, data) are not restored. To restore files too, roll back to this transaction (zcp rollback --tid).',
+    };
+    const manager = (await readPackages(this.checkpoints.system.root).catch(() => ({ manager: 'dpkg' as const }))).manager;
+    const versions = [...plan.downgrade, ...plan.upgrade].map((x) => (manager === 'rpm' ? `${x.name}-${x.to.replace(/^\d+:/, '')}.${x.architecture}` : `${x.name}:${x.architecture}=${x.to}`));
+    const back = plan.reinstall.map((p) => (manager === 'rpm' ? `${p.name}-${p.version.replace(/^\d+:/, '')}.${p.architecture}` : `${p.name}:${p.architecture}=${p.version}`));
+    if (manager === 'rpm') {
+      if (versions.length + back.length) plan.commands.push(`dnf install --allowerasing ${[...versions, ...back].join(' ')}`);
+      if (plan.remove.length) plan.commands.push(`dnf remove ${plan.remove.map((p) => `${p.name}.${p.architecture}`).join(' ')}`);
+    } else {
+      if (versions.length + back.length) plan.commands.push(`apt-get install --allow-downgrades ${[...versions, ...back].join(' ')}`);
+      if (plan.remove.length) plan.commands.push(`apt-get remove ${plan.remove.map((p) => `${p.name}:${p.architecture}`).join(' ')}`);
+    }
+    return plan;
+  }
+}
