@@ -10,6 +10,7 @@ import * as zfs from '../zfs/index.js';
 import { ZfsError, errno } from '../zfs/errors.js';
 import { poolOf } from '../zfs/names.js';
 import { CheckpointError } from './errors.js';
+import { faultPoint } from './fault.js';
 import { CREATE, LIST, MARK_COMPLETE } from './lua.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
 import { SystemLock, counterOf, ensureState, stateDataset } from './state.js';
@@ -336,6 +337,7 @@ export class Checkpoints {
       tid = Number(ret.tid);
       id = ret.name;
       made.push(datasets.map((ds) => `${ds}@${id}`));
+      faultPoint('create-between-pools');
     }
     if (sys.pools.length > 1) {
       for (const snaps of made) await zfs.channelProgram(poolOf(snaps[0]!), MARK_COMPLETE, { args: { snapshots: snaps }, sync: true });

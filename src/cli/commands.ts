@@ -381,6 +381,18 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
+  completion: {
+    usage: 'zcp completion bash',
+    summary: 'print the bash completion script (commands, options, checkpoint ids)',
+    examples: ['zcp completion bash > /etc/bash_completion.d/zcp', 'source <(zcp completion bash)'],
+    async run(ctx) {
+      want(ctx, 1, 1, 'the shell: bash');
+      if (ctx.args[0] !== 'bash') throw new UsageError(`no completion for "${ctx.args[0]}" (bash only)`);
+      process.stdout.write(bashCompletion(Object.keys(COMMANDS)));
+      return 0;
+    },
+  },
+
   repair: {
     usage: 'zcp repair',
     summary: 'finish what an interrupted zcp left (every locked command does this first)',
@@ -422,4 +434,33 @@ function runCommand(argv: string[], tid: number, json: boolean): Promise<number>
     });
     child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });
+}
+
+/** The bash completion script: commands, options, and checkpoint ids from `zcp list --json`. */
+function bashCompletion(commands: string[]): string {
+  return `# bash completion for zcp (zcp completion bash)
+_zcp() {
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} cmd="" w
+  for w in "\${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+    case "$w" in -*) ;; *) cmd="$w"; break ;; esac
+  done
+  case "$prev" in
+    --dataset) COMPREPLY=( $(compgen -W "$(zfs list -H -o name -t filesystem 2>/dev/null)" -- "$cur") ); return ;;
+    --root) COMPREPLY=( $(compgen -d -- "$cur") ); return ;;
+    -m|--message|--to|--tid|--keep|--older-than|--min-free) return ;;
+  esac
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=( $(compgen -W "--dataset --root --json --yes --dry-run --quiet --help --version -m --to --tid --rollback-on-failure --keep --older-than --min-free" -- "$cur") )
+  elif [[ -z "$cmd" ]]; then
+    COMPREPLY=( $(compgen -W "${commands.join(' ')}" -- "$cur") )
+  else
+    case "$cmd" in
+      show|diff|rollback|clone|destroy|hold|release)
+        COMPREPLY=( $(compgen -W "$(zcp list --json 2>/dev/null | sed -n 's/.*"id": "\\(zcp-[0-9]*\\)".*/\\1/p')" -- "$cur") ) ;;
+      completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
+    esac
+  fi
+}
+complete -F _zcp zcp
+`;
 }

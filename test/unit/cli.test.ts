@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -33,5 +33,25 @@ describe('zcp CLI (built in dist/)', () => {
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(/frobnicate/) } });
     expect((await zcp(['--help'])).stdout).toMatch(/usage: zcp/);
+  });
+
+  it('completion bash: a script bash accepts, completing commands and options', async () => {
+    const script = (await zcp(['completion', 'bash'])).stdout;
+    const complete = (words: string[]) =>
+      execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _zcp; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).trim().split('\n');
+    expect(complete(['zcp', 'ro'])).toEqual(['rollback']);
+    expect(complete(['zcp', 'h'])).toEqual(['hold', 'history']);
+    expect(complete(['zcp', 'rollback', '--dr'])).toEqual(['--dry-run']);
+    expect(complete(['zcp', 'completion', ''])).toEqual(['bash']);
+    expect((await zcp(['completion', 'fish'])).code).toBe(2);
+  });
+
+  it('every command has help with examples; run needs a command', async () => {
+    for (const c of ['status', 'create', 'list', 'show', 'diff', 'rollback', 'clone', 'activate', 'destroy', 'run', 'history', 'undo', 'prune', 'hold', 'release', 'repair', 'completion']) {
+      const r = await zcp([c, '--help']);
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toMatch(new RegExp(`^usage: zcp ${c}[\\s\\S]*examples:\\n  zcp ${c}`));
+    }
+    expect((await zcp(['run'])).code).toBe(2);
   });
 });

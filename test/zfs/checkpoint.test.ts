@@ -1,7 +1,7 @@
 // Checkpoints against real zfs.ko: one atomic snapshot per pool, metadata in
 // zcp: user properties, TIDs never reused, all-or-nothing across two pools,
 // the kernel-held lock, and the refusals.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,23 @@ describe('checkpoints (guest)', () => {
     // The stray snapshot is not zcp's: not listed, and refused by name.
     expect((await cps.list()).map((x) => x.id)).toEqual([c.id]);
     expect((await failure(cps.get(`${b}@zcp-${next}`))) as CheckpointError).toMatchObject({ code: 'NOT_ZCP' });
+  });
+
+  it('a create killed -9 between the two pools leaves a half-made checkpoint that the next command removes', async () => {
+    const a = fresh(POOL, 'root');
+    const b = fresh(POOL2, 'boot');
+    const cps = await system(a, b);
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/create.ts', import.meta.url)), JSON.stringify([a, b]), '/'], {
+      env: { ...process.env, ZCP_FAULT: 'create-between-pools' },
+    });
+    expect(child.signal).toBe('SIGKILL');
+    const [half] = await cps.list();
+    expect(half).toMatchObject({ state: 'incomplete', interrupted: true, missing: [b] });
+    expect(zfsSnapshots(a)).toEqual([`${a}@${half!.id}`]);
+    expect(await cps.repair()).toEqual([`removed the half-made checkpoint ${half!.id}`]);
+    expect(zfsSnapshots(a)).toEqual([]);
+    // And the next checkpoint takes a new TID.
+    expect((await cps.create()).tid).toBeGreaterThan(half!.tid);
   });
 
   it('lists a checkpoint that lacks a dataset as incomplete', async () => {

@@ -1,0 +1,60 @@
+// /etc/zcp/config.json decides which datasets zcp rolls back: refused when
+// anyone but root could have written it (as sudo refuses a writable sudoers).
+import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CheckpointError, readConfig } from '../../src/checkpoint/index.js';
+
+function configDir(): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'zcp-config-'));
+  chmodSync(dir, 0o755);
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ datasets: ['rpool/ROOT/debian', 'rpool/ROOT/debian/var'], root: '/' }), { mode: 0o644 });
+  chmodSync(file, 0o644);
+  return { dir, file };
+}
+
+async function refusal(p: Promise<unknown>): Promise<CheckpointError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(CheckpointError);
+  return e as CheckpointError;
+}
+
+describe('config file', () => {
+  it('runs as root (the ownership checks need it)', () => {
+    expect(process.getuid?.()).toBe(0);
+  });
+
+  it('reads a root-owned, root-only-writable config', async () => {
+    const { file } = configDir();
+    expect(await readConfig(file)).toEqual({ datasets: ['rpool/ROOT/debian', 'rpool/ROOT/debian/var'], root: '/' });
+    expect(await readConfig(join(file, '..', 'missing.json'))).toEqual({});
+  });
+
+  it('refuses a config others may write: group/world-writable, not root\'s, or in such a directory', async () => {
+    let c = configDir();
+    chmodSync(c.file, 0o664);
+    expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'CONFIG_INSECURE', message: expect.stringMatching(/mode 664.*sudo/) });
+    c = configDir();
+    chmodSync(c.file, 0o646);
+    expect((await refusal(readConfig(c.file))).code).toBe('CONFIG_INSECURE');
+    c = configDir();
+    chownSync(c.file, 65534, 65534);
+    expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'CONFIG_INSECURE', message: expect.stringContaining('uid 65534') });
+    c = configDir();
+    chmodSync(c.dir, 0o777);
+    expect((await refusal(readConfig(c.file))).code).toBe('CONFIG_INSECURE');
+  });
+
+  it('rejects a config that is not what zcp expects, saying what', async () => {
+    const c = configDir();
+    writeFileSync(c.file, '{"datasets": "rpool/ROOT/debian"}');
+    expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'BAD_SYSTEM', message: expect.stringContaining('"datasets" must be a list') });
+    writeFileSync(c.file, '{not json');
+    expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'BAD_SYSTEM', message: expect.stringContaining('not valid JSON') });
+  });
+});
