@@ -26,3 +26,5 @@ export {
   type System,
   type SystemOptions,
 } from './checkpoint/index.js';
+export { Transactions, type HistoryEntry, type UndoPlan } from './transaction/index.js';
+export { planPrune, prune, type PrunePolicy, type PruneDecision } from './checkpoint/index.js';
