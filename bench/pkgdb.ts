@@ -16,6 +16,7 @@ import { pkgdb } from '../src/index.js';
 import { compareRpmVersionsTs } from '../src/pkgdb/rpmversion.js';
 import { parseDpkgStatusBaseline } from './baseline/dpkg-status.js';
 import { fmt, stats, type Stats } from './stats.js';
+import { rpmdbFixtures } from '../test/shared-fixtures.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CACHE = join(ROOT, '.cache/bench');
@@ -117,7 +118,7 @@ export async function runPkgdbBench(): Promise<PkgdbRow[]> {
 
   // rpmdb: sqlite made here, and the Berkeley DB fixture.
   const rpmRoot = benchRpmRoot(400);
-  const fixtures = join(ROOT, '../shared/fixtures/rpmdb');
+  const fixtures = rpmdbFixtures();
   const rqf = '%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{INSTALLTID}\\n';
   for (const [label, root, extra] of [
     ['rpmdb sqlite', rpmRoot, []],

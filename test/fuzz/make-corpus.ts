@@ -8,9 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rpmdbFixtures } from '../shared-fixtures.js';
 
 const CORPUS = join(import.meta.dirname, 'corpus');
-const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures/rpmdb');
+const FIXTURES = rpmdbFixtures();
 const work = mkdtempSync(join(tmpdir(), 'zcp-corpus-'));
 
 function seed(target: string, name: string, data: Buffer | string): void {

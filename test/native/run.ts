@@ -4,9 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, SANITIZE, buildWithPkgdb } from './build.js';
+import { rpmdbFixtures } from '../shared-fixtures.js';
 
 const binary = buildWithPkgdb(join(ROOT, '.cache/native/pkgdb_test'), [join(ROOT, 'test/native/pkgdb_test.cc')], SANITIZE);
-const result = spawnSync(binary, [join(ROOT, '../shared/fixtures/rpmdb'), join(ROOT, 'test/fuzz/corpus')], {
+const result = spawnSync(binary, [rpmdbFixtures(), join(ROOT, 'test/fuzz/corpus')], {
   stdio: 'inherit',
   env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0', UBSAN_OPTIONS: 'print_stacktrace=1' },
 });

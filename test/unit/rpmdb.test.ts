@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PkgdbError, pkgdb } from '../../src/index.js';
+import { rpmdbFixtures } from '../shared-fixtures.js';
 
 let work: string;
 let root: string;
@@ -165,7 +166,7 @@ const bdbRpm = (r: string, ...args: string[]) =>
 function fixtureExpectation(): string[] {
   return readFileSync(join(FIXTURES, 'expected.tsv'), 'utf8').trim().split('\n').sort();
 }
-const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures/rpmdb');
+const FIXTURES = rpmdbFixtures();
 const showFixture = (p: pkgdb.RpmPackage) => [p.name, p.epoch ?? '', p.version, p.release, p.arch, p.installTid, p.installTime].join('\t');
 
 /**

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareRpmVersionsTs } from '../../src/pkgdb/rpmversion.js';
 import { pkgdb } from '../../src/index.js';
+import { rpmdbFixtures } from '../shared-fixtures.js';
 
 function rpmVercmp(pairs: [string, string][]): number[] {
   const dir = mkdtempSync(join(tmpdir(), 'zcp-vercmp-'));
@@ -36,7 +37,7 @@ describe('RPM version comparison', () => {
   });
 
   it('agrees with rpm on 5,000 pairs from real and generated versions', () => {
-    const fixture = readFileSync('/work/shared/fixtures/rpmdb/expected.tsv', 'utf8')
+    const fixture = readFileSync(join(rpmdbFixtures(), 'expected.tsv'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => l.split('\t'))
