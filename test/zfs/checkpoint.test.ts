@@ -7,19 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError, Checkpoints, SystemLock } from '../../src/checkpoint/index.js';
 import { ZfsError } from '../../src/index.js';
-import { createFilesystems, fresh, run, zfsSnapshots } from './helpers.js';
+import { createFilesystems, failure, fresh, run, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
 
 const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
 
-async function failure(p: Promise<unknown>): Promise<Error> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(Error);
-  return e as Error;
-}
 
 async function system(...datasets: string[]): Promise<Checkpoints> {
   createFilesystems(...datasets);

@@ -40,6 +40,16 @@ export async function rejection(p: Promise<unknown>): Promise<ZfsError> {
   return e as ZfsError;
 }
 
+/** The error a promise rejects with, whatever its class (fails the test if it resolves). */
+export async function failure<E extends Error = Error & { code?: string; dataset?: string }>(p: Promise<unknown>): Promise<E> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(Error);
+  return e as E;
+}
+
 /** Names of the snapshots of one dataset, as the zfs command lists them (oldest first). */
 export function zfsSnapshots(dataset: string): string[] {
   return run('zfs', 'list', '-H', '-o', 'name', '-s', 'createtxg', '-t', 'snapshot', '-d', '1', dataset)

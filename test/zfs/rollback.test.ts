@@ -6,20 +6,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CheckpointError, Checkpoints } from '../../src/checkpoint/index.js';
-import { createFilesystems, fresh, run, zfsSnapshots } from './helpers.js';
+import { createFilesystems, failure, fresh, run, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
 import { buildDeb, dpkg, initDpkgRoot, treeDigest } from './systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 
-async function failure(p: Promise<unknown>): Promise<CheckpointError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(Error);
-  return e as CheckpointError;
-}
 
 let debs: Record<string, string>;
 beforeAll(() => {
