@@ -91,10 +91,7 @@ class HashFile {
   }
 
  private:
-  bool Fail(uint64_t offset, std::string message) {
-    *error_ = {static_cast<size_t>(offset), std::move(message)};
-    return false;
-  }
+  bool Fail(uint64_t offset, std::string message) { return pkgdb::Fail(error_, static_cast<size_t>(offset), std::move(message)); }
   uint32_t U16(const char* p, size_t at) const { return swapped_ ? Be16(p + at) : Le16(p + at); }
   uint32_t U32(const char* p, size_t at) const { return swapped_ ? Be32(p + at) : Le32(p + at); }
   uint32_t U32(size_t at) const { return U32(file_.data(), at); }

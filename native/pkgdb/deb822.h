@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace zcp::pkgdb {
@@ -19,6 +20,12 @@ struct ParseError {
   size_t offset = 0;  // byte offset in the input
   std::string message;
 };
+
+// Sets `error` and returns false: how every parser here fails.
+inline bool Fail(ParseError* error, size_t offset, std::string message) {
+  *error = {offset, std::move(message)};
+  return false;
+}
 
 // Splits the input into paragraphs of fields. Blank (or whitespace-only)
 // lines separate paragraphs; lines starting with space or tab continue the

@@ -41,11 +41,6 @@ uint32_t Adler32(std::string_view bytes) {
   return static_cast<uint32_t>((b << 16) | a);
 }
 
-bool Fail(ParseError* error, uint64_t offset, std::string message) {
-  *error = {static_cast<size_t>(offset), std::move(message)};
-  return false;
-}
-
 }  // namespace
 
 bool ScanNdbPackages(std::string_view file, const std::function<void(uint32_t, std::string_view)>& blob,

@@ -25,11 +25,6 @@ size_t TypeSize(uint32_t type) {
   }
 }
 
-bool Fail(ParseError* error, size_t offset, std::string message) {
-  *error = {offset, std::move(message)};
-  return false;
-}
-
 // Length of `count` NUL-terminated strings starting at `start`, within `store`; 0 if they run out.
 size_t StringsLength(std::string_view store, size_t start, uint32_t count) {
   size_t pos = start;

@@ -30,11 +30,6 @@ size_t Varint(const char* p, const char* end, uint64_t* v) {
   return 0;
 }
 
-bool Fail(ParseError* e, size_t offset, std::string m) {
-  *e = {offset, std::move(m)};
-  return false;
-}
-
 // WAL checksum over 32-bit words, big- or little-endian as the WAL says.
 void WalChecksum(const char* p, size_t n, bool big, uint32_t* s0, uint32_t* s1) {
   for (size_t i = 0; i + 8 <= n; i += 8) {
