@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as zfs from '../zfs/index.js';
 import { ZfsError, errno } from '../zfs/errors.js';
-import { poolOf } from '../zfs/names.js';
+import { groupByPool } from '../zfs/names.js';
 import { CheckpointError } from './errors.js';
 import { faultPoint } from './fault.js';
 import { CREATE, LIST, MARK_COMPLETE } from './lua.js';
@@ -86,6 +86,16 @@ async function flushToDisk(system: System): Promise<void> {
   });
 }
 
+/** Destroys snapshots of any pools: one lzc_destroy_snaps per pool. */
+export async function destroyEverywhere(snapshots: readonly string[]): Promise<void> {
+  for (const snaps of groupByPool(snapshots).values()) await zfs.destroySnapshots(snaps);
+}
+
+/** Sets zcp:state=complete on a checkpoint's snapshots, one channel program per pool. */
+async function markComplete(snapshots: readonly string[]): Promise<void> {
+  for (const [pool, snaps] of groupByPool(snapshots)) await zfs.channelProgram(pool, MARK_COMPLETE, { args: { snapshots: snaps }, sync: true });
+}
+
 /** 1 MiB of room beyond what the metadata takes: a pool that full can't take the upgrade anyway. */
 const HEADROOM = 1024 * 1024;
 
@@ -99,9 +109,16 @@ export class Checkpoints {
 
   /** Runs `fn` holding the system's lock, after finishing whatever an interrupted zcp left. */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.withLock(async () => {
+      await this.repairLocked();
+      return fn();
+    });
+  }
+
+  /** Runs `fn` holding the system's lock (and nothing more). */
+  private async withLock<T>(fn: () => Promise<T>): Promise<T> {
     const lock = await SystemLock.acquire(this.system.pools[0]!, this.system.datasets[0]!);
     try {
-      await this.repairLocked();
       return await fn();
     } finally {
       lock.release();
@@ -122,16 +139,10 @@ export class Checkpoints {
     for (const c of await this.list()) {
       if (!c.interrupted) continue;
       if (c.missing.length === 0) {
-        for (const pool of this.system.pools) {
-          const snaps = c.snapshots.filter((x) => poolOf(x) === pool);
-          await zfs.channelProgram(pool, MARK_COMPLETE, { args: { snapshots: snaps }, sync: true });
-        }
+        await markComplete(c.snapshots);
         done.push(`completed the interrupted checkpoint ${c.id}`);
       } else {
-        for (const pool of this.system.pools) {
-          const snaps = c.snapshots.filter((x) => poolOf(x) === pool);
-          if (snaps.length) await zfs.destroySnapshots(snaps);
-        }
+        await destroyEverywhere(c.snapshots);
         done.push(`removed the half-made checkpoint ${c.id}`);
       }
     }
@@ -140,12 +151,7 @@ export class Checkpoints {
 
   /** {@link repairLocked} under the lock. */
   async repair(): Promise<string[]> {
-    const lock = await SystemLock.acquire(this.system.pools[0]!, this.system.datasets[0]!);
-    try {
-      return await this.repairLocked();
-    } finally {
-      lock.release();
-    }
+    return this.withLock(() => this.repairLocked());
   }
 
   /** What changed, package by package, from checkpoint `from` to checkpoint `to` (default: the live system). */
@@ -261,13 +267,15 @@ export class Checkpoints {
   }
 
   /**
-   * One checkpoint by id (`zcp-12`), TID (`12`) or snapshot name (`rpool/ROOT/debian@zcp-12`).
+   * One checkpoint by id (`zcp-12`), TID (`12`) or snapshot name
+   * (`rpool/ROOT/debian@zcp-12`), looked up in `among` when the caller has
+   * just listed them, else in a fresh list.
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP` (a snapshot zcp did not make).
    */
-  async get(ref: string): Promise<Checkpoint> {
+  async get(ref: string, among?: readonly Checkpoint[]): Promise<Checkpoint> {
     const ref2 = String(ref);
     const short = ref2.includes('@') ? ref2.slice(ref2.indexOf('@') + 1) : /^[0-9]+$/.test(ref2) ? `${SNAPSHOT_PREFIX}${Number(ref2)}` : ref2;
-    const found = (await this.list()).find((c) => c.id === short);
+    const found = (among ?? (await this.list())).find((c) => c.id === short);
     if (found) return found;
     if (ref2.includes('@') && (await zfs.exists(ref2).catch(() => false))) {
       throw new CheckpointError('NOT_ZCP', `${ref2} is not a zcp checkpoint of this system; zcp only works on what it made`, ref2);
@@ -290,7 +298,8 @@ export class Checkpoints {
   /** {@link create} for a caller that already holds the lock. */
   async createLocked(options: CreateOptions = {}): Promise<Checkpoint> {
     const sys = this.system;
-    for (const pool of sys.pools) await ensureState(pool);
+    // The lock's pool has its state dataset already (taking the lock made it).
+    for (const pool of sys.pools.slice(1)) await ensureState(pool);
     // Never below a TID any checkpoint or any pool's counter has seen.
     let floor = 0;
     for (const c of await this.list()) floor = Math.max(floor, c.tid);
@@ -339,9 +348,7 @@ export class Checkpoints {
       made.push(datasets.map((ds) => `${ds}@${id}`));
       faultPoint('create-between-pools');
     }
-    if (sys.pools.length > 1) {
-      for (const snaps of made) await zfs.channelProgram(poolOf(snaps[0]!), MARK_COMPLETE, { args: { snapshots: snaps }, sync: true });
-    }
+    if (sys.pools.length > 1) await markComplete(made.flat());
     return this.get(id);
   }
 
@@ -369,10 +376,7 @@ export class Checkpoints {
         throw new CheckpointError('HAS_CLONES', `${c.id} has boot environments cloned from it (${c.clones.join(', ')}); destroy them first`, c.snapshots[0]);
       }
       if (options.dryRun) return c.snapshots;
-      for (const pool of this.system.pools) {
-        const snaps = c.snapshots.filter((s) => poolOf(s) === pool);
-        if (snaps.length) await zfs.destroySnapshots(snaps);
-      }
+      await destroyEverywhere(c.snapshots);
       return c.snapshots;
     });
   }
@@ -380,20 +384,14 @@ export class Checkpoints {
   /** Protects a checkpoint from destroy and prune with a `zcp-keep` hold on every snapshot. */
   async hold(ref: string): Promise<Checkpoint> {
     const c = await this.get(ref);
-    for (const pool of this.system.pools) {
-      const snaps = c.snapshots.filter((s) => poolOf(s) === pool);
-      if (snaps.length) await zfs.hold(Object.fromEntries(snaps.map((s) => [s, KEEP_TAG])));
-    }
+    for (const snaps of groupByPool(c.snapshots).values()) await zfs.hold(Object.fromEntries(snaps.map((s) => [s, KEEP_TAG])));
     return this.get(c.id);
   }
 
   /** Removes the `zcp-keep` hold. */
   async release(ref: string): Promise<Checkpoint> {
     const c = await this.get(ref);
-    for (const pool of this.system.pools) {
-      const snaps = c.snapshots.filter((s) => poolOf(s) === pool);
-      if (snaps.length) await zfs.release(Object.fromEntries(snaps.map((s) => [s, [KEEP_TAG]])));
-    }
+    for (const snaps of groupByPool(c.snapshots).values()) await zfs.release(Object.fromEntries(snaps.map((s) => [s, [KEEP_TAG]])));
     return this.get(c.id);
   }
 }

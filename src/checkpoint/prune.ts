@@ -10,7 +10,7 @@
  */
 import * as zfs from '../zfs/index.js';
 import { poolOf } from '../zfs/names.js';
-import type { Checkpoint, Checkpoints } from './checkpoints.js';
+import { type Checkpoint, type Checkpoints, destroyEverywhere } from './checkpoints.js';
 
 export interface PrunePolicy {
   /** Keep the newest N ordinary checkpoints (default 10). */
@@ -61,10 +61,7 @@ export async function prune(cps: Checkpoints, policy: PrunePolicy, options: { dr
   return cps.locked(async () => {
     const plan = await planPrune(cps, policy);
     if (options.dryRun || !plan.length) return plan;
-    for (const pool of cps.system.pools) {
-      const snaps = plan.flatMap((d) => d.checkpoint.snapshots).filter((s) => poolOf(s) === pool);
-      if (snaps.length) await zfs.destroySnapshots(snaps);
-    }
+    await destroyEverywhere(plan.flatMap((d) => d.checkpoint.snapshots));
     return plan;
   });
 }

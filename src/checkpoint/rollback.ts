@@ -10,9 +10,8 @@
  * @module
  */
 import * as zfs from '../zfs/index.js';
-import { poolOf } from '../zfs/names.js';
 import { type Package, type VersionChange, diff } from '../pkgdb/packages.js';
-import type { Checkpoint, Checkpoints } from './checkpoints.js';
+import { type Checkpoint, type Checkpoints, destroyEverywhere } from './checkpoints.js';
 import { CheckpointError } from './errors.js';
 import { faultPoint } from './fault.js';
 import { readJournal, writeJournal } from './journal.js';
@@ -45,7 +44,7 @@ export interface RollbackPlan {
 
 export async function planRollback(cps: Checkpoints, ref: string): Promise<RollbackPlan> {
   const { checkpoints, foreign, txg } = await cps.scan();
-  const target = await cps.get(ref);
+  const target = await cps.get(ref, checkpoints);
   if (target.state !== 'complete') {
     throw new CheckpointError('INCOMPLETE', `${target.id} is incomplete (missing on ${target.missing.join(', ') || 'no dataset, but its making was interrupted'}); zcp will not roll back to it`, target.snapshots[0]);
   }
@@ -100,10 +99,7 @@ export async function executeRollback(cps: Checkpoints, plan: RollbackPlan): Pro
 /** The idempotent part of a rollback, also what finishes an interrupted one. */
 async function finishRollback(cps: Checkpoints, id: string, tid: number): Promise<void> {
   const later = (await cps.list()).filter((c) => c.tid > tid);
-  for (const pool of cps.system.pools) {
-    const snaps = later.flatMap((c) => c.snapshots).filter((s) => poolOf(s) === pool);
-    if (snaps.length) await zfs.destroySnapshots(snaps);
-  }
+  await destroyEverywhere(later.flatMap((c) => c.snapshots));
   faultPoint('rollback-destroyed');
   let n = 0;
   for (const ds of cps.system.datasets) {

@@ -4,8 +4,6 @@
  * @module
  */
 import { Checkpoints } from '../checkpoint/checkpoints.js';
-import { CheckpointError } from '../checkpoint/errors.js';
-import type { Checkpoint } from '../checkpoint/checkpoints.js';
 import { readPackages } from '../pkgdb/packages.js';
 import * as zfs from '../zfs/index.js';
 import { ZfsError } from '../zfs/errors.js';
@@ -13,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { type PrunePolicy, planPrune, prune } from '../checkpoint/prune.js';
 import { Transactions } from '../transaction/transactions.js';
-import { bootEnvironmentJson, bytes, checkpointJson, diffLines, listLines, oneLine, planJson, planLines, table, when } from './format.js';
+import { actionLines, bootEnvironmentJson, bytes, checkpointJson, diffLines, listLines, oneLine, planJson, planLines, table, when } from './format.js';
 import { type Output, UsageError } from './output.js';
 
 /** What a command gets: its positionals and options, the shared options, the output. */
@@ -43,22 +41,20 @@ function want(ctx: Context, min: number, max: number, what: string): void {
   if (ctx.args.length < min || ctx.args.length > max) throw new UsageError(`expected ${what}`);
 }
 
-/** The checkpoint a rollback goes to: by id, --tid, or --to DATE (the first checkpoint after DATE: every transaction after it is undone). */
-async function rollbackTarget(cps: Checkpoints, ctx: Context): Promise<Checkpoint> {
+/** Where a rollback goes, as Transactions.rollbackTo takes it: the TID of ID or --tid, or the date of --to (every transaction after it is undone). */
+async function rollbackTarget(cps: Checkpoints, ctx: Context): Promise<number | Date> {
   const given = [ctx.args.length > 0, ctx.options.tid !== undefined, ctx.options.to !== undefined].filter(Boolean).length;
   if (given !== 1) throw new UsageError('rollback takes one of: ID, --tid TID, --to DATE');
   if (ctx.options.tid !== undefined) {
     if (!/^[1-9][0-9]*$/.test(ctx.options.tid)) throw new UsageError(`--tid takes a transaction number, not "${ctx.options.tid}"`);
-    return cps.get(ctx.options.tid);
+    return Number(ctx.options.tid);
   }
   if (ctx.options.to !== undefined) {
     const date = new Date(ctx.options.to);
     if (Number.isNaN(date.getTime())) throw new UsageError(`--to takes a date (2026-11-23 14:00, ISO 8601), not "${ctx.options.to}"`);
-    const after = (await cps.list()).filter((c) => c.created.getTime() > date.getTime());
-    if (!after.length) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no checkpoint after ${date.toISOString()}: nothing to undo`);
-    return after[0]!;
+    return date;
   }
-  return cps.get(ctx.args[0]!);
+  return (await cps.get(ctx.args[0]!)).tid;
 }
 
 export const COMMANDS: Record<string, Command> = {
@@ -170,11 +166,11 @@ export const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       want(ctx, 0, 1, 'at most one checkpoint id');
       const cps = await open(ctx);
-      const target = await rollbackTarget(cps, ctx);
+      const to = await rollbackTarget(cps, ctx);
       const tx = new Transactions(cps);
       const result = await ctx.out.progress(
         'rolling back',
-        tx.rollbackTo(target.tid, {
+        tx.rollbackTo(to, {
           dryRun: ctx.dryRun,
           confirm: async (plan) => {
             for (const l of planLines(plan)) process.stderr.write(`${l}\n`);
@@ -334,10 +330,7 @@ export const COMMANDS: Record<string, Command> = {
       if (!/^[1-9][0-9]*$/.test(ctx.args[0]!)) throw new UsageError(`undo takes a TID, not "${ctx.args[0]}"`);
       const plan = await new Transactions(await open(ctx)).undoPlan(Number(ctx.args[0]));
       ctx.out.line(`undo transaction ${plan.transaction.tid} (${oneLine(plan.transaction.title)}):`);
-      for (const c of plan.downgrade) ctx.out.line(`  downgrade   ${c.name}:${c.architecture} ${c.from} -> ${c.to}`);
-      for (const c of plan.upgrade) ctx.out.line(`  upgrade     ${c.name}:${c.architecture} ${c.from} -> ${c.to}`);
-      for (const p of plan.remove) ctx.out.line(`  remove      ${p.name}:${p.architecture} ${p.version}`);
-      for (const p of plan.reinstall) ctx.out.line(`  reinstall   ${p.name}:${p.architecture} ${p.version}`);
+      for (const l of actionLines(plan)) ctx.out.line(l);
       for (const c of plan.commands) ctx.out.line(`  run: ${c}`);
       ctx.out.line(`note: ${plan.note}`);
       ctx.out.result({ undo: plan });

@@ -82,12 +82,28 @@ export function listLines(checkpoints: Checkpoint[], bes: BootEnvironment[]): st
   return table(['A', 'C', 'ID', 'DATE', 'KIND', 'TITLE'], rows);
 }
 
+type Change = { name: string; architecture: string; from: string; to: string };
+type Pkg = { name: string; architecture: string; version: string };
+const changeLine = (verb: string, c: Change) => `  ${verb.padEnd(11)} ${c.name}:${c.architecture} ${c.from} -> ${c.to}`;
+const packageLine = (verb: string, p: Pkg) => `  ${verb.padEnd(11)} ${p.name}:${p.architecture} ${p.version}`;
+
+/** What to do to the packages (a rollback's plan, an undo plan), one line per package. */
+export function actionLines(a: { downgrade: Change[]; upgrade: Change[]; remove: Pkg[]; reinstall: Pkg[] }): string[] {
+  return [
+    ...a.downgrade.map((c) => changeLine('downgrade', c)),
+    ...a.upgrade.map((c) => changeLine('upgrade', c)),
+    ...a.remove.map((p) => packageLine('remove', p)),
+    ...a.reinstall.map((p) => packageLine('reinstall', p)),
+  ];
+}
+
 export function diffLines(d: PackageDiff): string[] {
-  const out: string[] = [];
-  for (const c of d.upgraded) out.push(`  upgraded    ${c.name}:${c.architecture} ${c.from} -> ${c.to}`);
-  for (const c of d.downgraded) out.push(`  downgraded  ${c.name}:${c.architecture} ${c.from} -> ${c.to}`);
-  for (const p of d.installed) out.push(`  installed   ${p.name}:${p.architecture} ${p.version}`);
-  for (const p of d.removed) out.push(`  removed     ${p.name}:${p.architecture} ${p.version}`);
+  const out = [
+    ...d.upgraded.map((c) => changeLine('upgraded', c)),
+    ...d.downgraded.map((c) => changeLine('downgraded', c)),
+    ...d.installed.map((p) => packageLine('installed', p)),
+    ...d.removed.map((p) => packageLine('removed', p)),
+  ];
   return out.length ? out : ['  (no package changes)'];
 }
 
@@ -96,12 +112,8 @@ export function planLines(p: RollbackPlan): string[] {
   out.push(`  datasets rolled back: ${p.datasets.join(', ')}`);
   if (p.consumes.length) out.push(`  later checkpoints destroyed: ${p.consumes.map((c) => c.id).join(', ')}`);
   if (p.packages) {
-    const k = p.packages;
-    for (const c of k.downgrade) out.push(`  downgrade   ${c.name}:${c.architecture} ${c.from} -> ${c.to}`);
-    for (const c of k.upgrade) out.push(`  upgrade     ${c.name}:${c.architecture} ${c.from} -> ${c.to}`);
-    for (const x of k.remove) out.push(`  remove      ${x.name}:${x.architecture} ${x.version}`);
-    for (const x of k.reinstall) out.push(`  reinstall   ${x.name}:${x.architecture} ${x.version}`);
-    if (!k.downgrade.length && !k.upgrade.length && !k.remove.length && !k.reinstall.length) out.push('  no package changes (files only)');
+    const actions = actionLines(p.packages);
+    out.push(...(actions.length ? actions : ['  no package changes (files only)']));
   } else {
     out.push(`  package plan unavailable: ${p.packageError ?? 'unknown'}`);
   }

@@ -112,14 +112,10 @@ export class Transactions {
   ): Promise<RollbackPlan & { done: boolean; undid: number[] }> {
     const target = await this.target(to);
     const result = await this.checkpoints.rollback(target.id, options);
-    const undid = (await this.history())
-      .filter((e) => !e.rollback && e.tid >= target.tid && e.state !== 'rolled-back')
-      .map((e) => e.tid)
-      .sort((a, b) => b - a);
     if (!result.done) return { ...result, undid: [] };
-    for (const e of await this.history()) {
-      if (!e.rollback && undid.includes(e.tid)) await writeEntry(this.pool, this.key, { ...e, state: 'rolled-back' });
-    }
+    const undone = (await this.history()).filter((e) => !e.rollback && e.tid >= target.tid && e.state !== 'rolled-back');
+    for (const e of undone) await writeEntry(this.pool, this.key, { ...e, state: 'rolled-back' });
+    const undid = undone.map((e) => e.tid).sort((a, b) => b - a);
     await writeEntry(
       this.pool,
       this.key,

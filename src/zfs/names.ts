@@ -104,6 +104,16 @@ export function checkUserProps(operation: string, dataset: string | undefined, p
   }
 }
 
+/** Names grouped by pool, pools and names in the order given (lzc calls take one pool each). */
+export function groupByPool(names: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const n of names) {
+    const pool = poolOf(n);
+    out.set(pool, [...(out.get(pool) ?? []), n]);
+  }
+  return out;
+}
+
 /** Throws POOLS_DIFFER unless every name is in one pool. */
 export function checkSamePool(operation: string, names: readonly string[], hint = ''): void {
   const pools = [...new Set(names.map(poolOf))];

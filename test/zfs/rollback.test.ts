@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CheckpointError, Checkpoints } from '../../src/checkpoint/index.js';
+import { Checkpoints } from '../../src/checkpoint/index.js';
 import { createFilesystems, failure, fresh, run, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
 import { buildDeb, dpkg, initDpkgRoot, treeDigest } from './systems.js';
