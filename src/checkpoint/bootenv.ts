@@ -5,11 +5,12 @@
  * next nor runs.
  * @module
  */
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { nameProblem, poolOf } from '../zfs/names.js';
 import type { Checkpoints } from './checkpoints.js';
 import { CheckpointError } from './errors.js';
+import type { Mounts } from './mount.js';
 import { zfsMounts } from './system.js';
 
 /** One boot environment: the system itself, or a zcp-made clone of one of its checkpoints. */
@@ -112,4 +113,29 @@ export async function destroyBootEnvironment(cps: Checkpoints, name: string, opt
   const doomed = [...be.datasets].reverse();
   if (!options.dryRun) for (const d of doomed) await zfs.destroy(d);
   return doomed;
+}
+
+/**
+ * Mounts boot environment `name` at `dir`: its root there, every other
+ * dataset where the system has it relative to its root (/var at DIR/var).
+ * Undo with `mounts.undo()`.
+ */
+export async function mountBootEnvironment(cps: Checkpoints, name: string, dir: string, mounts: Mounts): Promise<BootEnvironment> {
+  const be = (await bootEnvironments(cps)).find((b) => b.name === name || b.dataset === name);
+  if (!be || !be.origin) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`);
+  if (be.current) throw new CheckpointError('CURRENT', `${be.name} is the running system`, be.dataset);
+  const mountpoint = async (ds: string) => {
+    const v = (await zfs.getProps(ds, ['mountpoint'])).mountpoint?.value;
+    return typeof v === 'string' && v.startsWith('/') ? v : undefined;
+  };
+  const [sysRoot, ...sysRest] = cps.system.datasets as [string, ...string[]];
+  const rootMp = (await mountpoint(sysRoot)) ?? '/';
+  await mounts.zfs(be.datasets[0]!, dir);
+  for (const [i, ds] of sysRest.entries()) {
+    const mp = await mountpoint(ds);
+    if (!mp) continue; // legacy or none: not part of the tree
+    const rel = rootMp === '/' ? mp : mp.startsWith(`${rootMp}/`) ? mp.slice(rootMp.length) : mp;
+    await mounts.zfs(be.datasets[i + 1]!, join(dir, rel));
+  }
+  return be;
 }

@@ -3,12 +3,19 @@
  * function that runs it. Shared options are parsed by main.ts.
  * @module
  */
-import { Checkpoints } from '../checkpoint/checkpoints.js';
-import { readPackages } from '../pkgdb/packages.js';
+import { APT_ACTIONS, AptError, type AptAction, type AptPlan, describePlan, planApt, rootOptions } from '../apt/plan.js';
+import { mountBootEnvironment } from '../checkpoint/bootenv.js';
+import { type Checkpoint, Checkpoints } from '../checkpoint/checkpoints.js';
+import { CheckpointError } from '../checkpoint/errors.js';
+import { Mounts } from '../checkpoint/mount.js';
+import { packagesOf } from '../checkpoint/packages.js';
+import { type PackageDiff, diff, readPackages } from '../pkgdb/packages.js';
 import * as zfs from '../zfs/index.js';
 import { ZfsError } from '../zfs/errors.js';
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type PrunePolicy, planPrune, prune } from '../checkpoint/prune.js';
 import { Transactions } from '../transaction/transactions.js';
 import { actionLines, bootEnvironmentJson, bytes, checkpointJson, diffLines, listLines, oneLine, planJson, planLines, table, when } from './format.js';
@@ -17,7 +24,7 @@ import { type Output, UsageError } from './output.js';
 /** What a command gets: its positionals and options, the shared options, the output. */
 export interface Context {
   args: string[];
-  options: { message?: string; to?: string; tid?: string; rollbackOnFailure?: boolean; keep?: string; olderThan?: string; minFree?: string };
+  options: { message?: string; to?: string; tid?: string; rollbackOnFailure?: boolean; intoClone?: boolean; keep?: string; olderThan?: string; minFree?: string };
   datasets: string[];
   root: string | undefined;
   dryRun: boolean;
@@ -279,26 +286,64 @@ export const COMMANDS: Record<string, Command> = {
       const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'run' }));
       ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running ${argv[0]}`);
       const code = await runCommand(argv, checkpoint.tid, ctx.out.options.json);
-      if (code === 0) {
-        const e = await tx.commit(checkpoint.tid);
-        const n = e.changes ? e.changes.installed.length + e.changes.removed.length + e.changes.upgraded.length + e.changes.downgraded.length : 0;
-        ctx.out.note(`transaction ${checkpoint.tid} committed: ${n} package change${n === 1 ? '' : 's'}${e.touches?.length ? `; touches ${e.touches.join(', ')}: reboot to use it` : ''}`);
-        ctx.out.result({ transaction: e, rolledBack: false });
+      return settle(ctx, tx, checkpoint, argv[0]!, code);
+    },
+  },
+
+  apt: {
+    usage: 'zcp apt [-s] [-m TITLE] [--rollback-on-failure] ACTION [APT-GET ARGS...]',
+    summary: 'apt-get ACTION with a checkpoint, free space checked and a reboot foretold (apt-clone); -s: into a boot environment',
+    examples: [
+      'zcp apt install nginx',
+      'zcp apt --yes dist-upgrade',
+      'zcp apt -s dist-upgrade        # into boot environment upgrade-TID; then zcp activate upgrade-TID',
+      'zcp apt --dry-run upgrade      # what apt would do, the space it needs, whether to reboot',
+    ],
+    async run(ctx) {
+      const [action, ...aptArgs] = ctx.args;
+      if (!action || !(APT_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`apt takes one of: ${APT_ACTIONS.join(', ')}`);
+      const cps = await open(ctx);
+      const root = cps.system.root;
+      let plan: AptPlan;
+      try {
+        plan = await ctx.out.progress('asking apt', planApt(action as AptAction, aptArgs, root));
+      } catch (e) {
+        if (!(e instanceof AptError)) throw e;
+        ctx.out.fail(e);
+        return e.exitCode;
+      }
+      const available = Number((await zfs.getProps(cps.system.datasets[0]!, ['available'])).available?.value ?? 0);
+      const summary = { ...plan, reboot: plan.touches.length > 0, availableBytes: available };
+      if (!plan.install.length && !plan.remove.length) {
+        ctx.out.line('apt has nothing to do; no checkpoint made');
+        ctx.out.result({ plan: summary, checkpoint: null });
         return 0;
       }
-      const failed = await tx.fail(checkpoint.tid, code);
-      ctx.out.note(`${argv[0]} failed (exit ${code})`);
-      const back = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`${argv[0]} failed. Roll back to ${checkpoint.id}?`));
-      let rolledBack = false;
-      if (back) {
-        const r = await ctx.out.progress('rolling back', tx.rollbackTo(checkpoint.tid));
-        rolledBack = r.done;
-        ctx.out.note(`rolled back to ${checkpoint.id}`);
-      } else {
-        ctx.out.note(`left as it is; zcp rollback ${checkpoint.id} undoes it later`);
+      for (const l of describePlan(plan)) ctx.out.line(l);
+      ctx.out.line(`space: needs about ${bytes(plan.needBytes)} (downloads and the new files, beside the checkpoint's copies); ${bytes(available)} free`);
+      if (plan.touches.length) ctx.out.line(`reboot: this touches the ${plan.touches.join(', ')}; a reboot is needed to use it`);
+      if (plan.needBytes > available) {
+        throw new CheckpointError('NO_SPACE', `apt needs about ${bytes(plan.needBytes)} and ${cps.system.datasets[0]} has ${bytes(available)} free; nothing was changed (zcp prune frees old checkpoints)`, cps.system.datasets[0]);
       }
-      ctx.out.result({ transaction: { ...failed, ...(rolledBack ? { state: 'rolled-back' } : {}) }, rolledBack });
-      return code;
+      if (ctx.dryRun) {
+        ctx.out.result({ plan: summary, checkpoint: null, dryRun: true });
+        return 0;
+      }
+      if (!(await ctx.out.confirm(ctx.options.intoClone ? `Checkpoint, clone and run apt-get ${action} in the clone?` : `Checkpoint and run apt-get ${action}?`))) {
+        ctx.out.line('not confirmed: nothing changed');
+        ctx.out.result({ plan: summary, checkpoint: null, dryRun: false });
+        return 1;
+      }
+      const title = ctx.options.message ?? ['apt-get', action, ...aptArgs].join(' ');
+      const aptArgv = (r: string) => ['apt-get', ...rootOptions(r), '-y', action, ...aptArgs]; // confirmed above
+      if (!ctx.options.intoClone) {
+        // apt-clone's "Rollback Checkpoint": the change in place, the checkpoint keeps the old state.
+        const tx = new Transactions(cps);
+        const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, command: ['apt-get', action, ...aptArgs], kind: 'apt' }));
+        ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running apt-get ${action}`);
+        return settle(ctx, tx, checkpoint, 'apt-get', await runCommand(aptArgv(root), checkpoint.tid, ctx.out.options.json), summary);
+      }
+      return upgradeIntoClone(ctx, cps, title, ['apt-get', action, ...aptArgs], aptArgv, summary);
     },
   },
 
@@ -456,4 +501,81 @@ _zcp() {
 }
 complete -F _zcp zcp
 `;
+}
+
+/** After a transaction's command ran: commit it, or record the failure and offer (or, with --rollback-on-failure, take) the rollback. */
+async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, label: string, code: number, plan?: unknown): Promise<number> {
+  const extra = plan === undefined ? {} : { plan };
+  if (code === 0) {
+    const e = await tx.commit(checkpoint.tid);
+    const n = e.changes ? e.changes.installed.length + e.changes.removed.length + e.changes.upgraded.length + e.changes.downgraded.length : 0;
+    ctx.out.note(`transaction ${checkpoint.tid} committed: ${n} package change${n === 1 ? '' : 's'}${e.touches?.length ? `; touches ${e.touches.join(', ')}: reboot to use it` : ''}`);
+    ctx.out.result({ ...extra, transaction: e, rolledBack: false });
+    return 0;
+  }
+  const failed = await tx.fail(checkpoint.tid, code);
+  ctx.out.note(`${label} failed (exit ${code})`);
+  const back = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`${label} failed. Roll back to ${checkpoint.id}?`, { byYes: false }));
+  let rolledBack = false;
+  if (back) {
+    const r = await ctx.out.progress('rolling back', tx.rollbackTo(checkpoint.tid));
+    rolledBack = r.done;
+    ctx.out.note(`rolled back to ${checkpoint.id}`);
+  } else {
+    ctx.out.note(`left as it is; zcp rollback ${checkpoint.id} undoes it later`);
+  }
+  ctx.out.result({ ...extra, transaction: { ...failed, ...(rolledBack ? { state: 'rolled-back' } : {}) }, rolledBack });
+  return code;
+}
+
+/**
+ * apt-clone's "Upgrade Checkpoint": checkpoint, clone it to boot environment
+ * upgrade-TID, mount that and run apt-get in it (in a chroot when the system
+ * is the running one at /, else with apt's Dir and dpkg's --root pointed at
+ * it). The running system is never touched; activate makes the result boot next.
+ */
+async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, command: string[], aptArgv: (root: string) => string[], plan: unknown): Promise<number> {
+  const checkpoint = await ctx.out.progress('checkpointing', cps.create({ title, kind: 'upgrade', command }));
+  const name = `upgrade-${checkpoint.tid}`;
+  await ctx.out.progress('cloning', cps.clone(checkpoint.id, name));
+  ctx.out.note(`checkpoint ${checkpoint.id}; boot environment ${name} cloned from it; running apt-get there (the running system is not touched)`);
+  const dir = mkdtempSync(join(tmpdir(), 'zcp-be-'));
+  const mounts = new Mounts();
+  let code: number;
+  let changes: PackageDiff | null = null;
+  try {
+    await mountBootEnvironment(cps, name, dir, mounts);
+    const chroot = cps.system.root === '/';
+    if (chroot) await mounts.forChroot(dir);
+    code = await runCommand(chroot ? ['chroot', dir, ...aptArgv('/')] : aptArgv(dir), checkpoint.tid, ctx.out.options.json);
+    changes = await packagesOf(cps.system, checkpoint.id).then(
+      async (before) => diff(before, await readPackages(dir)),
+      () => null,
+    );
+  } finally {
+    await mounts.undo();
+    try {
+      rmdirSync(dir); // only when empty: never delete through a mount that did not go
+    } catch {
+      /* left for the operator: still mounted */
+    }
+  }
+  const be = { name, origin: checkpoint.id };
+  if (code === 0) {
+    const n = changes ? changes.installed.length + changes.removed.length + changes.upgraded.length + changes.downgraded.length : 0;
+    ctx.out.line(`boot environment ${name}: ${n} package change${n === 1 ? '' : 's'}; zcp activate ${name} makes it boot next`);
+    ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, destroyed: false });
+    return 0;
+  }
+  ctx.out.note(`apt-get failed (exit ${code}) in boot environment ${name}; the running system is untouched`);
+  const drop = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`apt-get failed. Destroy boot environment ${name} and checkpoint ${checkpoint.id}?`, { byYes: false }));
+  if (drop) {
+    await cps.destroyBootEnvironment(name);
+    await cps.destroy(checkpoint.id);
+    ctx.out.note(`destroyed ${name} and ${checkpoint.id}`);
+  } else {
+    ctx.out.note(`kept ${name} as apt left it; zcp destroy ${name} removes it`);
+  }
+  ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, destroyed: drop });
+  return code;
 }

@@ -40,38 +40,62 @@ function commandHelp(name: string): string {
   return `usage: ${c.usage}\n\n${c.summary}\n\nexamples:\n${c.examples.map((e) => `  ${e}`).join('\n')}\n\n${GLOBAL_HELP}\n`;
 }
 
+const OPTIONS = {
+  dataset: { type: 'string', multiple: true },
+  root: { type: 'string' },
+  json: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  'dry-run': { type: 'boolean', short: 'n' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  message: { type: 'string', short: 'm' },
+  to: { type: 'string' },
+  tid: { type: 'string' },
+  'rollback-on-failure': { type: 'boolean' },
+  'into-clone': { type: 'boolean', short: 's' },
+  keep: { type: 'string' },
+  'older-than': { type: 'string' },
+  'min-free': { type: 'string' },
+} as const;
+
+/** Commands whose arguments after the first positional belong to another program. */
+const PASS_THROUGH = new Set(['apt']);
+
+function splitPassThrough(argv: string[]): { own: string[]; passThrough: string[] } {
+  const valued = new Set<string>();
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    if (o.type !== 'string') continue;
+    valued.add(`--${name}`);
+    if ('short' in o) valued.add(`-${o.short as string}`);
+  }
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (valued.has(a)) i++;
+    else if (!a.startsWith('-') || a === '-') {
+      positionals.push(a);
+      if (positionals.length === 2 && PASS_THROUGH.has(positionals[0]!)) return { own: argv.slice(0, i + 1), passThrough: argv.slice(i + 1) };
+    }
+  }
+  return { own: argv, passThrough: [] };
+}
+
 export async function main(argv: string[]): Promise<number> {
+  // `zcp apt [options] ACTION ...`: everything after ACTION is apt-get's own.
+  const { own, passThrough } = splitPassThrough(argv);
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        dataset: { type: 'string', multiple: true },
-        root: { type: 'string' },
-        json: { type: 'boolean' },
-        yes: { type: 'boolean', short: 'y' },
-        'dry-run': { type: 'boolean', short: 'n' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-        message: { type: 'string', short: 'm' },
-        to: { type: 'string' },
-        tid: { type: 'string' },
-        'rollback-on-failure': { type: 'boolean' },
-        keep: { type: 'string' },
-        'older-than': { type: 'string' },
-        'min-free': { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: own, allowPositionals: true, strict: true, options: OPTIONS });
   } catch (e) {
     const json = argv.includes('--json');
     return new Output({ json, quiet: false, yes: false }).fail(new UsageError((e as Error).message));
   }
   const v = parsed.values;
   const out = new Output({ json: v.json === true, quiet: v.quiet === true, yes: v.yes === true });
-  const [name, ...args] = parsed.positionals;
+  const [name, ...positionals] = parsed.positionals;
+  const args = [...positionals, ...passThrough];
   if (v.version) {
     process.stdout.write(`${version()}\n`);
     return EXIT.ok;
@@ -91,6 +115,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(v.to !== undefined ? { to: v.to } : {}),
       ...(v.tid !== undefined ? { tid: v.tid } : {}),
       ...(v['rollback-on-failure'] ? { rollbackOnFailure: true } : {}),
+      ...(v['into-clone'] ? { intoClone: true } : {}),
       ...(v.keep !== undefined ? { keep: v.keep } : {}),
       ...(v['older-than'] !== undefined ? { olderThan: v['older-than'] } : {}),
       ...(v['min-free'] !== undefined ? { minFree: v['min-free'] } : {}),

@@ -43,10 +43,11 @@ export class Output {
   /**
    * Asks a yes/no question on stderr and reads the answer from stdin; --yes
    * answers yes. No terminal and no --yes is a no: destructive commands never
-   * go ahead unconfirmed.
+   * go ahead unconfirmed. `byYes: false` for a question --yes must not
+   * answer (rolling back after a failure: --rollback-on-failure does).
    */
-  async confirm(question: string): Promise<boolean> {
-    if (this.options.yes) return true;
+  async confirm(question: string, options: { byYes?: boolean } = {}): Promise<boolean> {
+    if (this.options.yes && options.byYes !== false) return true;
     process.stderr.write(`${question} [y/N] `);
     const rl = createInterface({ input: process.stdin });
     const answer = await new Promise<string>((resolve) => {

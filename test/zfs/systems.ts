@@ -2,7 +2,8 @@
 // packages built with dpkg-deb and installed with dpkg --root (maintainer
 // scripts run without chroot: the root has no shell of its own).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,11 +16,11 @@ export function initDpkgRoot(root: string): void {
   writeFileSync(join(root, 'var/lib/dpkg/available'), '');
 }
 
-/** Builds NAME_VERSION.deb with the given files (path → content) and an optional postinst. */
-export function buildDeb(name: string, version: string, files: Record<string, string>, postinst?: string): string {
+/** Builds NAME_VERSION.deb with the given files (path → content), an optional postinst and extra control fields. */
+export function buildDeb(name: string, version: string, files: Record<string, string>, postinst?: string, control = ''): string {
   const dir = join(work, `${name}-${version}`);
   mkdirSync(join(dir, 'DEBIAN'), { recursive: true });
-  writeFileSync(join(dir, 'DEBIAN/control'), `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: zcp tests <t@example.org>\nDescription: zcp test package\n`);
+  writeFileSync(join(dir, 'DEBIAN/control'), `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: zcp tests <t@example.org>\nDescription: zcp test package\n${control}`);
   if (postinst !== undefined) writeFileSync(join(dir, 'DEBIAN/postinst'), `#!/bin/sh\n${postinst}\n`, { mode: 0o755 });
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(dir, path, '..'), { recursive: true });
@@ -43,4 +44,25 @@ export function dpkg(root: string, ...args: string[]): number {
  */
 export function treeDigest(dir: string): string {
   return execFileSync('sh', ['-c', 'cd "$1" && find . -path ./.zfs -prune -o -printf "%p %y %m %s %l\\n" | LC_ALL=C sort && find . -path ./.zfs -prune -o -type f ! -name "*-shm" -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum', 'sh', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+}
+
+/** A flat apt repository (every version kept: dpkg-scanpackages -m) holding `debs`. */
+export function aptRepository(debs: string[]): string {
+  const repo = mkdtempSync(join(tmpdir(), 'zcp-repo-'));
+  for (const d of debs) copyFileSync(d, join(repo, basename(d)));
+  writeFileSync(join(repo, 'Packages'), execFileSync('dpkg-scanpackages', ['-m', '.', '/dev/null'], { cwd: repo, stdio: ['ignore', 'pipe', 'ignore'] }));
+  return repo;
+}
+
+/**
+ * apt-get's options for a test root: maintainer scripts run outside it (it
+ * has no shell), as root without the _apt sandbox user (the guest has none).
+ */
+export const APT_TEST_OPTIONS = ['-o', 'DPkg::Options::=--force-script-chrootless', '-o', 'DPkg::Options::=--force-not-root', '-o', 'APT::Sandbox::User=root'];
+
+/** apt's directories under `root`, `repo` as its one source, and apt-get update run. */
+export function initAptRoot(root: string, repo: string): void {
+  for (const d of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt']) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, 'etc/apt/sources.list'), `deb [trusted=yes] file:${repo} ./\n`);
+  execFileSync('apt-get', ['-o', `Dir=${root}`, '-o', `Dir::State::status=${root}/var/lib/dpkg/status`, ...APT_TEST_OPTIONS, '-q', 'update'], { stdio: 'ignore' });
 }

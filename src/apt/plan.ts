@@ -1,0 +1,141 @@
+/**
+ * What an apt-get run will do, asked of apt itself before any checkpoint
+ * (as apt-clone did): the packages from `apt-get -s`, their sizes from
+ * `apt-cache show`, the space the change needs beside a checkpoint, and
+ * whether it touches the kernel, libc or init (a reboot).
+ * @module
+ */
+import { execFile } from 'node:child_process';
+import { touchesNames } from '../transaction/important.js';
+
+/** The apt-get actions zcp wraps (apt-clone did install, upgrade, dist-upgrade). */
+export const APT_ACTIONS = ['install', 'reinstall', 'remove', 'purge', 'upgrade', 'dist-upgrade', 'full-upgrade', 'autoremove'] as const;
+export type AptAction = (typeof APT_ACTIONS)[number];
+
+/** One package apt will unpack (`from` when it replaces an installed version). */
+export interface AptInstall {
+  name: string;
+  version: string;
+  from?: string;
+  architecture?: string;
+  /** The .deb's size (bytes), from apt-cache. */
+  size?: number;
+  /** Its unpacked size (bytes), from apt-cache's Installed-Size. */
+  installedSize?: number;
+}
+
+export interface AptPlan {
+  action: AptAction;
+  /** apt-get's own arguments after the action, as given. */
+  args: string[];
+  install: AptInstall[];
+  remove: { name: string; version?: string; purge: boolean }[];
+  /** kernel / libc / init: a reboot is needed to use the change. */
+  touches: string[];
+  /**
+   * Bytes the change needs on the pool: the archives to fetch plus the full
+   * unpacked size of every new version. Not apt's net figure: a checkpoint
+   * keeps the old files' blocks, so nothing apt replaces or removes frees space.
+   */
+  needBytes: number;
+}
+
+/** Where apt-get and dpkg work when the system is not mounted at /: apt's Dir and dpkg's --root. */
+export function rootOptions(root: string): string[] {
+  if (root === '/' || root === '') return [];
+  const r = root.replace(/\/+$/, '');
+  return ['-o', `Dir=${r}`, '-o', `Dir::State::status=${r}/var/lib/dpkg/status`, '-o', `DPkg::Options::=--root=${r}`];
+}
+
+/** Asking must not write: no planner log (apt-get -s writes eipp.log.xz), no package cache files. */
+const READ_ONLY = ['-o', 'Dir::Log::Planner=/dev/null', '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache='];
+
+/** A failed apt-get or apt-cache: its exit status and what it said. */
+export class AptError extends Error {
+  override readonly name = 'AptError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+function apt(program: string, args: string[], label: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(program, args, { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 1 << 28 }, (err, stdout, stderr) => {
+      if (err) {
+        const said = stderr.split('\n').filter((l) => /^(E|W): /.test(l)).join('; ') || stderr.trim() || err.message;
+        reject(new AptError(`${label}: ${said}`, typeof err.code === 'number' ? err.code : 127));
+      } else resolve(stdout);
+    });
+  });
+}
+
+/** Reads apt-get -s output: `Inst NAME [OLD] (NEW ORIGIN [ARCH])`, `Remv NAME [OLD]`, `Purg NAME [OLD]`. */
+export function parseSimulation(text: string): Pick<AptPlan, 'install' | 'remove'> {
+  const install: AptInstall[] = [];
+  const remove: AptPlan['remove'] = [];
+  for (const line of text.split('\n')) {
+    let m = /^Inst (\S+) (?:\[([^\]]*)\] )?\((\S+)(?: [^[]*)?(?:\[([^\]]*)\])?\)/.exec(line);
+    if (m) {
+      install.push({ name: m[1]!, version: m[3]!, ...(m[2] ? { from: m[2] } : {}), ...(m[4] ? { architecture: m[4] } : {}) });
+      continue;
+    }
+    m = /^(Remv|Purg) (\S+)(?: \[([^\]]*)\])?/.exec(line);
+    if (m) remove.push({ name: m[2]!, ...(m[3] ? { version: m[3] } : {}), purge: m[1] === 'Purg' });
+  }
+  return { install, remove };
+}
+
+/** Size and Installed-Size (KiB in the field) of each paragraph of apt-cache show, by name=version. */
+export function parseCacheSizes(text: string): Map<string, { size: number; installedSize: number }> {
+  const out = new Map<string, { size: number; installedSize: number }>();
+  for (const para of text.split(/\n\s*\n/)) {
+    const field = (f: string) => new RegExp(`^${f}: *(.*)$`, 'm').exec(para)?.[1]?.trim();
+    const name = field('Package');
+    const version = field('Version');
+    if (!name || !version) continue;
+    out.set(`${name}=${version}`, { size: Number(field('Size') ?? 0) || 0, installedSize: (Number(field('Installed-Size') ?? 0) || 0) * 1024 });
+  }
+  return out;
+}
+
+/**
+ * Asks apt what `apt-get ACTION ARGS` would do on the system at `root`
+ * (nothing changes). Throws AptError when apt refuses (an unknown package:
+ * apt's own message and exit status).
+ */
+export async function planApt(action: AptAction, args: readonly string[], root = '/', program = 'apt-get'): Promise<AptPlan> {
+  const sim = await apt(program, [...rootOptions(root), ...READ_ONLY, '-s', '-q', action, ...args], `apt-get -s ${action}`);
+  const { install, remove } = parseSimulation(sim);
+  if (install.length) {
+    const cache = program.replace(/apt-get$/, 'apt-cache');
+    // Only -o options carry over to apt-cache (they select the configuration); the rest are apt-get's.
+    const opts: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === '-o' && i + 1 < args.length) opts.push('-o', args[++i]!);
+      else if (args[i]!.startsWith('-o') && args[i]!.length > 2) opts.push(args[i]!);
+    }
+    const shown = await apt(cache, [...rootOptions(root), ...READ_ONLY, ...opts, 'show', '--no-all-versions', ...install.map((p) => `${p.name}=${p.version}`)], 'apt-cache show').catch(() => '');
+    const sizes = parseCacheSizes(shown);
+    for (const p of install) {
+      const s = sizes.get(`${p.name}=${p.version}`);
+      if (s) Object.assign(p, { size: s.size, installedSize: s.installedSize });
+    }
+  }
+  const needBytes = install.reduce((n, p) => n + (p.size ?? 0) + (p.installedSize ?? 0), 0);
+  const touches = touchesNames([...install.map((p) => p.name), ...remove.map((p) => p.name)]);
+  return { action, args: [...args], install, remove, touches, needBytes };
+}
+
+/** One line per kind of change, for people. */
+export function describePlan(plan: AptPlan): string[] {
+  const up = plan.install.filter((p) => p.from !== undefined);
+  const fresh = plan.install.filter((p) => p.from === undefined);
+  const lines: string[] = [];
+  if (fresh.length) lines.push(`install ${fresh.length}: ${fresh.map((p) => `${p.name} ${p.version}`).join(', ')}`);
+  if (up.length) lines.push(`replace ${up.length}: ${up.map((p) => `${p.name} ${p.from} -> ${p.version}`).join(', ')}`);
+  if (plan.remove.length) lines.push(`${plan.remove.some((p) => p.purge) ? 'remove/purge' : 'remove'} ${plan.remove.length}: ${plan.remove.map((p) => p.name).join(', ')}`);
+  return lines;
+}
