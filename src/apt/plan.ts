@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { touchesNames } from '../transaction/important.js';
+import { aptProgram } from './command.js';
 
 /** The apt-get actions zcp wraps (apt-clone did install, upgrade, dist-upgrade). */
 export const APT_ACTIONS = ['install', 'reinstall', 'remove', 'purge', 'upgrade', 'dist-upgrade', 'full-upgrade', 'autoremove'] as const;
@@ -40,13 +41,6 @@ export interface AptPlan {
   needBytes: number;
 }
 
-/** Where apt-get and dpkg work when the system is not mounted at /: apt's Dir and dpkg's --root. */
-export function rootOptions(root: string): string[] {
-  if (root === '/' || root === '') return [];
-  const r = root.replace(/\/+$/, '');
-  return ['-o', `Dir=${r}`, '-o', `Dir::State::status=${r}/var/lib/dpkg/status`, '-o', `DPkg::Options::=--root=${r}`];
-}
-
 /** Asking must not write: no planner log (apt-get -s writes eipp.log.xz), no package cache files. */
 const READ_ONLY = ['-o', 'Dir::Log::Planner=/dev/null', '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache='];
 
@@ -61,9 +55,9 @@ export class AptError extends Error {
   }
 }
 
-function apt(program: string, args: string[], label: string): Promise<string> {
+function apt(argv: string[], label: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(program, args, { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 1 << 28 }, (err, stdout, stderr) => {
+    execFile(argv[0]!, argv.slice(1), { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 1 << 28 }, (err, stdout, stderr) => {
       if (err) {
         const said = stderr.split('\n').filter((l) => /^(E|W): /.test(l)).join('; ') || stderr.trim() || err.message;
         reject(new AptError(`${label}: ${said}`, typeof err.code === 'number' ? err.code : 127));
@@ -106,18 +100,17 @@ export function parseCacheSizes(text: string): Map<string, { size: number; insta
  * (nothing changes). Throws AptError when apt refuses (an unknown package:
  * apt's own message and exit status).
  */
-export async function planApt(action: AptAction, args: readonly string[], root = '/', program = 'apt-get'): Promise<AptPlan> {
-  const sim = await apt(program, [...rootOptions(root), ...READ_ONLY, '-s', '-q', action, ...args], `apt-get -s ${action}`);
+export async function planApt(action: AptAction, args: readonly string[], root = '/'): Promise<AptPlan> {
+  const sim = await apt([...aptProgram(root, 'apt-get'), ...READ_ONLY, '-s', '-q', action, ...args], `apt-get -s ${action}`);
   const { install, remove } = parseSimulation(sim);
   if (install.length) {
-    const cache = program.replace(/apt-get$/, 'apt-cache');
     // Only -o options carry over to apt-cache (they select the configuration); the rest are apt-get's.
     const opts: string[] = [];
     for (let i = 0; i < args.length; i++) {
       if (args[i] === '-o' && i + 1 < args.length) opts.push('-o', args[++i]!);
       else if (args[i]!.startsWith('-o') && args[i]!.length > 2) opts.push(args[i]!);
     }
-    const shown = await apt(cache, [...rootOptions(root), ...READ_ONLY, ...opts, 'show', '--no-all-versions', ...install.map((p) => `${p.name}=${p.version}`)], 'apt-cache show').catch(() => '');
+    const shown = await apt([...aptProgram(root, 'apt-cache'), ...READ_ONLY, ...opts, 'show', '--no-all-versions', ...install.map((p) => `${p.name}=${p.version}`)], 'apt-cache show').catch(() => '');
     const sizes = parseCacheSizes(shown);
     for (const p of install) {
       const s = sizes.get(`${p.name}=${p.version}`);

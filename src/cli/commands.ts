@@ -3,7 +3,8 @@
  * function that runs it. Shared options are parsed by main.ts.
  * @module
  */
-import { APT_ACTIONS, AptError, type AptAction, type AptPlan, describePlan, planApt, rootOptions } from '../apt/plan.js';
+import { aptCommand } from '../apt/command.js';
+import { APT_ACTIONS, AptError, type AptAction, type AptPlan, describePlan, planApt } from '../apt/plan.js';
 import { mountBootEnvironment } from '../checkpoint/bootenv.js';
 import { type Checkpoint, Checkpoints } from '../checkpoint/checkpoints.js';
 import { CheckpointError } from '../checkpoint/errors.js';
@@ -335,13 +336,20 @@ export const COMMANDS: Record<string, Command> = {
         return 1;
       }
       const title = ctx.options.message ?? ['apt-get', action, ...aptArgs].join(' ');
-      const aptArgv = (r: string) => ['apt-get', ...rootOptions(r), '-y', action, ...aptArgs]; // confirmed above
+      const aptArgv = ['-y', action, ...aptArgs]; // -y: confirmed above
       if (!ctx.options.intoClone) {
         // apt-clone's "Rollback Checkpoint": the change in place, the checkpoint keeps the old state.
         const tx = new Transactions(cps);
         const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, command: ['apt-get', action, ...aptArgs], kind: 'apt' }));
         ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running apt-get ${action}`);
-        return settle(ctx, tx, checkpoint, 'apt-get', await runCommand(aptArgv(root), checkpoint.tid, ctx.out.options.json), summary);
+        const mounts = new Mounts();
+        let code: number;
+        try {
+          code = await runCommand(await aptCommand(root, aptArgv, mounts), checkpoint.tid, ctx.out.options.json);
+        } finally {
+          await mounts.undo();
+        }
+        return settle(ctx, tx, checkpoint, 'apt-get', code, summary);
       }
       return upgradeIntoClone(ctx, cps, title, ['apt-get', action, ...aptArgs], aptArgv, summary);
     },
@@ -530,11 +538,12 @@ async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, la
 
 /**
  * apt-clone's "Upgrade Checkpoint": checkpoint, clone it to boot environment
- * upgrade-TID, mount that and run apt-get in it (in a chroot when the system
- * is the running one at /, else with apt's Dir and dpkg's --root pointed at
- * it). The running system is never touched; activate makes the result boot next.
+ * upgrade-TID, mount that aside and run apt-get in it (entered with chroot
+ * when it has an apt-get of its own, as a running system does; else the
+ * host's, pointed at it: src/apt/command.ts). The running system is never
+ * touched; activate makes the result boot next.
  */
-async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, command: string[], aptArgv: (root: string) => string[], plan: unknown): Promise<number> {
+async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, command: string[], aptArgs: string[], plan: unknown): Promise<number> {
   const checkpoint = await ctx.out.progress('checkpointing', cps.create({ title, kind: 'upgrade', command }));
   const name = `upgrade-${checkpoint.tid}`;
   await ctx.out.progress('cloning', cps.clone(checkpoint.id, name));
@@ -545,9 +554,7 @@ async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, c
   let changes: PackageDiff | null = null;
   try {
     await mountBootEnvironment(cps, name, dir, mounts);
-    const chroot = cps.system.root === '/';
-    if (chroot) await mounts.forChroot(dir);
-    code = await runCommand(chroot ? ['chroot', dir, ...aptArgv('/')] : aptArgv(dir), checkpoint.tid, ctx.out.options.json);
+    code = await runCommand(await aptCommand(dir, aptArgs, mounts), checkpoint.tid, ctx.out.options.json);
     changes = await packagesOf(cps.system, checkpoint.id).then(
       async (before) => diff(before, await readPackages(dir)),
       () => null,

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Run, createFilesystems, fresh, run, spawnAsync } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { APT_TEST_OPTIONS, aptRepository, buildDeb, initAptRoot, initDpkgRoot, treeDigest } from './systems.js';
+import { APT_TEST_OPTIONS, aptRepository, buildDeb, initAptRoot, initDpkgRoot, initSelfContainedRoot, treeDigest } from './systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -21,7 +21,8 @@ beforeAll(() => {
   repo = aptRepository([
     buildDeb('app', '1.0-1', { 'usr/share/app/v': '1\n', 'etc/app.conf': 'a=1\n' }),
     buildDeb('app', '2.0-1', { 'usr/share/app/v': '2\n', 'etc/app.conf': 'a=2\n' }, 'echo configuring app; exit 1'),
-    buildDeb('app', '2.0-2', { 'usr/share/app/v': '2.2\n', 'etc/app.conf': 'a=2\n' }),
+    // Leaves a stamp saying whether its script saw a /proc (it does inside zcp's chroot).
+    buildDeb('app', '2.0-2', { 'usr/share/app/v': '2.2\n', 'etc/app.conf': 'a=2\n' }, 'if test -r /proc/self/status; then echo proc > "$DPKG_ROOT/var/lib/app.stamp"; fi'),
     buildDeb('linux-image-zcp', '6.1-1', { 'boot/vmlinuz-zcp': 'kernel\n' }, undefined, 'Installed-Size: 2048\n'),
     // Claims 64 GiB unpacked: more than the test pool has.
     buildDeb('huge', '1.0', { 'usr/share/huge/x': 'x\n' }, undefined, 'Installed-Size: 67108864\n'),
@@ -31,12 +32,14 @@ afterAll(() => {
   run('zpool', 'set', 'bootfs=', POOL);
 });
 
-function system(prefix: string) {
+/** A root on ZFS (/ and /var) with apt's state: apt run from outside, or (selfContained) an apt of its own that zcp enters with chroot. */
+function system(prefix: string, selfContained = false) {
   const ds = fresh(POOL, prefix);
   createFilesystems(ds, `${ds}/var`);
   const root = run('zfs', 'get', '-H', '-o', 'value', 'mountpoint', ds).trim();
   initDpkgRoot(root);
-  initAptRoot(root, repo);
+  if (selfContained) initSelfContainedRoot(root, repo);
+  else initAptRoot(root, repo);
   const zcp = (args: string[], input = ''): Promise<Run> => spawnAsync(process.execPath, [CLI, '--dataset', ds, '--dataset', `${ds}/var`, '--root', root, ...args], input);
   const apt = (zcpArgs: string[], action: string, ...args: string[]): Promise<Run> => zcp(['apt', ...zcpArgs, action, ...args, ...APT_TEST_OPTIONS]);
   const installed = () => readFileSync(join(root, 'var/lib/dpkg/status'), 'utf8').match(/^Package: .*\nStatus: .*\n(?:.*\n)*?Version: .*$/gm)?.map((p) => `${/^Package: (.*)$/m.exec(p)![1]} ${/^Version: (.*)$/m.exec(p)![1]} ${/^Status: (.*)$/m.exec(p)![1]}`) ?? [];
@@ -85,7 +88,8 @@ describe('zcp apt (guest, real apt-get)', () => {
     expect(treeDigest(s.root)).toBe(empty);
 
     // Example 1 through apt: dpkg fails in postinst; the rollback is offered and taken.
-    expect((await s.apt(['--yes'], 'install', 'app=1.0-1')).code).toBe(0);
+    const first = await s.apt(['--yes'], 'install', 'app=1.0-1');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
     const before = treeDigest(s.root);
     const failed = await s.zcp(['apt', '--yes', 'install', 'app=2.0-1', ...APT_TEST_OPTIONS], 'y\n');
     expect(failed.code).toBe(100); // apt-get's own exit status
@@ -119,10 +123,11 @@ describe('zcp apt (guest, real apt-get)', () => {
     expect(await count()).toBe(0);
   });
 
-  it('Upgrade Checkpoint (-s): the change goes into a boot environment; the running system is untouched; A and C move; destroy refuses current and active', async () => {
-    const s = system('apt2');
+  it('Upgrade Checkpoint (-s): the change goes into a boot environment entered with chroot; the running system is untouched; A and C move; destroy refuses current and active', async () => {
+    const s = system('apt2', true);
     const name = s.ds.split('/').pop()!;
-    expect((await s.apt(['--yes'], 'install', 'app=1.0-1')).code).toBe(0);
+    const first = await s.apt(['--yes'], 'install', 'app=1.0-1');
+    expect(first.code, first.stdout + first.stderr).toBe(0);
     const running = treeDigest(s.root);
 
     const up = await s.apt(['-s', '--yes', '--json'], 'upgrade');
@@ -135,6 +140,8 @@ describe('zcp apt (guest, real apt-get)', () => {
     // The boot environment holds the upgrade.
     expect(lookInto(`${POOL}/${be1}`, 'usr/share/app/v')).toBe('2.2\n');
     expect(lookInto(`${POOL}/${be1}/var`, 'lib/dpkg/status')).toMatch(/Package: app\nStatus: install ok installed\n(.*\n)*Version: 2\.0-2/);
+    expect(lookInto(`${POOL}/${be1}/var`, 'lib/app.stamp')).toBe('proc\n'); // its postinst ran in the chroot, /proc mounted
+    expect(run('sh', '-c', 'grep -c " /tmp/zcp-be-" /proc/self/mounts || true').trim()).toBe('0'); // every mount undone
 
     // Activate: A moves to the boot environment, C stays on the running system.
     const mark = async (who: string) => (await s.zcp(['list'])).stdout.split('\n').find((l) => new RegExp(` ${who} `).test(l))!.slice(0, 4);

@@ -2,7 +2,7 @@
 // packages built with dpkg-deb and installed with dpkg --root (maintainer
 // scripts run without chroot: the root has no shell of its own).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,4 +65,33 @@ export function initAptRoot(root: string, repo: string): void {
   for (const d of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt']) mkdirSync(join(root, d), { recursive: true });
   writeFileSync(join(root, 'etc/apt/sources.list'), `deb [trusted=yes] file:${repo} ./\n`);
   execFileSync('apt-get', ['-o', `Dir=${root}`, '-o', `Dir::State::status=${root}/var/lib/dpkg/status`, ...APT_TEST_OPTIONS, '-q', 'update'], { stdio: 'ignore' });
+}
+
+/**
+ * Makes `root` a system with an apt of its own that chroot can enter: the
+ * host's apt, dpkg, GNU tar and ldconfig with the libraries they load, busybox as
+ * /bin/sh and the small tools, `repo` copied to /srv/repo as its source,
+ * and apt-get update run inside.
+ */
+export function initSelfContainedRoot(root: string, repo: string): void {
+  for (const l of ['bin', 'lib', 'lib64', 'sbin']) {
+    mkdirSync(join(root, 'usr', l), { recursive: true });
+    execFileSync('ln', ['-sfn', `usr/${l}`, join(root, l)]);
+  }
+  const listed = execFileSync('dpkg', ['-L', 'apt', 'dpkg', 'libapt-pkg6.0', 'tar', 'libc-bin'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f.startsWith('/') && (!f.includes('/share/') || f.startsWith('/usr/share/dpkg/')) && !f.startsWith('/etc/'));
+  const programs = listed.filter((f) => lstatSync(f, { throwIfNoEntry: false })?.isFile());
+  const libraries = execFileSync('sh', ['-c', 'for f in "$@"; do ldd "$f" 2>/dev/null; done | grep -o "/[^ ]*" | sort -u', 'sh', ...programs], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  execFileSync('sh', ['-c', 'R="$1"; shift; for f in "$@"; do cp --parents -L "$f" "$R/"; done', 'sh', root, ...programs, ...libraries]);
+  copyFileSync('/bin/busybox', join(root, 'usr/bin/busybox'));
+  for (const applet of ['sh', 'rm', 'cat', 'ls', 'mkdir', 'diff', 'find', 'test']) execFileSync('ln', ['-sf', 'busybox', join(root, 'usr/bin', applet)]);
+  for (const d of ['tmp', 'var/tmp', 'root', 'proc', 'sys', 'dev', 'srv']) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ['tmp', 'var/tmp']) chmodSync(join(root, d), 0o1777);
+  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  writeFileSync(join(root, 'etc/group'), 'root:x:0:\n');
+  execFileSync('cp', ['-r', repo, join(root, 'srv/repo')]);
+  for (const d of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt']) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, 'etc/apt/sources.list'), 'deb [trusted=yes] file:/srv/repo ./\n');
+  execFileSync('chroot', [root, 'apt-get', '-o', 'APT::Sandbox::User=root', '-q', 'update'], { stdio: 'ignore' });
 }
