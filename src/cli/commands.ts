@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { type PrunePolicy, planPrune, prune } from '../checkpoint/prune.js';
 import { Transactions } from '../transaction/transactions.js';
 import { actionLines, bootEnvironmentJson, bytes, checkpointJson, diffLines, listLines, oneLine, planJson, planLines, table, when } from './format.js';
+import { optionWords, valuedOptionWords } from './options.js';
 import { type Output, UsageError } from './output.js';
 
 /** What a command gets: its positionals and options, the shared options, the output. */
@@ -493,16 +494,18 @@ _zcp() {
   case "$prev" in
     --dataset) COMPREPLY=( $(compgen -W "$(zfs list -H -o name -t filesystem 2>/dev/null)" -- "$cur") ); return ;;
     --root) COMPREPLY=( $(compgen -d -- "$cur") ); return ;;
-    -m|--message|--to|--tid|--keep|--older-than|--min-free) return ;;
+    ${valuedOptionWords().filter((w) => w !== '--dataset' && w !== '--root').join('|')}) return ;;
   esac
   if [[ "$cur" == -* ]]; then
-    COMPREPLY=( $(compgen -W "--dataset --root --json --yes --dry-run --quiet --help --version -m --to --tid --rollback-on-failure --keep --older-than --min-free" -- "$cur") )
+    COMPREPLY=( $(compgen -W "${optionWords().join(' ')}" -- "$cur") )
   elif [[ -z "$cmd" ]]; then
     COMPREPLY=( $(compgen -W "${commands.join(' ')}" -- "$cur") )
   else
     case "$cmd" in
       show|diff|rollback|clone|destroy|hold|release)
         COMPREPLY=( $(compgen -W "$(zcp list --json 2>/dev/null | sed -n 's/.*"id": "\\(zcp-[0-9]*\\)".*/\\1/p')" -- "$cur") ) ;;
+      activate) COMPREPLY=( $(compgen -W "$(zcp list --json 2>/dev/null | sed -n 's/.*"name": "\\([^"]*\\)".*/\\1/p')" -- "$cur") ) ;;
+      apt) COMPREPLY=( $(compgen -W "${APT_ACTIONS.join(' ')}" -- "$cur") ) ;;
       completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
     esac
   fi

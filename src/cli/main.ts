@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { COMMANDS, type Context } from './commands.js';
+import { OPTIONS, valuedOptionWords } from './options.js';
 import { EXIT, Output, UsageError } from './output.js';
 
 export { EXIT } from './output.js';
@@ -40,35 +41,12 @@ function commandHelp(name: string): string {
   return `usage: ${c.usage}\n\n${c.summary}\n\nexamples:\n${c.examples.map((e) => `  ${e}`).join('\n')}\n\n${GLOBAL_HELP}\n`;
 }
 
-const OPTIONS = {
-  dataset: { type: 'string', multiple: true },
-  root: { type: 'string' },
-  json: { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-  'dry-run': { type: 'boolean', short: 'n' },
-  quiet: { type: 'boolean', short: 'q' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-  message: { type: 'string', short: 'm' },
-  to: { type: 'string' },
-  tid: { type: 'string' },
-  'rollback-on-failure': { type: 'boolean' },
-  'into-clone': { type: 'boolean', short: 's' },
-  keep: { type: 'string' },
-  'older-than': { type: 'string' },
-  'min-free': { type: 'string' },
-} as const;
 
 /** Commands whose arguments after the first positional belong to another program. */
 const PASS_THROUGH = new Set(['apt']);
 
 function splitPassThrough(argv: string[]): { own: string[]; passThrough: string[] } {
-  const valued = new Set<string>();
-  for (const [name, o] of Object.entries(OPTIONS)) {
-    if (o.type !== 'string') continue;
-    valued.add(`--${name}`);
-    if ('short' in o) valued.add(`-${o.short as string}`);
-  }
+  const valued = new Set(valuedOptionWords());
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

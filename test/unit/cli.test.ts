@@ -43,11 +43,13 @@ describe('zcp CLI (built in dist/)', () => {
     expect(complete(['zcp', 'h'])).toEqual(['hold', 'history']);
     expect(complete(['zcp', 'rollback', '--dr'])).toEqual(['--dry-run']);
     expect(complete(['zcp', 'completion', ''])).toEqual(['bash']);
+    expect(complete(['zcp', 'apt', 'dist'])).toEqual(['dist-upgrade']);
+    expect(complete(['zcp', 'apt', '--into'])).toEqual(['--into-clone']);
     expect((await zcp(['completion', 'fish'])).code).toBe(2);
   });
 
   it('every command has help with examples; run needs a command', async () => {
-    for (const c of ['status', 'create', 'list', 'show', 'diff', 'rollback', 'clone', 'activate', 'destroy', 'run', 'history', 'undo', 'prune', 'hold', 'release', 'repair', 'completion']) {
+    for (const c of ['status', 'create', 'list', 'show', 'diff', 'rollback', 'clone', 'activate', 'destroy', 'run', 'history', 'undo', 'prune', 'hold', 'release', 'repair', 'completion', 'apt']) {
       const r = await zcp([c, '--help']);
       expect(r.code, c).toBe(0);
       expect(r.stdout, c).toMatch(new RegExp(`^usage: zcp ${c}[\\s\\S]*examples:\\n  zcp ${c}`));
