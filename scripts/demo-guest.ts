@@ -1,46 +1,85 @@
 /**
- * The demo's guest half: a small system dataset, a checkpoint of it through
- * the zcp library (one atomic lzc_snapshot of two datasets, with zcp: user
- * properties), then the checkpoint list as the zfs command shows it.
+ * The demo's guest half: apt-clone's story told with the real `zcp` command
+ * on a file-backed pool. A small real Debian-style root (its own apt, dpkg
+ * and shell; packages made with dpkg-deb in a local repository) on two
+ * datasets; a checkpointed apt install; an upgrade whose postinst fails in
+ * dpkg, the rollback offered and taken; `zcp list` before and after; a
+ * good upgrade into a boot environment, activated; an RPM-style rollback to
+ * a date that undoes the later transactions newest first.
  */
-import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { zfs } from '../src/index.js';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { aptRepository, buildDeb, initDpkgRoot, initSelfContainedRoot } from '../test/zfs/systems.js';
 
-const say = (s: string) => process.stdout.write(`\n# ${s}\n`);
-const cmd = (c: string, ...args: string[]) => {
-  process.stdout.write(`$ ${[c, ...args].join(' ')}\n`);
-  process.stdout.write(execFileSync(c, args, { encoding: 'utf8' }));
-};
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const ROOT = '/demo/ROOT/debian';
+const env = { ...process.env, ZCP_DATASETS: 'demo/ROOT/debian,demo/ROOT/debian/var', ZCP_ROOT: ROOT };
 
-say('is ZFS usable here?');
-const status = await zfs.available();
-process.stdout.write(`${JSON.stringify(status)}\n`);
-if (!status.ok) process.exit(69);
-
-say('a system: a root dataset and /var, on the file-backed pool "demo"');
-cmd('zfs', 'create', '-p', 'demo/ROOT/debian');
-cmd('zfs', 'create', 'demo/ROOT/debian/var');
-mkdirSync('/demo/ROOT/debian/etc', { recursive: true });
-writeFileSync('/demo/ROOT/debian/etc/os-release', 'PRETTY_NAME="zcp demo root"\n');
-
-say('checkpoint both datasets through the library: one atomic snapshot, one txg');
-const name = `zcp-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
-const t0 = performance.now();
-await zfs.snapshot([`demo/ROOT/debian@${name}`, `demo/ROOT/debian/var@${name}`], {
-  'zcp:kind': 'manual',
-  'zcp:title': 'before the demo upgrade',
-});
-process.stdout.write(`checkpoint ${name} taken in ${(performance.now() - t0).toFixed(1)} ms\n`);
-process.stdout.write(`exists(demo/ROOT/debian@${name}) = ${await zfs.exists(`demo/ROOT/debian@${name}`)}\n`);
-
-say('the checkpoint list');
-cmd('zfs', 'list', '-t', 'snapshot', '-o', 'name,createtxg,zcp:kind,zcp:title');
-
-say('taking the same checkpoint again fails with a stable code');
-try {
-  await zfs.snapshot([`demo/ROOT/debian@${name}`]);
-} catch (e) {
-  const err = e as { code: string; message: string };
-  process.stdout.write(`${err.code}: ${err.message}\n`);
+const say = (s: string) => process.stdout.write(`\n## ${s}\n`);
+function sh(program: string, ...args: string[]): string {
+  const r = spawnSync(program, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${program} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
+/** Runs `zcp ARGS` as a user would type it (the system comes from ZCP_DATASETS/ZCP_ROOT), answering `answer` if given. */
+function zcp(args: string[], answer?: string): number {
+  process.stdout.write(`# zcp ${args.map((a) => (/[\s"'$]/.test(a) ? `'${a}'` : a)).join(' ')}${answer ? `   (answering ${answer.trim()})` : ''}\n`);
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, input: answer ?? '', stdio: ['pipe', 'inherit', 'inherit'] });
+  if (r.status !== 0) process.stdout.write(`(exit ${r.status})\n`);
+  return r.status ?? 1;
+}
+function must(code: number, want = 0): void {
+  if (code !== want) throw new Error(`expected exit ${want}, got ${code}`);
+}
+const version = () => readFileSync(`${ROOT}/usr/share/hello/version`, 'utf8').trim();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+say('a system on ZFS: demo/ROOT/debian (/) and demo/ROOT/debian/var, with its own apt, dpkg and shell, and a local repository');
+sh('zfs', 'create', '-p', '-o', `mountpoint=${ROOT}`, 'demo/ROOT/debian');
+sh('zfs', 'create', 'demo/ROOT/debian/var');
+initDpkgRoot(ROOT);
+const repo = aptRepository([
+  buildDeb('hello', '1.0-1', { 'usr/share/hello/version': '1.0\n' }),
+  buildDeb('hello', '2.0-1', { 'usr/share/hello/version': '2.0 (broken)\n' }, 'echo "hello postinst: cannot migrate the configuration" >&2; exit 1'),
+  buildDeb('hello', '2.0-2', { 'usr/share/hello/version': '2.0\n' }),
+  buildDeb('tool-a', '1.0', { 'usr/share/tool-a/x': 'a\n' }),
+  buildDeb('tool-b', '1.0', { 'usr/share/tool-b/x': 'b\n' }),
+  buildDeb('tool-c', '1.0', { 'usr/share/tool-c/x': 'c\n' }),
+]);
+initSelfContainedRoot(ROOT, repo);
+must(zcp(['status']));
+
+say('install hello 1.0 with a checkpoint (apt-clone\'s "Rollback Checkpoint": in place)');
+must(zcp(['apt', '--yes', 'install', 'hello=1.0-1']));
+must(zcp(['list']));
+const before = version();
+
+say('upgrade to hello 2.0-1, whose postinst fails: dpkg fails, zcp offers the rollback');
+must(zcp(['apt', '--yes', 'install', 'hello=2.0-1'], 'y\n'), 100);
+process.stdout.write(`hello's files say ${version()} (before the upgrade: ${before})\n`);
+must(zcp(['list']));
+must(zcp(['history']));
+
+say('the fixed 2.0-2 goes into a boot environment instead ("Upgrade Checkpoint", -s): the running system is not touched');
+must(zcp(['apt', '-s', '--yes', 'upgrade']));
+process.stdout.write(`the running system still has hello ${version()}\n`);
+const be = JSON.parse(spawnSync(process.execPath, [CLI, 'list', '--json'], { env, encoding: 'utf8' }).stdout).bootEnvironments.find((b: { origin: string | null }) => b.origin)!.name as string;
+must(zcp(['activate', be]));
+must(zcp(['list']));
+must(zcp(['destroy', 'debian', '--yes']), 1);
+
+say('RPM-style: three more transactions at different times, then roll back to a date between the first and the second: the later two are undone, newest first');
+must(zcp(['apt', '--yes', '-m', 'tool-a', 'install', '-qq', 'tool-a']));
+await sleep(2100);
+const between = new Date();
+process.stdout.write(`(the date: ${between.toISOString()})\n`);
+await sleep(2100);
+must(zcp(['apt', '--yes', '-m', 'tool-b', 'install', '-qq', 'tool-b']));
+must(zcp(['apt', '--yes', '-m', 'tool-c', 'install', '-qq', 'tool-c']));
+must(zcp(['rollback', '--to', between.toISOString(), '--dry-run']));
+must(zcp(['rollback', '--to', between.toISOString(), '--yes']));
+must(zcp(['history']));
+process.stdout.write(`installed now: ${sh('chroot', ROOT, 'dpkg-query', '-W', '-f', '${Package} ${Version}\\n').trim().split('\n').join(', ')}\n`);
+must(zcp(['activate', 'debian']));
+process.stdout.write('\nzcp demo: done\n');

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: boots the ZFS guest with a file-backed pool and runs
- * scripts/demo-guest.ts there (a dataset, a checkpoint through the library,
- * the list of checkpoints).
+ * scripts/demo-guest.ts there: apt-clone's story and an RPM-style rollback,
+ * told with the real zcp command.
  */
 import { runInGuest } from '../test/guest/run.js';
 

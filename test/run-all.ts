@@ -4,7 +4,7 @@
  * host (it boots guests to test the harness), the C++ unit tests of the
  * parsers under ASan/UBSan and a short libFuzzer pass over each parser, the
  * addon under AddressSanitizer in the guest, and `zfs` inside the qemu guest with the real OpenZFS kernel
- * module, in one boot. Ends with
+ * module, in one boot; then the demo (the README's main command). Ends with
  * one summary line counting every test of every run. (scripts/setup.sh,
  * which installs the machine's packages, runs before this.)
  */
@@ -142,6 +142,8 @@ async function main(): Promise<number> {
   } catch (e) {
     runs.push({ label: 'zfs (guest)', passed: 0, failed: 0, skipped: 0, problem: (e as Error).message, seconds: 0 });
   }
+  // The README's main command must keep working: it fails on any unexpected exit status of a zcp step.
+  runCheck('demo (guest)', 'npm run demo: the apt-clone story with the real zcp command', ['tsx', 'scripts/demo.ts']);
 
   step('summary');
   for (const r of runs) {

@@ -47,6 +47,8 @@ const READ_ONLY = ['-o', 'Dir::Log::Planner=/dev/null', '-o', 'Dir::Cache::pkgca
 /** A failed apt-get or apt-cache: its exit status and what it said. */
 export class AptError extends Error {
   override readonly name = 'AptError';
+  /** The stable code in zcp's --json errors. */
+  readonly code = 'APT_REFUSED';
   constructor(
     message: string,
     readonly exitCode: number,

@@ -318,7 +318,7 @@ export const COMMANDS: Record<string, Command> = {
       const summary = { ...plan, reboot: plan.touches.length > 0, availableBytes: available };
       if (!plan.install.length && !plan.remove.length) {
         ctx.out.line('apt has nothing to do; no checkpoint made');
-        ctx.out.result({ plan: summary, checkpoint: null });
+        ctx.out.result({ plan: summary, checkpoint: null, dryRun: false });
         return 0;
       }
       for (const l of describePlan(plan)) ctx.out.line(l);

@@ -107,6 +107,9 @@ describe('zcp apt (guest, real apt-get)', () => {
     const unknown = await s.apt(['--yes'], 'install', 'no-such-package');
     expect(unknown.code).toBe(100);
     expect(unknown.stderr).toContain('Unable to locate package no-such-package');
+    const unknownJson = await s.apt(['--yes', '--json'], 'install', 'no-such-package');
+    expect(unknownJson.code).toBe(100);
+    expect(json(unknownJson)).toEqual({ error: { code: 'APT_REFUSED', message: expect.stringContaining('Unable to locate package') } });
     const huge = await s.apt(['--yes', '--json'], 'install', 'huge');
     expect(huge.code).toBe(1);
     expect(json(huge)).toEqual({ error: { code: 'NO_SPACE', message: expect.stringMatching(/^apt needs about 64\.0G and .* has [\d.]+M free; nothing was changed/), dataset: s.ds } });

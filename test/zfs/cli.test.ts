@@ -1,7 +1,8 @@
 // The zcp command (dist/cli/main.js, as installed) on a small real dpkg
 // system in the guest: every checkpoint command, text and --json, prompts
 // and --yes, --dry-run, exit codes and error codes.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -161,5 +162,23 @@ describe('zcp CLI (guest)', () => {
     const nobody = (await zcp(['create', '-m', 'as nobody'], '', 65534));
     expect(nobody.code).toBe(77);
     expect(nobody.stderr).toMatch(/permission denied/i);
+  });
+
+  it('two zcp processes at once: the second is told LOCKED (exit 1) and changes nothing; the lock goes with a killed holder', async () => {
+    const id = (json(await zcp(['create', '-m', 'before the lock', '--json'])) as { checkpoint: { id: string } }).checkpoint.id;
+    const holder = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/hold-lock.ts', import.meta.url)), POOL, sys.ds], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(holder.stdout!, 'data')) as [Buffer];
+    expect(line.toString()).toBe('locked\n');
+    const before = zfsSnapshots(sys.ds);
+    const second = await zcp(['create', '-m', 'while locked', '--json']);
+    expect(second.code).toBe(1);
+    expect(json(second)).toEqual({ error: { code: 'LOCKED', message: expect.stringMatching(/another zcp|locked/i), dataset: expect.any(String) } });
+    const text = await zcp(['rollback', id, '--yes']);
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(/^zcp: .*(another zcp|locked)/im);
+    expect(zfsSnapshots(sys.ds)).toEqual(before);
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+    expect((await zcp(['create', '-m', 'after the holder died'])).code).toBe(0);
   });
 });

@@ -1,6 +1,8 @@
-// Small real systems for the checkpoint tests: a dpkg root on ZFS datasets,
-// packages built with dpkg-deb and installed with dpkg --root (maintainer
-// scripts run without chroot: the root has no shell of its own).
+// Small real systems for the checkpoint tests and the demo: a dpkg root on
+// ZFS datasets, packages built with dpkg-deb and installed with dpkg --root
+// (maintainer scripts run without chroot: the root has no shell of its own),
+// a local apt repository, and a self-contained root with its own apt, dpkg
+// and shell that chroot can enter.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -93,5 +95,6 @@ export function initSelfContainedRoot(root: string, repo: string): void {
   execFileSync('cp', ['-r', repo, join(root, 'srv/repo')]);
   for (const d of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt']) mkdirSync(join(root, d), { recursive: true });
   writeFileSync(join(root, 'etc/apt/sources.list'), 'deb [trusted=yes] file:/srv/repo ./\n');
-  execFileSync('chroot', [root, 'apt-get', '-o', 'APT::Sandbox::User=root', '-q', 'update'], { stdio: 'ignore' });
+  writeFileSync(join(root, 'etc/apt/apt.conf.d/00sandbox'), 'APT::Sandbox::User "root";\n'); // no _apt user in this small root
+  execFileSync('chroot', [root, 'apt-get', '-q', 'update'], { stdio: 'ignore' });
 }
