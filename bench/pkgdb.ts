@@ -162,8 +162,8 @@ export async function runPkgdbBench(): Promise<PkgdbRow[]> {
 }
 
 export function pkgdbTable(rows: PkgdbRow[]): string {
-  const lines = ['| case | tool | median | p95 | ratio |', '| --- | --- | ---: | ---: | --- |'];
-  for (const r of rows) lines.push(`| ${r.case} | ${r.tool} | ${fmt(r.stats.median)} ${r.unit} | ${fmt(r.stats.p95)} ${r.unit} | ${r.ratio ?? ''} |`);
+  const lines = ['| case | tool | min | median | p95 | ratio |', '| --- | --- | ---: | ---: | ---: | --- |'];
+  for (const r of rows) lines.push(`| ${r.case} | ${r.tool} | ${fmt(r.stats.min)} ${r.unit} | ${fmt(r.stats.median)} ${r.unit} | ${fmt(r.stats.p95)} ${r.unit} | ${r.ratio ?? ''} |`);
   return lines.join('\n');
 }
 

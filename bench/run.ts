@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: the benchmarks, each reported as a ratio against its
  * alternative measured in the same run: package databases on the host
- * (bench/pkgdb.ts), then ZFS in the qemu guest (one boot). Prints markdown
- * tables and writes bench/results/{pkgdb,zfs-snapshot}.json.
+ * (bench/pkgdb.ts), then ZFS in the qemu guest (one boot): snapshots by
+ * the addon, C, pyzfs and the zfs command, and zcp's checkpoint operations
+ * against the commands. Prints markdown tables (min, median, p95, ratio)
+ * and writes bench/results/latest.json and latest.md (and per-part files).
  *   npm run bench -- --only pkgdb     (or --only zfs)
  */
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +22,24 @@ const resultsDir = join(here, 'results');
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 mkdirSync(resultsDir, { recursive: true });
 
+/** bench/results/latest.json and latest.md: this run's results (a part not run this time keeps its last figures). */
+function writeLatest(part: { pkgdb?: unknown; pkgdbTable?: string; zfs?: unknown; zfsTable?: string }): void {
+  const file = join(resultsDir, 'latest.json');
+  const old = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const latest = { ...old, ...part, date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}` } as Record<string, unknown>;
+  writeFileSync(file, `${JSON.stringify(latest, null, 2)}\n`);
+  const md = [`# zcp benchmarks (${latest.date as string}; ${latest.machine as string})`, ''];
+  if (latest.pkgdbTable) md.push('## Package databases (host; ms, or ns per comparison)', '', latest.pkgdbTable as string, '');
+  if (latest.zfsTable) md.push('## ZFS (qemu guest, real zfs.ko; ms)', '', latest.zfsTable as string, '');
+  writeFileSync(join(resultsDir, 'latest.md'), md.join('\n'));
+  process.stdout.write('written: bench/results/latest.json, bench/results/latest.md\n');
+}
+
 if (values.only !== 'zfs') {
   const rows = await runPkgdbBench();
   writeFileSync(join(resultsDir, 'pkgdb.json'), `${JSON.stringify(rows, null, 2)}\n`);
   process.stdout.write(`\nPackage databases, on the host (ms, or ns per comparison):\n\n${pkgdbTable(rows)}\n\nwritten: bench/results/pkgdb.json\n`);
+  writeLatest({ pkgdb: rows, pkgdbTable: pkgdbTable(rows) });
 }
 if (values.only === 'pkgdb') process.exit(0);
 
@@ -48,15 +65,18 @@ const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; r
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, 'zfs-snapshot.json'), `${JSON.stringify(result, null, 2)}\n`);
 
+// Each case's first row is zcp's; the ratio is a row's median over it (above 1: slower than zcp).
 const lines = [
-  `ZFS in the guest (ms per call; ${result.iterations} snapshot calls per row, 10 listings; ratio = median / the addon's median):`,
+  `ZFS in the guest (ms; ${result.iterations} calls per snapshot/create row, 10 listings, 20 diffs, 15 rollbacks; ratio = median / zcp's median in the same case):`,
   '',
-  '| case | tool | min | median | p95 | vs addon |',
+  '| case | tool | min | median | p95 | ratio |',
   '| --- | --- | ---: | ---: | ---: | ---: |',
 ];
 for (const row of result.rows) {
-  const addon = result.rows.find((r) => r.case === row.case && r.tool === 'zcp addon')!;
+  const first = result.rows.find((r) => r.case === row.case)!;
   const s = row.stats;
-  lines.push(`| ${row.case} | ${row.tool} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p95)} | ${(s.median / addon.stats.median).toFixed(2)}x |`);
+  lines.push(`| ${row.case} | ${row.tool} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p95)} | ${(s.median / first.stats.median).toFixed(2)}x |`);
 }
-process.stdout.write(`\n${lines.join('\n')}\n\nwritten: bench/results/zfs-snapshot.json\n`);
+const zfsTable = lines.join('\n');
+process.stdout.write(`\n${zfsTable}\n\nwritten: bench/results/zfs-snapshot.json\n`);
+writeLatest({ zfs: result, zfsTable });

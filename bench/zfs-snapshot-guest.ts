@@ -3,13 +3,15 @@
  * - checkpoint latency: the addon's snapshot vs the same lzc_snapshot from a
  *   tiny C program (the floor) vs pyzfs vs the `zfs snapshot` command, for 1
  *   and for 20 datasets per atomic snapshot;
- * - listing: listSnapshots of 2,000 snapshots vs `zfs list -t snapshot`.
+ * - listing: listSnapshots of 2,000 snapshots vs `zfs list -t snapshot`;
+ * - zcp's checkpoint operations vs the zfs/dpkg-query commands (checkpoint-guest.ts).
  * Writes JSON to the job folder; bench/run.ts prints the table.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zfs } from '../src/index.js';
+import { checkpointRows } from './checkpoint-guest.js';
 import { stats, type Stats } from './stats.js';
 
 const POOL = 'bench';
@@ -81,6 +83,8 @@ for (let i = 0; i < LIST_N; i++) {
 }
 rows.push({ case: 'list 2,000 snapshots', tool: 'zcp addon', stats: stats(viaAddon) });
 rows.push({ case: 'list 2,000 snapshots', tool: 'zfs command', stats: stats(viaCli) });
+
+rows.push(...(await checkpointRows(POOL, N)));
 
 const result = { benchmark: 'zfs-snapshot', iterations: N, zfsModule: (await zfs.available()).ok, date: new Date().toISOString(), rows };
 writeFileSync(join(process.env.ZCP_JOB_DIR ?? '.', 'zfs-snapshot.json'), JSON.stringify(result, null, 2));

@@ -17,6 +17,8 @@ PACKAGES=(
   clang libclang-rt-14-dev libdpkg-dev
   # Berkeley DB rpmdbs made in the tests (Debian's rpm only reads them)
   db5.3-util
+  # the dnf hook is tested with Debian's dnf (a plugin like snapper's)
+  dnf
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -4,6 +4,12 @@
  * @module
  */
 import { aptCommand } from '../apt/command.js';
+import { checkpointLatency, scratchName } from '../bench/latency.js';
+import { aptCommandLine, aptHook } from '../hooks/apt.js';
+import { dnfHook } from '../hooks/dnf.js';
+import { installFiles, removeFiles } from '../hooks/files.js';
+import { type HookManager, hookBegin, hookEnd } from '../hooks/transaction.js';
+import { fileURLToPath } from 'node:url';
 import { APT_ACTIONS, AptError, type AptAction, type AptPlan, describePlan, planApt } from '../apt/plan.js';
 import { mountBootEnvironment } from '../checkpoint/bootenv.js';
 import { type Checkpoint, Checkpoints } from '../checkpoint/checkpoints.js';
@@ -428,6 +434,71 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
+  rpm: {
+    usage: 'zcp rpm [-m TITLE] [--rollback-on-failure] -- RPM-ARGS...',
+    summary: 'rpm RPM-ARGS as a zcp transaction (checkpoint, run, record; on failure offer the rollback)',
+    examples: ['zcp rpm -- -Uvh hello-2.0-1.x86_64.rpm', 'zcp rpm --rollback-on-failure -- --root /srv/img -e hello'],
+    async run(ctx) {
+      if (!ctx.args.length) throw new UsageError('rpm needs its arguments after --');
+      const cps = await open(ctx);
+      const tx = new Transactions(cps);
+      const argv = ['rpm', ...ctx.args];
+      const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'rpm' }));
+      ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running rpm`);
+      return settle(ctx, tx, checkpoint, 'rpm', await runCommand(argv, checkpoint.tid, ctx.out.options.json));
+    },
+  },
+
+  hook: {
+    usage: 'zcp hook install|remove apt|dnf',
+    summary: 'make every apt (apt.conf.d Pre/Post-Invoke) or dnf (plugin) run a zcp transaction, or stop it',
+    examples: ['zcp hook install apt', 'zcp hook remove apt --dry-run', 'zcp --dataset rpool/ROOT/fedora hook install dnf'],
+    async run(ctx) {
+      want(ctx, 2, 2, 'install|remove apt|dnf');
+      const [action, manager] = ctx.args as [string, string];
+      if (manager !== 'apt' && manager !== 'dnf') throw new UsageError(`hooks exist for apt and dnf, not "${manager}"`);
+      if (action === 'pre' || action === 'post') return runHook(ctx, action, manager);
+      if (action !== 'install' && action !== 'remove') throw new UsageError(`hook takes install or remove, not "${action}"`);
+      // The hook file lives in the system's root; ZFS need not be there yet to install it.
+      const root = ctx.root ?? (ctx.datasets.length ? (await open(ctx)).system.root : '/');
+      const zcp = [process.execPath, fileURLToPath(new URL('./main.js', import.meta.url)), ...ctx.datasets.flatMap((d) => ['--dataset', d]), ...(ctx.root ? ['--root', ctx.root] : [])];
+      const files = manager === 'apt' ? [aptHook(root, zcp)] : dnfHook(root, zcp);
+      const done = action === 'install' ? installFiles(files, { dryRun: ctx.dryRun }) : removeFiles(files.map((f) => f.path), { dryRun: ctx.dryRun });
+      const verb = action === 'install' ? (ctx.dryRun ? 'would write' : 'wrote') : ctx.dryRun ? 'would remove' : 'removed';
+      ctx.out.line(done.length ? `${verb} ${done.join(', ')}` : `no zcp ${manager} hook under ${root}`);
+      ctx.out.result({ [action === 'install' ? 'written' : 'removed']: done, dryRun: ctx.dryRun });
+      return 0;
+    },
+  },
+
+  bench: {
+    usage: 'zcp bench [POOL [ITERATIONS]]',
+    summary: 'checkpoint latency on your pool: the addon vs the zfs command (in a scratch dataset it makes and removes)',
+    examples: ['zcp bench', 'zcp bench tank 50', 'zcp bench --json | jq .rows'],
+    async run(ctx) {
+      want(ctx, 0, 2, 'an optional pool and iteration count');
+      const iterations = ctx.args[1] === undefined ? 20 : Number(ctx.args[1]);
+      if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10_000) throw new UsageError(`ITERATIONS is a whole number from 1 to 10000, not "${ctx.args[1]}"`);
+      const pool = ctx.args[0] ?? (await open(ctx)).system.pools[0]!;
+      const availability = await zfs.available();
+      if (!availability.ok) throw new ZfsError({ code: 'ZFS_UNAVAILABLE', operation: 'bench', message: `ZFS is not usable here: ${availability.reason}` });
+      if (ctx.dryRun) {
+        ctx.out.line(`would make ${scratchName(pool)} (not mounted) with 42 datasets, take ${iterations} snapshots per row, then destroy it all`);
+        ctx.out.result({ scratch: scratchName(pool), iterations, dryRun: true });
+        return 0;
+      }
+      const r = await ctx.out.progress(`measuring in ${scratchName(pool)}`, checkpointLatency(pool, { iterations }));
+      const rows = r.rows.map((row) => {
+        const addon = r.rows.find((x) => x.case === row.case && x.tool === 'zcp addon')!;
+        return [row.case, row.tool, row.min.toFixed(1), row.median.toFixed(1), row.p95.toFixed(1), `${(row.median / addon.median).toFixed(2)}x`];
+      });
+      for (const l of table(['CASE', 'TOOL', 'MIN ms', 'MEDIAN ms', 'P95 ms', 'VS ADDON'], rows)) ctx.out.line(l);
+      ctx.out.line(`${iterations} snapshots per row on ${pool}; ${r.scratch} is gone again`);
+      ctx.out.result({ ...r, dryRun: false });
+      return 0;
+    },
+  },
+
   completion: {
     usage: 'zcp completion bash',
     summary: 'print the bash completion script (commands, options, checkpoint ids)',
@@ -506,6 +577,8 @@ _zcp() {
         COMPREPLY=( $(compgen -W "$(zcp list --json 2>/dev/null | sed -n 's/.*"id": "\\(zcp-[0-9]*\\)".*/\\1/p')" -- "$cur") ) ;;
       activate) COMPREPLY=( $(compgen -W "$(zcp list --json 2>/dev/null | sed -n 's/.*"name": "\\([^"]*\\)".*/\\1/p')" -- "$cur") ) ;;
       apt) COMPREPLY=( $(compgen -W "${APT_ACTIONS.join(' ')}" -- "$cur") ) ;;
+      hook) COMPREPLY=( $(compgen -W "install remove apt dnf" -- "$cur") ) ;;
+      bench) COMPREPLY=( $(compgen -W "$(zpool list -H -o name 2>/dev/null)" -- "$cur") ) ;;
       completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
     esac
   fi
@@ -588,4 +661,34 @@ async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, c
   }
   ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, destroyed: drop });
   return code;
+}
+
+/**
+ * `zcp hook pre|post apt|dnf`, called by the package manager's hook: never
+ * fails it. Without ZFS, without space, with any error: one warning line on
+ * stderr, exit 0, and the package manager goes on.
+ */
+async function runHook(ctx: Context, phase: 'pre' | 'post', manager: HookManager): Promise<number> {
+  if (process.env.ZCP_TRANSACTION) return 0; // zcp apt/run/rpm runs this package manager: the transaction exists
+  try {
+    const cps = await open(ctx);
+    if (phase === 'pre') {
+      const command = manager === 'apt' ? aptCommandLine() : undefined;
+      const title = ctx.options.message ?? command?.join(' ') ?? `${manager} (hook)`;
+      const c = await hookBegin(cps, manager, title, command);
+      ctx.out.note(`checkpoint ${c.id} (TID ${c.tid}) before this ${manager} run; zcp rollback ${c.id} undoes it`);
+    } else {
+      const ended = await hookEnd(cps, manager);
+      if (ended?.broken.length) {
+        ctx.out.note(`transaction ${ended.entry.tid} failed: dpkg left ${ended.broken.join(', ')}; zcp rollback ${ended.entry.checkpoint} undoes this ${manager} run`);
+      } else if (ended) {
+        const d = ended.entry.changes;
+        const n = d ? d.installed.length + d.removed.length + d.upgraded.length + d.downgraded.length : 0;
+        ctx.out.note(`transaction ${ended.entry.tid} committed: ${n} package change${n === 1 ? '' : 's'}${ended.entry.touches?.length ? `; touches ${ended.entry.touches.join(', ')}: reboot to use it` : ''}`);
+      }
+    }
+  } catch (e) {
+    process.stderr.write(`zcp: warning: ${phase === 'pre' ? `no checkpoint before this ${manager} run` : `this ${manager} run was not recorded`}: ${(e as Error).message}\n`);
+  }
+  return 0;
 }

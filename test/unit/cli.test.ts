@@ -40,7 +40,7 @@ describe('zcp CLI (built in dist/)', () => {
     const complete = (words: string[]) =>
       execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _zcp; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).trim().split('\n');
     expect(complete(['zcp', 'ro'])).toEqual(['rollback']);
-    expect(complete(['zcp', 'h'])).toEqual(['hold', 'history']);
+    expect(complete(['zcp', 'h'])).toEqual(['hold', 'history', 'hook']);
     expect(complete(['zcp', 'rollback', '--dr'])).toEqual(['--dry-run']);
     expect(complete(['zcp', 'completion', ''])).toEqual(['bash']);
     expect(complete(['zcp', 'apt', 'dist'])).toEqual(['dist-upgrade']);
@@ -49,7 +49,7 @@ describe('zcp CLI (built in dist/)', () => {
   });
 
   it('every command has help with examples; run needs a command', async () => {
-    for (const c of ['status', 'create', 'list', 'show', 'diff', 'rollback', 'clone', 'activate', 'destroy', 'run', 'history', 'undo', 'prune', 'hold', 'release', 'repair', 'completion', 'apt']) {
+    for (const c of ['status', 'create', 'list', 'show', 'diff', 'rollback', 'clone', 'activate', 'destroy', 'run', 'history', 'undo', 'prune', 'hold', 'release', 'repair', 'completion', 'apt', 'rpm', 'hook', 'bench']) {
       const r = await zcp([c, '--help']);
       expect(r.code, c).toBe(0);
       expect(r.stdout, c).toMatch(new RegExp(`^usage: zcp ${c}[\\s\\S]*examples:\\n  zcp ${c}`));

@@ -181,4 +181,17 @@ describe('zcp CLI (guest)', () => {
     await once(holder, 'exit');
     expect((await zcp(['create', '-m', 'after the holder died'])).code).toBe(0);
   });
+
+  it('bench: checkpoint latency on the pool, the addon against the zfs command, in a scratch dataset that is gone afterwards', async () => {
+    const dry = await zcp(['bench', POOL, '3', '--dry-run']);
+    expect(dry.stdout).toMatch(new RegExp(`^would make ${POOL}/zcp-bench-\\d+ \\(not mounted\\)`));
+    const r = await zcp(['bench', POOL, '3', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const body = json(r) as { scratch: string; iterations: number; rows: { case: string; tool: string; min: number; median: number; p95: number }[] };
+    expect(body.iterations).toBe(3);
+    expect(body.rows.map((x) => `${x.case} / ${x.tool}`)).toEqual(['1 dataset per checkpoint / zcp addon', '1 dataset per checkpoint / zfs command', '20 datasets per checkpoint / zcp addon', '20 datasets per checkpoint / zfs command']);
+    for (const x of body.rows) expect(0 < x.min && x.min <= x.median && x.median <= x.p95).toBe(true);
+    expect(run('zfs', 'list', '-H', '-o', 'name', '-r', POOL)).not.toContain('zcp-bench-');
+    expect((await zcp(['bench', POOL, 'many'])).code).toBe(2);
+  });
 });

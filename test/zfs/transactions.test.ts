@@ -3,14 +3,12 @@
 // (three transactions, rollback to a date, no stale leftovers, TIDs never
 // reused), history, undo plans and prune.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type Run, createFilesystems, fresh, run, spawnAsync } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { buildDeb, initDpkgRoot, treeDigest } from './systems.js';
+import { buildDeb, buildRpm, initDpkgRoot, treeDigest } from './systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -75,14 +73,7 @@ describe('transactions (guest)', () => {
 
   it('the RPM article: three transactions at different times; rollback to a date between the first and second undoes the later two; then new ones work', async () => {
     const { root, zcp } = system('rpm');
-    const work = mkdtempSync(join(tmpdir(), 'zcp-rpms-'));
-    const build = (name: string, version: string) => {
-      mkdirSync(join(work, 'SPECS'), { recursive: true });
-      const spec = join(work, 'SPECS', `${name}-${version}.spec`);
-      writeFileSync(spec, [`Name: ${name}`, `Version: ${version}`, 'Release: 1', 'Summary: t', 'License: MIT', 'BuildArch: noarch', '%description', 't', '%install', `mkdir -p %{buildroot}/usr/share/${name}`, `echo ${version} > %{buildroot}/usr/share/${name}/v`, '%files', `/usr/share/${name}`, ''].join('\n'));
-      execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${work}`, spec], { stdio: 'ignore' });
-      return join(work, 'RPMS/noarch', `${name}-${version}-1.noarch.rpm`);
-    };
+    const build = buildRpm;
     const rpm = ['rpm', '--root', root, '--dbpath', '/var/lib/rpm', '--nodeps', '--nosignature'];
     execFileSync('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '--initdb']);
     const [one1, one2, two, three] = [build('one', '1.0'), build('one', '2.0'), build('two', '1.0'), build('three', '1.0')];

@@ -1,0 +1,45 @@
+/**
+ * What the hooks do when a package manager calls them: begin a transaction
+ * before it changes anything, end it after (committed, or failed when dpkg
+ * left packages half-done).
+ * @module
+ */
+import type { Checkpoint, Checkpoints } from '../checkpoint/checkpoints.js';
+import { readDpkgStatus } from '../pkgdb/dpkg.js';
+import type { HistoryEntry } from '../transaction/history.js';
+import { Transactions } from '../transaction/transactions.js';
+import { brokenPackages } from './apt.js';
+
+export type HookManager = 'apt' | 'dnf';
+const KIND = { apt: 'apt', dnf: 'rpm' } as const;
+
+/** Before the package manager runs: a checkpoint and a running transaction. */
+export async function hookBegin(cps: Checkpoints, manager: HookManager, title: string, command?: readonly string[]): Promise<Checkpoint> {
+  const { checkpoint } = await new Transactions(cps).begin({ kind: KIND[manager], title, ...(command ? { command } : {}) });
+  return checkpoint;
+}
+
+/**
+ * After it ran: ends the newest running transaction a hook of `manager`
+ * began. apt's Post-Invoke runs after a failed dpkg too, so for apt the
+ * transaction fails when dpkg left packages half-done. Null when no hook
+ * transaction is running (the pre hook could not make one).
+ */
+export async function hookEnd(cps: Checkpoints, manager: HookManager): Promise<{ entry: HistoryEntry; broken: string[] } | null> {
+  const tx = new Transactions(cps);
+  const running = (await tx.history()).filter((e) => e.state === 'running' && !e.rollback).reverse();
+  for (const e of running) {
+    const c = await cps.get(e.checkpoint).catch(() => undefined);
+    if (c?.kind !== KIND[manager]) continue;
+    let broken: string[] = [];
+    if (manager === 'apt') {
+      broken = await readDpkgStatus(cps.system.root).then(
+        (pkgs) => brokenPackages(pkgs).map((p) => `${p.name} (${p.status!.state}${p.status!.flag === 'ok' ? '' : `, ${p.status!.flag}`})`),
+        () => [],
+      );
+    }
+    const entry = broken.length ? await tx.fail(e.tid) : await tx.commit(e.tid);
+    return { entry, broken };
+  }
+  return null;
+}

@@ -1,0 +1,100 @@
+// The package-manager hooks on the host, where there is no ZFS: installed
+// into a root in a temporary directory, driven by real apt-get and dpkg.
+// A hook must never stop the package manager: here zcp can only warn.
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { brokenPackages } from '../../src/hooks/apt.js';
+import { readDpkgStatus } from '../../src/pkgdb/dpkg.js';
+import { aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot } from '../zfs/systems.js';
+
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+function run(program: string, args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(program, args, { env: { ...process.env, ...env } }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+const zcp = (args: string[]) => run(process.execPath, [cli, ...args]);
+
+let root: string;
+let aptConfig: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'zcp-hookroot-'));
+  initDpkgRoot(root);
+  initAptRoot(root, aptRepository([buildDeb('hooked', '1.0', { 'usr/share/hooked/v': '1\n' }), buildDeb('hooked', '2.0', { 'usr/share/hooked/v': '2\n' }, 'exit 1')]));
+  // apt reads APT_CONFIG before its apt.conf.d, so Dir here makes it read ROOT/etc/apt/apt.conf.d (where the hook goes).
+  aptConfig = join(root, 'apt-test.conf');
+  writeFileSync(aptConfig, `Dir "${root}/";\nDir::State::status "${root}/var/lib/dpkg/status";\nDPkg::Options { "--root=${root}"; "--force-script-chrootless"; "--force-not-root"; };\nAPT::Sandbox::User "root";\n`);
+});
+
+describe('hooks (host: no ZFS here)', () => {
+  it('installs the apt hook; apt runs with it and goes on with one warning when ZFS is missing; remove takes it away', async () => {
+    const path = join(root, 'etc/apt/apt.conf.d/80zcp');
+    expect((await zcp(['hook', 'install', 'apt', '--root', root, '--dry-run'])).stdout).toBe(`would write ${path}\n`);
+    expect(existsSync(path)).toBe(false);
+    expect((await zcp(['hook', 'install', 'apt', '--root', root])).code).toBe(0);
+    const text = readFileSync(path, 'utf8');
+    expect(text).toMatch(/^DPkg::Pre-Invoke \{ "\[ -z \$ZCP_TRANSACTION \] && '.*node.*' '.*dist\/cli\/main\.js' '--root' '.*' hook pre apt \|\| true"; \};$/m);
+    expect(text).toMatch(/^DPkg::Post-Invoke \{ ".* hook post apt \|\| true"; \};$/m);
+    // apt itself parses the snippet: apt-config shows the hook as apt will run it.
+    const dump = execFileSync('apt-config', ['dump', 'DPkg::Pre-Invoke'], { env: { ...process.env, APT_CONFIG: aptConfig }, encoding: 'utf8' });
+    expect(dump).toContain('hook pre apt || true');
+
+    const r = await run('apt-get', ['-y', 'install', 'hooked=1.0'], { APT_CONFIG: aptConfig });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/^zcp: warning: no checkpoint before this apt run: ZFS is not usable here/gm)).toHaveLength(1);
+    expect(r.stderr.match(/^zcp: warning: this apt run was not recorded/gm)).toHaveLength(1);
+    expect(readFileSync(join(root, 'var/lib/dpkg/status'), 'utf8')).toMatch(/Package: hooked\nStatus: install ok installed/);
+    // A zcp-made transaction (ZCP_TRANSACTION set) is left alone: not even a warning.
+    const inside = await run('apt-get', ['-y', '--reinstall', 'install', 'hooked=1.0'], { APT_CONFIG: aptConfig, ZCP_TRANSACTION: '7' });
+    expect(inside.code).toBe(0);
+    expect(inside.stderr).not.toContain('zcp:');
+
+    expect((await zcp(['hook', 'remove', 'apt', '--root', root])).stdout).toBe(`removed ${path}\n`);
+    expect(existsSync(path)).toBe(false);
+    expect((await zcp(['hook', 'remove', 'apt', '--root', root])).stdout).toBe(`no zcp apt hook under ${root}\n`);
+  });
+
+  it('never overwrites or removes a file it did not write', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'zcp-hookother-'));
+    mkdirSync(join(other, 'etc/apt/apt.conf.d'), { recursive: true });
+    writeFileSync(join(other, 'etc/apt/apt.conf.d/80zcp'), 'APT::Get::Assume-Yes "true";\n');
+    const r = await zcp(['hook', 'install', 'apt', '--root', other, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'BAD_SYSTEM', message: expect.stringContaining("exists and is not zcp's") } });
+    expect((await zcp(['hook', 'remove', 'apt', '--root', other])).code).toBe(0);
+    expect(readFileSync(join(other, 'etc/apt/apt.conf.d/80zcp'), 'utf8')).toBe('APT::Get::Assume-Yes "true";\n');
+    expect((await zcp(['hook', 'install', 'yum', '--root', other])).code).toBe(2);
+  });
+
+  it('knows a failed dpkg run by the packages it left half-done, as dpkg --audit does', async () => {
+    const r = mkdtempSync(join(tmpdir(), 'zcp-broken-'));
+    initDpkgRoot(r);
+    expect(dpkg(r, '-i', buildDeb('fine', '1', { 'usr/share/fine/v': '1\n' }))).toBe(0);
+    expect(dpkg(r, '-i', buildDeb('bad', '1', { 'usr/share/bad/v': '1\n' }, 'exit 1'))).not.toBe(0);
+    const broken = brokenPackages(await readDpkgStatus(r)).map((p) => `${p.name} ${p.status!.state}`);
+    expect(broken).toEqual(['bad half-configured']);
+    const audit = execFileSync('dpkg', [`--root=${r}`, '--audit'], { encoding: 'utf8' });
+    expect(audit).toMatch(/^ bad +/m);
+    expect(audit).not.toMatch(/^ fine +/m);
+  });
+
+  it('writes a dnf plugin that dnf loads (Debian\'s dnf, with the plugin path of the root)', async () => {
+    const r = mkdtempSync(join(tmpdir(), 'zcp-dnfroot-'));
+    mkdirSync(join(r, 'usr/lib/python3/dist-packages/dnf-plugins'), { recursive: true });
+    expect((await zcp(['hook', 'install', 'dnf', '--root', r])).code).toBe(0);
+    const plugin = readFileSync(join(r, 'usr/lib/python3/dist-packages/dnf-plugins/zcp.py'), 'utf8');
+    expect(plugin).toContain('class Zcp(dnf.Plugin)');
+    execFileSync('/usr/bin/python3', ['-c', `import ast,sys; ast.parse(open(sys.argv[1]).read())`, join(r, 'usr/lib/python3/dist-packages/dnf-plugins/zcp.py')]);
+    expect(readFileSync(join(r, 'etc/dnf/plugins/zcp.conf'), 'utf8')).toContain('enabled=1');
+    expect((await zcp(['hook', 'remove', 'dnf', '--root', r])).code).toBe(0);
+    expect(existsSync(join(r, 'etc/dnf/plugins/zcp.conf'))).toBe(false);
+    const none = await zcp(['hook', 'install', 'dnf', '--root', mkdtempSync(join(tmpdir(), 'zcp-nodnf-'))]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no dnf plugin directory under .* \(is dnf installed\?\)/);
+  });
+});
