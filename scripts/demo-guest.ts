@@ -5,10 +5,11 @@
  * datasets; a checkpointed apt install; an upgrade whose postinst fails in
  * dpkg, the rollback offered and taken; `zcp list` before and after; a
  * good upgrade into a boot environment, activated; an RPM-style rollback to
- * a date that undoes the later transactions newest first.
+ * a date that undoes the later transactions newest first; the apt hook;
+ * checkpoint latency on the pool.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { aptRepository, buildDeb, initDpkgRoot, initSelfContainedRoot } from '../test/zfs/systems.js';
 
@@ -82,4 +83,17 @@ must(zcp(['rollback', '--to', between.toISOString(), '--yes']));
 must(zcp(['history']));
 process.stdout.write(`installed now: ${sh('chroot', ROOT, 'dpkg-query', '-W', '-f', '${Package} ${Version}\\n').trim().split('\n').join(', ')}\n`);
 must(zcp(['activate', 'debian']));
+
+say('the apt hook: every apt run becomes a zcp transaction, titled by its command line');
+must(zcp(['hook', 'install', 'apt']));
+// apt-get pointed at this root (APT_CONFIG sets Dir, so apt reads the root's apt.conf.d and its hook).
+const aptConfig = '/demo/apt-for-debian.conf';
+writeFileSync(aptConfig, `Dir "${ROOT}/";\nDir::State::status "${ROOT}/var/lib/dpkg/status";\nDPkg::Options { "--root=${ROOT}"; };\n`);
+process.stdout.write(`# APT_CONFIG=${aptConfig} apt-get -y -qq install tool-c\n`);
+must(spawnSync('apt-get', ['-y', '-qq', 'install', 'tool-c'], { env: { ...process.env, APT_CONFIG: aptConfig }, stdio: ['ignore', 'inherit', 'inherit'] }).status ?? 1);
+must(zcp(['history']));
+must(zcp(['hook', 'remove', 'apt']));
+
+say('checkpoint latency on this pool: the addon against the zfs command');
+must(zcp(['bench', 'demo', '10']));
 process.stdout.write('\nzcp demo: done\n');

@@ -28,3 +28,5 @@ export {
 } from './checkpoint/index.js';
 export { Transactions, type HistoryEntry, type UndoPlan } from './transaction/index.js';
 export { planPrune, prune, type PrunePolicy, type PruneDecision } from './checkpoint/index.js';
+export { planApt, describePlan, AptError, APT_ACTIONS, type AptPlan, type AptAction, type AptInstall } from './apt/plan.js';
+export { checkpointLatency, type LatencyResult, type LatencyRow } from './bench/latency.js';

@@ -99,8 +99,8 @@ export function parseCacheSizes(text: string): Map<string, { size: number; insta
 
 /**
  * Asks apt what `apt-get ACTION ARGS` would do on the system at `root`
- * (nothing changes). Throws AptError when apt refuses (an unknown package:
- * apt's own message and exit status).
+ * (nothing changes).
+ * @throws {@link AptError} when apt refuses (an unknown package: apt's own message and exit status).
  */
 export async function planApt(action: AptAction, args: readonly string[], root = '/'): Promise<AptPlan> {
   const sim = await apt([...aptProgram(root, 'apt-get'), ...READ_ONLY, '-s', '-q', action, ...args], `apt-get -s ${action}`);

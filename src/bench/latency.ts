@@ -8,6 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import * as zfs from '../zfs/index.js';
+import type { ZfsError } from '../zfs/errors.js';
 
 /** min / median / p95 of one case, in milliseconds. */
 export interface LatencyRow {
@@ -40,7 +41,10 @@ export function scratchName(pool: string): string {
   return `${pool}/zcp-bench-${process.pid}`;
 }
 
-/** Measures; `iterations` snapshots per row. Throws (after cleaning up) when ZFS refuses a step. */
+/**
+ * Measures; `iterations` snapshots per row.
+ * @throws {@link ZfsError} (after cleaning up) when ZFS refuses a step; Error when the scratch dataset already exists.
+ */
 export async function checkpointLatency(pool: string, options: { iterations?: number } = {}): Promise<LatencyResult> {
   const iterations = options.iterations ?? 20;
   const scratch = scratchName(pool);

@@ -10,6 +10,7 @@ import * as zfs from '../zfs/index.js';
 import { ZfsError, errno } from '../zfs/errors.js';
 import { groupByPool } from '../zfs/names.js';
 import { CheckpointError } from './errors.js';
+import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
 import { CREATE, LIST, MARK_COMPLETE } from './lua.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
@@ -131,6 +132,7 @@ export class Checkpoints {
    * between two pools is completed if every snapshot is there, else its
    * snapshots are destroyed (it never was a checkpoint).
    * @returns what was done, for the caller to tell.
+   * @throws {@link ZfsError} from the kernel.
    */
   async repairLocked(): Promise<string[]> {
     const done: string[] = [];
@@ -149,19 +151,28 @@ export class Checkpoints {
     return done;
   }
 
-  /** {@link repairLocked} under the lock. */
+  /**
+   * {@link repairLocked} under the lock.
+   * @throws {@link CheckpointError} `LOCKED`; {@link ZfsError} from the kernel.
+   */
   async repair(): Promise<string[]> {
     return this.withLock(() => this.repairLocked());
   }
 
-  /** What changed, package by package, from checkpoint `from` to checkpoint `to` (default: the live system). */
+  /**
+   * What changed, package by package, from checkpoint `from` to checkpoint `to` (default: the live system).
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP`; {@link PkgdbError} when a package database cannot be read.
+   */
   async diff(from: string, to?: string): Promise<PackageDiff> {
     const a = await this.get(from);
     const b = to === undefined ? undefined : await this.get(to);
     return packageDiff(this.system, a.id, b?.id);
   }
 
-  /** The plan of a rollback to `ref`: what it destroys, what happens to the packages; refusals thrown. */
+  /**
+   * The plan of a rollback to `ref`: what it destroys, what happens to the packages.
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `HELD`, `HAS_CLONES`, `NOT_ZCP`, `INCOMPLETE`.
+   */
   async planRollback(ref: string): Promise<RollbackPlan> {
     return planRollback(this, ref);
   }
@@ -181,27 +192,42 @@ export class Checkpoints {
     });
   }
 
-  /** Clones checkpoint `ref` into boot environment `name`. */
+  /**
+   * Clones checkpoint `ref` into boot environment `name`.
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `INCOMPLETE`, `BAD_SYSTEM` (a bad or taken name), `LOCKED`; {@link ZfsError} from the kernel.
+   */
   async clone(ref: string, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
     return this.locked(() => cloneCheckpoint(this, ref, name, options));
   }
 
-  /** Makes boot environment `name` boot next. */
+  /**
+   * Makes boot environment `name` boot next (the pool's `bootfs`).
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND` (no such boot environment), `LOCKED`; {@link ZfsError} from zpool.
+   */
   async activate(name: string, options: { dryRun?: boolean } = {}): Promise<BootEnvironment> {
     return this.locked(() => activate(this, name, options));
   }
 
-  /** The system and its boot environments, with A (boots next) and C (current). */
+  /**
+   * The system and its boot environments, with A (boots next) and C (current).
+   * @throws {@link ZfsError} from the kernel.
+   */
   async bootEnvironments(): Promise<BootEnvironment[]> {
     return bootEnvironments(this);
   }
 
-  /** Destroys a boot environment zcp made; refuses the active and the current one. */
+  /**
+   * Destroys a boot environment zcp made.
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `ACTIVE`, `CURRENT`, `LOCKED`; {@link ZfsError} `BUSY` (mounted).
+   */
   async destroyBootEnvironment(name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
     return this.locked(() => destroyBootEnvironment(this, name, options));
   }
 
-  /** Every checkpoint of the system, oldest first. */
+  /**
+   * Every checkpoint of the system, oldest first.
+   * @throws {@link ZfsError} from the kernel (`DATASET_NOT_FOUND` when a dataset went away).
+   */
   async list(): Promise<Checkpoint[]> {
     return (await this.scan()).checkpoints;
   }
@@ -367,6 +393,7 @@ export class Checkpoints {
    * Destroys a checkpoint's snapshots (one call per pool). Refuses one that is
    * held or has clones (boot environments): destroy those first.
    * @returns the snapshots destroyed (or, with dryRun, that would be).
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP`, `HELD`, `HAS_CLONES`, `LOCKED`.
    */
   async destroy(ref: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
     return this.locked(async () => {
@@ -381,14 +408,20 @@ export class Checkpoints {
     });
   }
 
-  /** Protects a checkpoint from destroy and prune with a `zcp-keep` hold on every snapshot. */
+  /**
+   * Protects a checkpoint from destroy and prune with a `zcp-keep` hold on every snapshot.
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP`, `LOCKED`; {@link ZfsError} from the kernel.
+   */
   async hold(ref: string): Promise<Checkpoint> {
     const c = await this.get(ref);
     for (const snaps of groupByPool(c.snapshots).values()) await zfs.hold(Object.fromEntries(snaps.map((s) => [s, KEEP_TAG])));
     return this.get(c.id);
   }
 
-  /** Removes the `zcp-keep` hold. */
+  /**
+   * Removes the `zcp-keep` hold.
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP`, `LOCKED`; {@link ZfsError} from the kernel.
+   */
   async release(ref: string): Promise<Checkpoint> {
     const c = await this.get(ref);
     for (const snaps of groupByPool(c.snapshots).values()) await zfs.release(Object.fromEntries(snaps.map((s) => [s, [KEEP_TAG]])));

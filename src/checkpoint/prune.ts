@@ -10,6 +10,8 @@
  */
 import * as zfs from '../zfs/index.js';
 import { poolOf } from '../zfs/names.js';
+import type { ZfsError } from '../zfs/errors.js';
+import type { CheckpointError } from './errors.js';
 import { type Checkpoint, type Checkpoints, destroyEverywhere } from './checkpoints.js';
 
 export interface PrunePolicy {
@@ -26,6 +28,10 @@ export interface PruneDecision {
   reason: string;
 }
 
+/**
+ * What a prune would destroy and why (never held, cloned, foreign, active or current ones).
+ * @throws {@link ZfsError} from the kernel.
+ */
 export async function planPrune(cps: Checkpoints, policy: PrunePolicy, now = new Date()): Promise<PruneDecision[]> {
   const all = await cps.list();
   const free = (c: Checkpoint) => !c.held && c.clones.length === 0;
@@ -56,7 +62,10 @@ export async function planPrune(cps: Checkpoints, policy: PrunePolicy, now = new
   return [...doomed.values()].sort((a, b) => a.checkpoint.tid - b.checkpoint.tid);
 }
 
-/** Destroys what {@link planPrune} chose (one call per pool). */
+/**
+ * Destroys what {@link planPrune} chose (one call per pool).
+ * @throws {@link CheckpointError} `LOCKED`; {@link ZfsError} from the kernel.
+ */
 export async function prune(cps: Checkpoints, policy: PrunePolicy, options: { dryRun?: boolean } = {}): Promise<PruneDecision[]> {
   return cps.locked(async () => {
     const plan = await planPrune(cps, policy);

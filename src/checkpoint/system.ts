@@ -97,7 +97,10 @@ export async function readConfig(file: string): Promise<ZcpConfig> {
   return c;
 }
 
-/** Resolves and checks a system: every dataset exists and is a filesystem. */
+/**
+ * Resolves and checks a system: every dataset exists and is a filesystem.
+ * @throws {@link CheckpointError} `NOT_ZFS`, `BAD_SYSTEM`, `CONFIG_INSECURE`.
+ */
 export async function resolveSystem(options: SystemOptions = {}): Promise<System> {
   const config = await readConfig(options.configFile ?? process.env.ZCP_CONFIG ?? '/etc/zcp/config.json');
   const env = process.env.ZCP_DATASETS?.split(',').map((s) => s.trim()).filter(Boolean);

@@ -459,9 +459,18 @@ export const COMMANDS: Record<string, Command> = {
       if (manager !== 'apt' && manager !== 'dnf') throw new UsageError(`hooks exist for apt and dnf, not "${manager}"`);
       if (action === 'pre' || action === 'post') return runHook(ctx, action, manager);
       if (action !== 'install' && action !== 'remove') throw new UsageError(`hook takes install or remove, not "${action}"`);
-      // The hook file lives in the system's root; ZFS need not be there yet to install it.
-      const root = ctx.root ?? (ctx.datasets.length ? (await open(ctx)).system.root : '/');
-      const zcp = [process.execPath, fileURLToPath(new URL('./main.js', import.meta.url)), ...ctx.datasets.flatMap((d) => ['--dataset', d]), ...(ctx.root ? ['--root', ctx.root] : [])];
+      // The hook file lives in the system's root. A system named here (options or
+      // ZCP_DATASETS/ZCP_ROOT) is written into the hook's command line; otherwise the
+      // hook finds it as zcp does (the config file, the dataset at /). Installing needs
+      // no ZFS unless datasets are named.
+      let root = ctx.root ?? process.env.ZCP_ROOT ?? '/';
+      let where = ctx.root ?? process.env.ZCP_ROOT ? ['--root', root] : [];
+      if (ctx.datasets.length || process.env.ZCP_DATASETS) {
+        const sys = (await open(ctx)).system;
+        root = sys.root;
+        where = [...sys.datasets.flatMap((d) => ['--dataset', d]), '--root', sys.root];
+      }
+      const zcp = [process.execPath, fileURLToPath(new URL('./main.js', import.meta.url)), ...where];
       const files = manager === 'apt' ? [aptHook(root, zcp)] : dnfHook(root, zcp);
       const done = action === 'install' ? installFiles(files, { dryRun: ctx.dryRun }) : removeFiles(files.map((f) => f.path), { dryRun: ctx.dryRun });
       const verb = action === 'install' ? (ctx.dryRun ? 'would write' : 'wrote') : ctx.dryRun ? 'would remove' : 'removed';

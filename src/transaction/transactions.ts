@@ -33,6 +33,10 @@ export interface UndoPlan {
 export class Transactions {
   constructor(readonly checkpoints: Checkpoints) {}
 
+  /**
+   * The transactions of a system (see {@link Checkpoints.open}).
+   * @throws {@link CheckpointError} `NOT_ZFS`, `BAD_SYSTEM`, `CONFIG_INSECURE`.
+   */
   static async open(options: SystemOptions = {}): Promise<Transactions> {
     return new Transactions(await Checkpoints.open(options));
   }
@@ -44,7 +48,10 @@ export class Transactions {
     return this.checkpoints.system.datasets[0]!;
   }
 
-  /** Starts a transaction: a checkpoint (with a new TID) and a `running` history entry. */
+  /**
+   * Starts a transaction: a checkpoint (with a new TID) and a `running` history entry.
+   * @throws {@link CheckpointError} as {@link Checkpoints.create}: `NO_SPACE`, `LOCKED`, `METADATA_TOO_LARGE`, ...
+   */
   async begin(options: CreateOptions = {}): Promise<{ checkpoint: Checkpoint; entry: HistoryEntry }> {
     const checkpoint = await this.checkpoints.create({ kind: 'run', ...options });
     const entry: HistoryEntry = {
@@ -59,7 +66,11 @@ export class Transactions {
     return { checkpoint, entry };
   }
 
-  /** Ends a transaction: its package changes are recorded; kernel/libc/init changes mark its checkpoint important. */
+  /**
+   * Ends a transaction: its package changes are recorded; kernel/libc/init changes mark its checkpoint important.
+   * An unreadable package database does not stop it (no changes recorded).
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND` (no such transaction).
+   */
   async end(tid: number, outcome: { ok: boolean; exitCode?: number }): Promise<HistoryEntry> {
     const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
     if (!entry) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no transaction ${tid}`);
@@ -80,10 +91,12 @@ export class Transactions {
     return done;
   }
 
+  /** {@link end} as committed. @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`. */
   async commit(tid: number): Promise<HistoryEntry> {
     return this.end(tid, { ok: true });
   }
 
+  /** {@link end} as failed, with the command's exit status. @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`. */
   async fail(tid: number, exitCode?: number): Promise<HistoryEntry> {
     return this.end(tid, { ok: false, ...(exitCode !== undefined ? { exitCode } : {}) });
   }
@@ -93,7 +106,10 @@ export class Transactions {
     return readHistory(this.pool, this.key);
   }
 
-  /** The checkpoint a rollback to a TID or a date goes to: the TID's own, or the first one after the date. */
+  /**
+   * The checkpoint a rollback to a TID or a date goes to: the TID's own, or the first one after the date.
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`.
+   */
   async target(to: number | Date): Promise<Checkpoint> {
     if (typeof to === 'number') return this.checkpoints.get(String(to));
     const after = (await this.checkpoints.list()).filter((c) => c.created.getTime() > to.getTime());
@@ -105,6 +121,7 @@ export class Transactions {
    * Undoes the transactions from `to` (a TID, or every one after a date) on,
    * newest first, by rolling the files back to the checkpoint before them;
    * the history marks them rolled back and records the rollback.
+   * @throws {@link CheckpointError} as {@link Checkpoints.rollback}: `CHECKPOINT_NOT_FOUND`, `HELD`, `HAS_CLONES`, `NOT_ZCP`, `INCOMPLETE`, `LOCKED`.
    */
   async rollbackTo(
     to: number | Date,
@@ -129,6 +146,7 @@ export class Transactions {
    * How to undo one transaction at package level while later ones stay: the
    * files can't be rolled back for it alone, so this is a plan, with the
    * package-manager commands that would carry it out.
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND` (no such transaction, or no package changes recorded).
    */
   async undoPlan(tid: number): Promise<UndoPlan> {
     const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
