@@ -1,0 +1,36 @@
+/**
+ * What every command of `zcp` shares: its context (arguments, options,
+ * output), the command shape, opening the system, argument counts.
+ * @module
+ */
+import { Checkpoints } from '../checkpoint/checkpoints.js';
+import * as zfs from '../zfs/index.js';
+import { ZfsError } from '../zfs/errors.js';
+import { type Output, UsageError } from './output.js';
+
+/** What a command gets: its positionals and options, the shared options, the output. */
+export interface Context {
+  args: string[];
+  options: { message?: string; to?: string; tid?: string; rollbackOnFailure?: boolean; intoClone?: boolean; keep?: string; olderThan?: string; minFree?: string };
+  datasets: string[];
+  root: string | undefined;
+  dryRun: boolean;
+  out: Output;
+}
+
+export interface Command {
+  usage: string;
+  summary: string;
+  examples: string[];
+  run(ctx: Context): Promise<number>;
+}
+
+export async function open(ctx: Context): Promise<Checkpoints> {
+  const availability = await zfs.available();
+  if (!availability.ok) throw new ZfsError({ code: 'ZFS_UNAVAILABLE', operation: 'open', message: `ZFS is not usable here: ${availability.reason}` });
+  return Checkpoints.open({ ...(ctx.datasets.length ? { datasets: ctx.datasets } : {}), ...(ctx.root ? { root: ctx.root } : {}) });
+}
+
+export function want(ctx: Context, min: number, max: number, what: string): void {
+  if (ctx.args.length < min || ctx.args.length > max) throw new UsageError(`expected ${what}`);
+}

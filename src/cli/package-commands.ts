@@ -1,0 +1,279 @@
+/**
+ * The commands that run a package manager as a zcp transaction: `run`,
+ * `apt` (apt-clone parity: in place or into a boot environment), `rpm`,
+ * and `hook` (install/remove the apt and dnf hooks; pre/post as they call it).
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { aptCommand } from '../apt/command.js';
+import { APT_ACTIONS, AptError, type AptAction, type AptPlan, describePlan, planApt } from '../apt/plan.js';
+import { mountBootEnvironment } from '../checkpoint/bootenv.js';
+import type { Checkpoint, Checkpoints } from '../checkpoint/checkpoints.js';
+import { CheckpointError } from '../checkpoint/errors.js';
+import { Mounts } from '../checkpoint/mount.js';
+import { packagesOf } from '../checkpoint/packages.js';
+import { aptCommandLine, aptHook } from '../hooks/apt.js';
+import { dnfHook } from '../hooks/dnf.js';
+import { installFiles, removeFiles } from '../hooks/files.js';
+import { type HookManager, hookBegin, hookEnd } from '../hooks/transaction.js';
+import { type PackageDiff, diff, readPackages } from '../pkgdb/packages.js';
+import { Transactions } from '../transaction/transactions.js';
+import * as zfs from '../zfs/index.js';
+import { type Command, type Context, open, want } from './context.js';
+import { bytes, checkpointJson } from './format.js';
+import { UsageError } from './output.js';
+
+export const PACKAGE_COMMANDS = {
+  run: {
+    usage: 'zcp run [-m TITLE] [--rollback-on-failure] -- COMMAND...',
+    summary: 'checkpoint, run COMMAND (no shell), record the transaction; on failure offer a rollback',
+    examples: ['zcp run -m "new kernel" -- apt-get -y install linux-image-amd64', 'zcp run --rollback-on-failure --yes -- dnf -y upgrade'],
+    async run(ctx) {
+      if (!ctx.args.length) throw new UsageError('run needs a command after --');
+      const cps = await open(ctx);
+      const tx = new Transactions(cps);
+      const argv = ctx.args;
+      const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'run' }));
+      ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running ${argv[0]}`);
+      const code = await runCommand(argv, checkpoint.tid, ctx.out.options.json);
+      return settle(ctx, tx, checkpoint, argv[0]!, code);
+    },
+  },
+  apt: {
+    usage: 'zcp apt [-s] [-m TITLE] [--rollback-on-failure] ACTION [APT-GET ARGS...]',
+    summary: 'apt-get ACTION with a checkpoint, free space checked and a reboot foretold (apt-clone); -s: into a boot environment',
+    examples: [
+      'zcp apt install nginx',
+      'zcp apt --yes dist-upgrade',
+      'zcp apt -s dist-upgrade        # into boot environment upgrade-TID; then zcp activate upgrade-TID',
+      'zcp apt --dry-run upgrade      # what apt would do, the space it needs, whether to reboot',
+    ],
+    async run(ctx) {
+      const [action, ...aptArgs] = ctx.args;
+      if (!action || !(APT_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`apt takes one of: ${APT_ACTIONS.join(', ')}`);
+      const cps = await open(ctx);
+      const root = cps.system.root;
+      let plan: AptPlan;
+      try {
+        plan = await ctx.out.progress('asking apt', planApt(action as AptAction, aptArgs, root));
+      } catch (e) {
+        if (!(e instanceof AptError)) throw e;
+        ctx.out.fail(e);
+        return e.exitCode;
+      }
+      const available = Number((await zfs.getProps(cps.system.datasets[0]!, ['available'])).available?.value ?? 0);
+      const summary = { ...plan, reboot: plan.touches.length > 0, availableBytes: available };
+      if (!plan.install.length && !plan.remove.length) {
+        ctx.out.line('apt has nothing to do; no checkpoint made');
+        ctx.out.result({ plan: summary, checkpoint: null, dryRun: false });
+        return 0;
+      }
+      for (const l of describePlan(plan)) ctx.out.line(l);
+      ctx.out.line(`space: needs about ${bytes(plan.needBytes)} (downloads and the new files, beside the checkpoint's copies); ${bytes(available)} free`);
+      if (plan.touches.length) ctx.out.line(`reboot: this touches the ${plan.touches.join(', ')}; a reboot is needed to use it`);
+      if (plan.needBytes > available) {
+        throw new CheckpointError('NO_SPACE', `apt needs about ${bytes(plan.needBytes)} and ${cps.system.datasets[0]} has ${bytes(available)} free; nothing was changed (zcp prune frees old checkpoints)`, cps.system.datasets[0]);
+      }
+      if (ctx.dryRun) {
+        ctx.out.result({ plan: summary, checkpoint: null, dryRun: true });
+        return 0;
+      }
+      if (!(await ctx.out.confirm(ctx.options.intoClone ? `Checkpoint, clone and run apt-get ${action} in the clone?` : `Checkpoint and run apt-get ${action}?`))) {
+        ctx.out.line('not confirmed: nothing changed');
+        ctx.out.result({ plan: summary, checkpoint: null, dryRun: false });
+        return 1;
+      }
+      const title = ctx.options.message ?? ['apt-get', action, ...aptArgs].join(' ');
+      const aptArgv = ['-y', action, ...aptArgs]; // -y: confirmed above
+      if (!ctx.options.intoClone) {
+        // apt-clone's "Rollback Checkpoint": the change in place, the checkpoint keeps the old state.
+        const tx = new Transactions(cps);
+        const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, command: ['apt-get', action, ...aptArgs], kind: 'apt' }));
+        ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running apt-get ${action}`);
+        const mounts = new Mounts();
+        let code: number;
+        try {
+          code = await runCommand(await aptCommand(root, aptArgv, mounts), checkpoint.tid, ctx.out.options.json);
+        } finally {
+          await mounts.undo();
+        }
+        return settle(ctx, tx, checkpoint, 'apt-get', code, summary);
+      }
+      return upgradeIntoClone(ctx, cps, title, ['apt-get', action, ...aptArgs], aptArgv, summary);
+    },
+  },
+  rpm: {
+    usage: 'zcp rpm [-m TITLE] [--rollback-on-failure] -- RPM-ARGS...',
+    summary: 'rpm RPM-ARGS as a zcp transaction (checkpoint, run, record; on failure offer the rollback)',
+    examples: ['zcp rpm -- -Uvh hello-2.0-1.x86_64.rpm', 'zcp rpm --rollback-on-failure -- --root /srv/img -e hello'],
+    async run(ctx) {
+      if (!ctx.args.length) throw new UsageError('rpm needs its arguments after --');
+      const cps = await open(ctx);
+      const tx = new Transactions(cps);
+      const argv = ['rpm', ...ctx.args];
+      const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'rpm' }));
+      ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running rpm`);
+      return settle(ctx, tx, checkpoint, 'rpm', await runCommand(argv, checkpoint.tid, ctx.out.options.json));
+    },
+  },
+  hook: {
+    usage: 'zcp hook install|remove apt|dnf',
+    summary: 'make every apt (apt.conf.d Pre/Post-Invoke) or dnf (plugin) run a zcp transaction, or stop it',
+    examples: ['zcp hook install apt', 'zcp hook remove apt --dry-run', 'zcp --dataset rpool/ROOT/fedora hook install dnf'],
+    async run(ctx) {
+      want(ctx, 2, 2, 'install|remove apt|dnf');
+      const [action, manager] = ctx.args as [string, string];
+      if (manager !== 'apt' && manager !== 'dnf') throw new UsageError(`hooks exist for apt and dnf, not "${manager}"`);
+      if (action === 'pre' || action === 'post') return runHook(ctx, action, manager);
+      if (action !== 'install' && action !== 'remove') throw new UsageError(`hook takes install or remove, not "${action}"`);
+      // The hook file lives in the system's root. A system named here (options or
+      // ZCP_DATASETS/ZCP_ROOT) is written into the hook's command line; otherwise the
+      // hook finds it as zcp does (the config file, the dataset at /). Installing needs
+      // no ZFS unless datasets are named.
+      let root = ctx.root ?? process.env.ZCP_ROOT ?? '/';
+      let where = ctx.root ?? process.env.ZCP_ROOT ? ['--root', root] : [];
+      if (ctx.datasets.length || process.env.ZCP_DATASETS) {
+        const sys = (await open(ctx)).system;
+        root = sys.root;
+        where = [...sys.datasets.flatMap((d) => ['--dataset', d]), '--root', sys.root];
+      }
+      const zcp = [process.execPath, fileURLToPath(new URL('./main.js', import.meta.url)), ...where];
+      const files = manager === 'apt' ? [aptHook(root, zcp)] : dnfHook(root, zcp);
+      const done = action === 'install' ? installFiles(files, { dryRun: ctx.dryRun }) : removeFiles(files.map((f) => f.path), { dryRun: ctx.dryRun });
+      const verb = action === 'install' ? (ctx.dryRun ? 'would write' : 'wrote') : ctx.dryRun ? 'would remove' : 'removed';
+      ctx.out.line(done.length ? `${verb} ${done.join(', ')}` : `no zcp ${manager} hook under ${root}`);
+      ctx.out.result({ [action === 'install' ? 'written' : 'removed']: done, dryRun: ctx.dryRun });
+      return 0;
+    },
+  },
+} satisfies Record<string, Command>;
+
+/**
+ * Runs the transaction's command directly (no shell: its words are data),
+ * with ZCP_TRANSACTION set so hooks inside know not to checkpoint again. With
+ * --json its stdout goes to stderr, keeping stdout for the JSON document.
+ * Resolves to its exit status (127 when it could not be started, 128+N on signal N).
+ */
+function runCommand(argv: string[], tid: number, json: boolean): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['inherit', json ? process.stderr : 'inherit', 'inherit'],
+      env: { ...process.env, ZCP_TRANSACTION: String(tid) },
+    });
+    child.on('error', (e) => {
+      process.stderr.write(`zcp: cannot run ${argv[0]}: ${e.message}\n`);
+      resolve(127);
+    });
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
+}
+
+/** After a transaction's command ran: commit it, or record the failure and offer (or, with --rollback-on-failure, take) the rollback. */
+async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, label: string, code: number, plan?: unknown): Promise<number> {
+  const extra = plan === undefined ? {} : { plan };
+  if (code === 0) {
+    const e = await tx.commit(checkpoint.tid);
+    const n = e.changes ? e.changes.installed.length + e.changes.removed.length + e.changes.upgraded.length + e.changes.downgraded.length : 0;
+    ctx.out.note(`transaction ${checkpoint.tid} committed: ${n} package change${n === 1 ? '' : 's'}${e.touches?.length ? `; touches ${e.touches.join(', ')}: reboot to use it` : ''}`);
+    ctx.out.result({ ...extra, transaction: e, rolledBack: false });
+    return 0;
+  }
+  const failed = await tx.fail(checkpoint.tid, code);
+  ctx.out.note(`${label} failed (exit ${code})`);
+  const back = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`${label} failed. Roll back to ${checkpoint.id}?`, { byYes: false }));
+  let rolledBack = false;
+  if (back) {
+    const r = await ctx.out.progress('rolling back', tx.rollbackTo(checkpoint.tid));
+    rolledBack = r.done;
+    ctx.out.note(`rolled back to ${checkpoint.id}`);
+  } else {
+    ctx.out.note(`left as it is; zcp rollback ${checkpoint.id} undoes it later`);
+  }
+  ctx.out.result({ ...extra, transaction: { ...failed, ...(rolledBack ? { state: 'rolled-back' } : {}) }, rolledBack });
+  return code;
+}
+
+/**
+ * apt-clone's "Upgrade Checkpoint": checkpoint, clone it to boot environment
+ * upgrade-TID, mount that aside and run apt-get in it (entered with chroot
+ * when it has an apt-get of its own, as a running system does; else the
+ * host's, pointed at it: src/apt/command.ts). The running system is never
+ * touched; activate makes the result boot next.
+ */
+async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, command: string[], aptArgs: string[], plan: unknown): Promise<number> {
+  const checkpoint = await ctx.out.progress('checkpointing', cps.create({ title, kind: 'upgrade', command }));
+  const name = `upgrade-${checkpoint.tid}`;
+  await ctx.out.progress('cloning', cps.clone(checkpoint.id, name));
+  ctx.out.note(`checkpoint ${checkpoint.id}; boot environment ${name} cloned from it; running apt-get there (the running system is not touched)`);
+  const dir = mkdtempSync(join(tmpdir(), 'zcp-be-'));
+  const mounts = new Mounts();
+  let code: number;
+  let changes: PackageDiff | null = null;
+  try {
+    await mountBootEnvironment(cps, name, dir, mounts);
+    code = await runCommand(await aptCommand(dir, aptArgs, mounts), checkpoint.tid, ctx.out.options.json);
+    changes = await packagesOf(cps.system, checkpoint.id).then(
+      async (before) => diff(before, await readPackages(dir)),
+      () => null,
+    );
+  } finally {
+    await mounts.undo();
+    try {
+      rmdirSync(dir); // only when empty: never delete through a mount that did not go
+    } catch {
+      /* left for the operator: still mounted */
+    }
+  }
+  const be = { name, origin: checkpoint.id };
+  if (code === 0) {
+    const n = changes ? changes.installed.length + changes.removed.length + changes.upgraded.length + changes.downgraded.length : 0;
+    ctx.out.line(`boot environment ${name}: ${n} package change${n === 1 ? '' : 's'}; zcp activate ${name} makes it boot next`);
+    ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, destroyed: false });
+    return 0;
+  }
+  ctx.out.note(`apt-get failed (exit ${code}) in boot environment ${name}; the running system is untouched`);
+  const drop = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`apt-get failed. Destroy boot environment ${name} and checkpoint ${checkpoint.id}?`, { byYes: false }));
+  if (drop) {
+    await cps.destroyBootEnvironment(name);
+    await cps.destroy(checkpoint.id);
+    ctx.out.note(`destroyed ${name} and ${checkpoint.id}`);
+  } else {
+    ctx.out.note(`kept ${name} as apt left it; zcp destroy ${name} removes it`);
+  }
+  ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, destroyed: drop });
+  return code;
+}
+
+/**
+ * `zcp hook pre|post apt|dnf`, called by the package manager's hook: never
+ * fails it. Without ZFS, without space, with any error: one warning line on
+ * stderr, exit 0, and the package manager goes on.
+ */
+async function runHook(ctx: Context, phase: 'pre' | 'post', manager: HookManager): Promise<number> {
+  if (process.env.ZCP_TRANSACTION) return 0; // zcp apt/run/rpm runs this package manager: the transaction exists
+  try {
+    const cps = await open(ctx);
+    if (phase === 'pre') {
+      const command = manager === 'apt' ? aptCommandLine() : undefined;
+      const title = ctx.options.message ?? command?.join(' ') ?? `${manager} (hook)`;
+      const c = await hookBegin(cps, manager, title, command);
+      ctx.out.note(`checkpoint ${c.id} (TID ${c.tid}) before this ${manager} run; zcp rollback ${c.id} undoes it`);
+    } else {
+      const ended = await hookEnd(cps, manager);
+      if (ended?.broken.length) {
+        ctx.out.note(`transaction ${ended.entry.tid} failed: dpkg left ${ended.broken.join(', ')}; zcp rollback ${ended.entry.checkpoint} undoes this ${manager} run`);
+      } else if (ended) {
+        const d = ended.entry.changes;
+        const n = d ? d.installed.length + d.removed.length + d.upgraded.length + d.downgraded.length : 0;
+        ctx.out.note(`transaction ${ended.entry.tid} committed: ${n} package change${n === 1 ? '' : 's'}${ended.entry.touches?.length ? `; touches ${ended.entry.touches.join(', ')}: reboot to use it` : ''}`);
+      }
+    }
+  } catch (e) {
+    process.stderr.write(`zcp: warning: ${phase === 'pre' ? `no checkpoint before this ${manager} run` : `this ${manager} run was not recorded`}: ${(e as Error).message}\n`);
+  }
+  return 0;
+}
