@@ -84,6 +84,14 @@ must(zcp(['history']));
 process.stdout.write(`installed now: ${sh('chroot', ROOT, 'dpkg-query', '-W', '-f', '${Package} ${Version}\\n').trim().split('\n').join(', ')}\n`);
 must(zcp(['activate', 'debian']));
 
+say('housekeeping: undo one transaction at package level, hold, prune, release, repair');
+must(zcp(['undo', '4']));
+must(zcp(['hold', 'zcp-1']));
+must(zcp(['prune', '--keep', '1', '--dry-run']));
+must(zcp(['prune', '--keep', '1', '--yes']));
+must(zcp(['release', 'zcp-1']));
+must(zcp(['repair']));
+
 say('the apt hook: every apt run becomes a zcp transaction, titled by its command line');
 must(zcp(['hook', 'install', 'apt']));
 // apt-get pointed at this root (APT_CONFIG sets Dir, so apt reads the root's apt.conf.d and its hook).

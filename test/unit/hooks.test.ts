@@ -83,7 +83,7 @@ describe('hooks (host: no ZFS here)', () => {
     expect(audit).not.toMatch(/^ fine +/m);
   });
 
-  it('writes a dnf plugin that dnf loads (Debian\'s dnf, with the plugin path of the root)', async () => {
+  it('writes a dnf plugin (valid Python; the guest test runs it in real dnf) and its config, into the root\'s plugin path', async () => {
     const r = mkdtempSync(join(tmpdir(), 'zcp-dnfroot-'));
     mkdirSync(join(r, 'usr/lib/python3/dist-packages/dnf-plugins'), { recursive: true });
     expect((await zcp(['hook', 'install', 'dnf', '--root', r])).code).toBe(0);

@@ -33,13 +33,14 @@ export function buildDeb(name: string, version: string, files: Record<string, st
   return deb;
 }
 
-/** Builds NAME-VERSION-1.noarch.rpm with rpmbuild: one file, /usr/share/NAME/v, and an optional %post script. */
-export function buildRpm(name: string, version: string, post?: string): string {
+/** Builds NAME-VERSION-1.noarch.rpm with rpmbuild: one file, /usr/share/NAME/v, and optional %pre/%post scripts (a failing %pre fails rpm; a failing %post only warns). */
+export function buildRpm(name: string, version: string, scripts: { pre?: string; post?: string } = {}): string {
   const top = join(work, 'rpmbuild');
   mkdirSync(join(top, 'SPECS'), { recursive: true });
   const spec = join(top, 'SPECS', `${name}-${version}.spec`);
   const lines = [`Name: ${name}`, `Version: ${version}`, 'Release: 1', 'Summary: zcp test package', 'License: MIT', 'BuildArch: noarch', '%description', 'zcp test package', '%install', `mkdir -p %{buildroot}/usr/share/${name}`, `echo ${version} > %{buildroot}/usr/share/${name}/v`];
-  if (post !== undefined) lines.push('%post', post);
+  if (scripts.pre !== undefined) lines.push('%pre', scripts.pre);
+  if (scripts.post !== undefined) lines.push('%post', scripts.post);
   lines.push('%files', `/usr/share/${name}`, '');
   writeFileSync(spec, lines.join('\n'));
   execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: 'ignore' });
