@@ -54,7 +54,7 @@ const guest = await runInGuest({
   command: ['node', '--import', 'tsx', 'bench/zfs-snapshot-guest.ts'],
   env: { ZCP_BENCH_C: cBinary },
   pools: [{ name: 'bench', size: '2G' }],
-  timeoutMs: 20 * 60_000,
+  timeoutMs: 40 * 60_000,
 });
 const file = join(guest.jobDir, 'zfs-snapshot.json');
 if (guest.exitCode !== 0 || !existsSync(file)) {

@@ -97,4 +97,13 @@ describe('hooks (host: no ZFS here)', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no dnf plugin directory under .* \(is dnf installed\?\)/);
   });
+
+  it('zcp rpm stands in for rpm: without ZFS it warns once and runs rpm anyway, with rpm\'s exit status', async () => {
+    const r = await zcp(['rpm', '--', '--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(execFileSync('rpm', ['--version'], { encoding: 'utf8' }));
+    expect(r.stderr.match(/^zcp: warning: no checkpoint before this rpm run: ZFS is not usable here/gm)).toHaveLength(1);
+    const bad = await zcp(['rpm', '--', '-q', 'no-such-package-here', '--dbpath', mkdtempSync(join(tmpdir(), 'zcp-emptydb-'))]);
+    expect(bad.code).toBe(1);
+  });
 });
