@@ -74,17 +74,16 @@ interface ListedSnapshot {
 /**
  * Writes dirty pages of the system's filesystems back before the snapshot: a
  * snapshot holds what was written, and data written through mmap (sqlite's
- * -shm, for one) stays in the page cache until writeback. `sync -f` per
- * mounted dataset (syncfs), `sync` where that is not available.
+ * -shm, for one) stays in the page cache until writeback. `sync -f` (syncfs)
+ * per mounted dataset, all at once: on ZFS a syncfs can wait for a whole txg
+ * (measured: 20 datasets one after another took seconds), and concurrent
+ * ones share it. `sync` where `sync -f` is not available.
  */
 async function flushToDisk(system: System): Promise<void> {
   const mounts = await mountpoints(system);
-  await new Promise<void>((resolve) => {
-    execFile('sync', mounts.length ? ['-f', ...mounts.map((m) => m.mountpoint)] : [], (err) => {
-      if (!err) return resolve();
-      execFile('sync', [], () => resolve());
-    });
-  });
+  const run = (args: string[]) => new Promise<boolean>((resolve) => execFile('sync', args, (err) => resolve(!err)));
+  const ok = mounts.length ? (await Promise.all(mounts.map((m) => run(['-f', m.mountpoint])))).every(Boolean) : false;
+  if (!ok) await run([]);
 }
 
 /** Destroys snapshots of any pools: one lzc_destroy_snaps per pool. */
@@ -122,6 +121,7 @@ export class Checkpoints {
     try {
       return await fn();
     } finally {
+      this.listedUnderLock = undefined; // valid only under the lock it was made under
       lock.release();
     }
   }
@@ -138,7 +138,8 @@ export class Checkpoints {
     const done: string[] = [];
     const rolled = await repairRollback(this);
     if (rolled) done.push(`finished the interrupted rollback to ${rolled}`);
-    for (const c of await this.list()) {
+    const listed = await this.list();
+    for (const c of listed) {
       if (!c.interrupted) continue;
       if (c.missing.length === 0) {
         await markComplete(c.snapshots);
@@ -148,8 +149,13 @@ export class Checkpoints {
         done.push(`removed the half-made checkpoint ${c.id}`);
       }
     }
+    // Nothing changed: the command that runs next under this lock may use this list (a scan costs a property read per snapshot).
+    this.listedUnderLock = done.length === 0 ? listed : undefined;
     return done;
   }
+
+  /** The list repairLocked made under the current lock, if nothing changed since; taken once. */
+  private listedUnderLock: Checkpoint[] | undefined;
 
   /**
    * {@link repairLocked} under the lock.
@@ -328,7 +334,9 @@ export class Checkpoints {
     for (const pool of sys.pools.slice(1)) await ensureState(pool);
     // Never below a TID any checkpoint or any pool's counter has seen.
     let floor = 0;
-    for (const c of await this.list()) floor = Math.max(floor, c.tid);
+    const known = this.listedUnderLock ?? (await this.list());
+    this.listedUnderLock = undefined;
+    for (const c of known) floor = Math.max(floor, c.tid);
     for (const pool of sys.pools) floor = Math.max(floor, (await counterOf(pool)) - 1);
     const meta: CheckpointMeta = {
       tid: 0,
