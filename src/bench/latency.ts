@@ -26,7 +26,8 @@ export interface LatencyResult {
   rows: LatencyRow[];
 }
 
-function summary(ms: number[]): { min: number; median: number; p95: number } {
+/** min, median and p95 of timings (ms); bench/stats.ts uses it too. */
+export function summarize(ms: readonly number[]): { min: number; median: number; p95: number } {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
   return { min: s[0]!, median: at(0.5), p95: at(0.95) };
@@ -74,7 +75,7 @@ export async function checkpointLatency(pool: string, options: { iterations?: nu
           else await zfsCommand(['snapshot', ...snaps]);
           ms.push(performance.now() - t0);
         }
-        rows.push({ case: label, tool, ...summary(ms) });
+        rows.push({ case: label, tool, ...summarize(ms) });
       }
     }
     return { pool, scratch, iterations, rows };

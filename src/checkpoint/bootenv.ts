@@ -96,18 +96,23 @@ export async function bootEnvironments(cps: Checkpoints): Promise<BootEnvironmen
   return out;
 }
 
-/** Makes boot environment `name` (or the system itself, by its name) boot next: the pool's bootfs. */
-export async function activate(cps: Checkpoints, name: string, options: { dryRun?: boolean } = {}): Promise<BootEnvironment> {
+/** Boot environment `name` (by name or root dataset; the system itself included). */
+async function findBootEnvironment(cps: Checkpoints, name: string): Promise<BootEnvironment> {
   const be = (await bootEnvironments(cps)).find((b) => b.name === name || b.dataset === name);
   if (!be) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`);
+  return be;
+}
+
+/** Makes boot environment `name` (or the system itself, by its name) boot next: the pool's bootfs. */
+export async function activate(cps: Checkpoints, name: string, options: { dryRun?: boolean } = {}): Promise<BootEnvironment> {
+  const be = await findBootEnvironment(cps, name);
   if (!options.dryRun) await zfs.setPoolProp(poolOf(be.dataset), 'bootfs', be.dataset);
   return { ...be, active: true };
 }
 
 /** Destroys a zcp-made boot environment; refuses the active and the current one. */
 export async function destroyBootEnvironment(cps: Checkpoints, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
-  const be = (await bootEnvironments(cps)).find((b) => b.name === name || b.dataset === name);
-  if (!be) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`);
+  const be = await findBootEnvironment(cps, name);
   if (be.current) throw new CheckpointError('CURRENT', `${be.name} is the running system; zcp will not destroy it`, be.dataset);
   if (be.active) throw new CheckpointError('ACTIVE', `${be.name} boots next (bootfs); activate another first`, be.dataset);
   const doomed = [...be.datasets].reverse();
@@ -121,8 +126,8 @@ export async function destroyBootEnvironment(cps: Checkpoints, name: string, opt
  * Undo with `mounts.undo()`.
  */
 export async function mountBootEnvironment(cps: Checkpoints, name: string, dir: string, mounts: Mounts): Promise<BootEnvironment> {
-  const be = (await bootEnvironments(cps)).find((b) => b.name === name || b.dataset === name);
-  if (!be || !be.origin) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`);
+  const be = await findBootEnvironment(cps, name);
+  if (!be.origin) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`);
   if (be.current) throw new CheckpointError('CURRENT', `${be.name} is the running system`, be.dataset);
   const mountpoint = async (ds: string) => {
     const v = (await zfs.getProps(ds, ['mountpoint'])).mountpoint?.value;

@@ -9,10 +9,9 @@ import type { Checkpoints } from '../checkpoint/checkpoints.js';
 import { type PrunePolicy, planPrune, prune } from '../checkpoint/prune.js';
 import { readPackages } from '../pkgdb/packages.js';
 import { Transactions } from '../transaction/transactions.js';
-import { ZfsError } from '../zfs/errors.js';
 import * as zfs from '../zfs/index.js';
 import { bashCompletion } from './completion.js';
-import { type Command, type Context, open, want } from './context.js';
+import { type Command, type Context, open, requireZfs, want } from './context.js';
 import { actionLines, bootEnvironmentJson, bytes, checkpointJson, diffLines, listLines, oneLine, planJson, planLines, table, when } from './format.js';
 import { UsageError } from './output.js';
 import { PACKAGE_COMMANDS } from './package-commands.js';
@@ -334,8 +333,7 @@ export const COMMANDS: Record<string, Command> = {
       const iterations = ctx.args[1] === undefined ? 20 : Number(ctx.args[1]);
       if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10_000) throw new UsageError(`ITERATIONS is a whole number from 1 to 10000, not "${ctx.args[1]}"`);
       const pool = ctx.args[0] ?? (await open(ctx)).system.pools[0]!;
-      const availability = await zfs.available();
-      if (!availability.ok) throw new ZfsError({ code: 'ZFS_UNAVAILABLE', operation: 'bench', message: `ZFS is not usable here: ${availability.reason}` });
+      await requireZfs('bench');
       if (ctx.dryRun) {
         ctx.out.line(`would make ${scratchName(pool)} (not mounted) with 42 datasets, take ${iterations} snapshots per row, then destroy it all`);
         ctx.out.result({ scratch: scratchName(pool), iterations, dryRun: true });

@@ -25,9 +25,14 @@ export interface Command {
   run(ctx: Context): Promise<number>;
 }
 
-export async function open(ctx: Context): Promise<Checkpoints> {
+/** Throws ZFS_UNAVAILABLE (exit 69) with the reason when ZFS is not usable here. */
+export async function requireZfs(operation: string): Promise<void> {
   const availability = await zfs.available();
-  if (!availability.ok) throw new ZfsError({ code: 'ZFS_UNAVAILABLE', operation: 'open', message: `ZFS is not usable here: ${availability.reason}` });
+  if (!availability.ok) throw new ZfsError({ code: 'ZFS_UNAVAILABLE', operation, message: `ZFS is not usable here: ${availability.reason}` });
+}
+
+export async function open(ctx: Context): Promise<Checkpoints> {
+  await requireZfs('open');
   return Checkpoints.open({ ...(ctx.datasets.length ? { datasets: ctx.datasets } : {}), ...(ctx.root ? { root: ctx.root } : {}) });
 }
 

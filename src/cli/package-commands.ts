@@ -21,6 +21,7 @@ import { dnfHook } from '../hooks/dnf.js';
 import { installFiles, removeFiles } from '../hooks/files.js';
 import { type HookManager, hookBegin, hookEnd } from '../hooks/transaction.js';
 import { type PackageDiff, diff, readPackages } from '../pkgdb/packages.js';
+import type { HistoryEntry } from '../transaction/history.js';
 import { Transactions } from '../transaction/transactions.js';
 import * as zfs from '../zfs/index.js';
 import { type Command, type Context, open, want } from './context.js';
@@ -180,13 +181,23 @@ function runCommand(argv: string[], tid: number | undefined, json: boolean): Pro
   });
 }
 
+/** "N package change(s)" of a diff (none when there is none). */
+function packageChanges(d: Pick<PackageDiff, 'installed' | 'removed' | 'upgraded' | 'downgraded'> | undefined): string {
+  const n = d ? d.installed.length + d.removed.length + d.upgraded.length + d.downgraded.length : 0;
+  return `${n} package change${n === 1 ? '' : 's'}`;
+}
+
+/** What a committed transaction did, and whether it wants a reboot. */
+function committedNote(e: HistoryEntry): string {
+  return `transaction ${e.tid} committed: ${packageChanges(e.changes)}${e.touches?.length ? `; touches ${e.touches.join(', ')}: reboot to use it` : ''}`;
+}
+
 /** After a transaction's command ran: commit it, or record the failure and offer (or, with --rollback-on-failure, take) the rollback. */
 async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, label: string, code: number, plan?: unknown): Promise<number> {
   const extra = plan === undefined ? {} : { plan };
   if (code === 0) {
     const e = await tx.commit(checkpoint.tid);
-    const n = e.changes ? e.changes.installed.length + e.changes.removed.length + e.changes.upgraded.length + e.changes.downgraded.length : 0;
-    ctx.out.note(`transaction ${checkpoint.tid} committed: ${n} package change${n === 1 ? '' : 's'}${e.touches?.length ? `; touches ${e.touches.join(', ')}: reboot to use it` : ''}`);
+    ctx.out.note(committedNote(e));
     ctx.out.result({ ...extra, transaction: e, rolledBack: false });
     return 0;
   }
@@ -238,8 +249,7 @@ async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, c
   }
   const be = { name, origin: checkpoint.id };
   if (code === 0) {
-    const n = changes ? changes.installed.length + changes.removed.length + changes.upgraded.length + changes.downgraded.length : 0;
-    ctx.out.line(`boot environment ${name}: ${n} package change${n === 1 ? '' : 's'}; zcp activate ${name} makes it boot next`);
+    ctx.out.line(`boot environment ${name}: ${packageChanges(changes ?? undefined)}; zcp activate ${name} makes it boot next`);
     ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, destroyed: false });
     return 0;
   }
@@ -275,9 +285,7 @@ async function runHook(ctx: Context, phase: 'pre' | 'post', manager: HookManager
       if (ended?.broken.length) {
         ctx.out.note(`transaction ${ended.entry.tid} failed: dpkg left ${ended.broken.join(', ')}; zcp rollback ${ended.entry.checkpoint} undoes this ${manager} run`);
       } else if (ended) {
-        const d = ended.entry.changes;
-        const n = d ? d.installed.length + d.removed.length + d.upgraded.length + d.downgraded.length : 0;
-        ctx.out.note(`transaction ${ended.entry.tid} committed: ${n} package change${n === 1 ? '' : 's'}${ended.entry.touches?.length ? `; touches ${ended.entry.touches.join(', ')}: reboot to use it` : ''}`);
+        ctx.out.note(committedNote(ended.entry));
       }
     }
   } catch (e) {

@@ -28,8 +28,9 @@ export async function hookBegin(cps: Checkpoints, manager: HookManager, title: s
 export async function hookEnd(cps: Checkpoints, manager: HookManager): Promise<{ entry: HistoryEntry; broken: string[] } | null> {
   const tx = new Transactions(cps);
   const running = (await tx.history()).filter((e) => e.state === 'running' && !e.rollback).reverse();
+  const listed = running.length ? await cps.list() : [];
   for (const e of running) {
-    const c = await cps.get(e.checkpoint).catch(() => undefined);
+    const c = listed.find((x) => x.id === e.checkpoint);
     if (c?.kind !== KIND[manager]) continue;
     let broken: string[] = [];
     if (manager === 'apt') {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { brokenPackages } from '../../src/hooks/apt.js';
 import { readDpkgStatus } from '../../src/pkgdb/dpkg.js';
-import { aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot } from '../zfs/systems.js';
+import { aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot, writeAptConfig } from '../zfs/systems.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -26,9 +26,7 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'zcp-hookroot-'));
   initDpkgRoot(root);
   initAptRoot(root, aptRepository([buildDeb('hooked', '1.0', { 'usr/share/hooked/v': '1\n' }), buildDeb('hooked', '2.0', { 'usr/share/hooked/v': '2\n' }, 'exit 1')]));
-  // apt reads APT_CONFIG before its apt.conf.d, so Dir here makes it read ROOT/etc/apt/apt.conf.d (where the hook goes).
-  aptConfig = join(root, 'apt-test.conf');
-  writeFileSync(aptConfig, `Dir "${root}/";\nDir::State::status "${root}/var/lib/dpkg/status";\nDPkg::Options { "--root=${root}"; "--force-script-chrootless"; "--force-not-root"; };\nAPT::Sandbox::User "root";\n`);
+  aptConfig = writeAptConfig(root, join(root, 'apt-test.conf'));
 });
 
 describe('hooks (host: no ZFS here)', () => {

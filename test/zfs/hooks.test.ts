@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type Run, createFilesystems, fresh, run, spawnAsync } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, treeDigest } from './systems.js';
+import { aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, treeDigest, writeAptConfig } from './systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -30,8 +30,7 @@ describe('package-manager hooks (guest)', () => {
     const s = system('hookapt');
     initDpkgRoot(s.root);
     initAptRoot(s.root, aptRepository([buildDeb('app', '1.0-1', { 'usr/share/app/v': '1\n' }), buildDeb('app', '2.0-1', { 'usr/share/app/v': '2\n' }, 'exit 1'), buildDeb('small', '1.0', { 'usr/share/small/v': 's\n' })]));
-    const aptConfig = join(s.root, '..', `${s.ds.split('/').pop()}-apt.conf`);
-    writeFileSync(aptConfig, `Dir "${s.root}/";\nDir::State::status "${s.root}/var/lib/dpkg/status";\nDPkg::Options { "--root=${s.root}"; "--force-script-chrootless"; "--force-not-root"; };\nAPT::Sandbox::User "root";\n`);
+    const aptConfig = writeAptConfig(s.root, join(s.root, '..', `${s.ds.split('/').pop()}-apt.conf`));
     const aptGet = (...args: string[]) => spawnAsync('env', [`APT_CONFIG=${aptConfig}`, 'apt-get', ...args]);
     expect((await s.zcp(['hook', 'install', 'apt'])).code).toBe(0);
 

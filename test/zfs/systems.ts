@@ -76,6 +76,16 @@ export function aptRepository(debs: string[]): string {
  */
 export const APT_TEST_OPTIONS = ['-o', 'DPkg::Options::=--force-script-chrootless', '-o', 'DPkg::Options::=--force-not-root', '-o', 'APT::Sandbox::User=root'];
 
+/**
+ * Writes an APT_CONFIG file that makes a plain `apt-get` work on `root`: apt
+ * reads APT_CONFIG before its apt.conf.d, so Dir here makes it read
+ * ROOT/etc/apt/apt.conf.d (where zcp's hook goes). Returns `file`.
+ */
+export function writeAptConfig(root: string, file: string): string {
+  writeFileSync(file, `Dir "${root}/";\nDir::State::status "${root}/var/lib/dpkg/status";\nDPkg::Options { "--root=${root}"; "--force-script-chrootless"; "--force-not-root"; };\nAPT::Sandbox::User "root";\n`);
+  return file;
+}
+
 /** apt's directories under `root`, `repo` as its one source, and apt-get update run. */
 export function initAptRoot(root: string, repo: string): void {
   for (const d of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/log/apt']) mkdirSync(join(root, d), { recursive: true });
