@@ -27,6 +27,8 @@ interface RunSummary {
   skipped: number;
   /** Why the run failed as a whole (no report, crash, non-zero exit). */
   problem?: string;
+  /** Each failed test with its message's first line: the summary is what a CI log keeps. */
+  failures?: string[];
   seconds: number;
 }
 const runs: RunSummary[] = [];
@@ -53,13 +55,25 @@ function readReport(label: string, file: string, exitOk: boolean, seconds: numbe
     numTodoTests: number;
     numTotalTestSuites: number;
     success: boolean;
+    testResults?: { name?: string; message?: string; assertionResults?: { status: string; fullName: string; failureMessages?: string[] }[] }[];
   };
+  const failures: string[] = [];
+  for (const file of r.testResults ?? []) {
+    for (const a of file.assertionResults ?? []) {
+      if (a.status !== 'failed') continue;
+      const first = (a.failureMessages?.[0] ?? '').split('\n')[0]!.slice(0, 300);
+      failures.push(`${a.fullName}: ${first}`);
+    }
+    // A file that failed to load has no tests, only a message.
+    if (file.message && !(file.assertionResults ?? []).length) failures.push(`${file.name ?? '?'}: ${file.message.split('\n')[0]!.slice(0, 300)}`);
+  }
   const summary: RunSummary = {
     label,
     passed: r.numPassedTests,
     failed: r.numFailedTests,
     skipped: r.numPendingTests + r.numTodoTests,
     seconds,
+    ...(failures.length ? { failures } : {}),
   };
   if (!exitOk || !r.success) summary.problem = why ?? 'the run failed (see its output above)';
   if (r.numPassedTests + r.numFailedTests === 0) summary.problem = 'no tests ran';
@@ -151,6 +165,7 @@ async function main(): Promise<number> {
       `${r.label.padEnd(16)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.seconds.toFixed(1)} s)` +
         `${r.problem ? `\n${' '.repeat(17)}FAILED: ${r.problem}` : ''}\n`,
     );
+    for (const f of r.failures ?? []) process.stdout.write(`${' '.repeat(17)}- ${f}\n`);
   }
   if (!typed) process.stdout.write('typecheck/docs   FAILED (see above)\n');
   const passed = runs.reduce((n, r) => n + r.passed, 0);

@@ -121,7 +121,6 @@ export class Checkpoints {
     try {
       return await fn();
     } finally {
-      this.listedUnderLock = undefined; // valid only under the lock it was made under
       lock.release();
     }
   }
@@ -130,14 +129,19 @@ export class Checkpoints {
    * Finishes what an interrupted zcp left (the caller holds the lock): a
    * rollback under way is completed; a checkpoint whose making was cut
    * between two pools is completed if every snapshot is there, else its
-   * snapshots are destroyed (it never was a checkpoint).
+   * snapshots are destroyed (it never was a checkpoint). `thorough` looks
+   * for the latter on a one-pool system too (`zcp repair`: a system that had
+   * two pools once).
    * @returns what was done, for the caller to tell.
    * @throws {@link ZfsError} from the kernel.
    */
-  async repairLocked(): Promise<string[]> {
+  async repairLocked(options: { thorough?: boolean } = {}): Promise<string[]> {
     const done: string[] = [];
     const rolled = await repairRollback(this);
     if (rolled) done.push(`finished the interrupted rollback to ${rolled}`);
+    // Only a checkpoint of two or more pools can be cut halfway (one pool's is a single channel
+    // program); skip the scan otherwise: it reads properties of every checkpoint, on every command.
+    if (this.system.pools.length < 2 && !options.thorough) return done;
     const listed = await this.list();
     for (const c of listed) {
       if (!c.interrupted) continue;
@@ -149,20 +153,15 @@ export class Checkpoints {
         done.push(`removed the half-made checkpoint ${c.id}`);
       }
     }
-    // Nothing changed: the command that runs next under this lock may use this list (a scan costs a property read per snapshot).
-    this.listedUnderLock = done.length === 0 ? listed : undefined;
     return done;
   }
-
-  /** The list repairLocked made under the current lock, if nothing changed since; taken once. */
-  private listedUnderLock: Checkpoint[] | undefined;
 
   /**
    * {@link repairLocked} under the lock.
    * @throws {@link CheckpointError} `LOCKED`; {@link ZfsError} from the kernel.
    */
   async repair(): Promise<string[]> {
-    return this.withLock(() => this.repairLocked());
+    return this.withLock(() => this.repairLocked({ thorough: true }));
   }
 
   /**
@@ -332,11 +331,8 @@ export class Checkpoints {
     const sys = this.system;
     // The lock's pool has its state dataset already (taking the lock made it).
     for (const pool of sys.pools.slice(1)) await ensureState(pool);
-    // Never below a TID any checkpoint or any pool's counter has seen.
+    // Never below a TID any pool's counter has seen (CREATE also goes above every zcp-N name it finds).
     let floor = 0;
-    const known = this.listedUnderLock ?? (await this.list());
-    this.listedUnderLock = undefined;
-    for (const c of known) floor = Math.max(floor, c.tid);
     for (const pool of sys.pools) floor = Math.max(floor, (await counterOf(pool)) - 1);
     const meta: CheckpointMeta = {
       tid: 0,
@@ -355,6 +351,7 @@ export class Checkpoints {
     for (const [k, v] of Object.entries(props)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 64;
     let tid: number | undefined;
     let id = '';
+    let first: { creation?: number; used?: number } = {};
     const made: string[][] = [];
     for (const pool of sys.pools) {
       const datasets = sys.byPool.get(pool)!;
@@ -368,7 +365,7 @@ export class Checkpoints {
         need: HEADROOM + 2 * bytes * datasets.length,
         space_of: datasets[0]!,
       };
-      let ret: { tid?: number; name?: string; missing?: string; nospace?: number; failed?: string; errno?: number; step?: string } | undefined;
+      let ret: { tid?: number; name?: string; creation?: number; used?: number; missing?: string; nospace?: number; failed?: string; errno?: number; step?: string } | undefined;
       try {
         ret = (await zfs.channelProgram(pool, CREATE, { args, sync: true })) as typeof ret;
         if (!ret?.name) throw this.createFailure(pool, ret);
@@ -377,13 +374,30 @@ export class Checkpoints {
         for (const snaps of made) await zfs.destroySnapshots(snaps).catch(() => undefined);
         throw e;
       }
+      if (tid === undefined) first = ret; // the first pool holds the first dataset
       tid = Number(ret.tid);
       id = ret.name;
       made.push(datasets.map((ds) => `${ds}@${id}`));
       faultPoint('create-between-pools');
     }
     if (sys.pools.length > 1) await markComplete(made.flat());
-    return this.get(id);
+    // What list() would say of it, without a scan of every checkpoint: it is new, so no holds or clones.
+    return {
+      id,
+      tid: tid!,
+      kind: meta.kind,
+      title: meta.title,
+      ...(meta.command ? { command: meta.command } : {}),
+      state: 'complete',
+      important: meta.important,
+      created: new Date(Number(first.creation ?? 0) * 1000),
+      used: Number(first.used ?? 0),
+      held: false,
+      clones: [],
+      snapshots: made.flat(),
+      missing: [],
+      interrupted: false,
+    };
   }
 
   private createFailure(pool: string, ret: { missing?: string; nospace?: number; failed?: string; errno?: number; step?: string } | undefined): Error {

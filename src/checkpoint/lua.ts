@@ -13,6 +13,11 @@
  * dataset and set the metadata on every snapshot, and advance the counter,
  * all in one txg. A failure after the first snapshot destroys what this run
  * made, so nothing half-made stays behind.
+ * The TID is also above every `zcp-N` snapshot name of the datasets (names
+ * only: listing names costs no property read per snapshot, so this stays
+ * cheap with thousands of checkpoints, and it holds if the counter was lost).
+ * Returns the first dataset's snapshot's creation and used, so the caller
+ * needs no list afterwards.
  * args: datasets[], prefix, props{}, counter (the pool's zcp state dataset),
  * floor, tid?, need (bytes), space_of.
  */
@@ -26,8 +31,21 @@ if avail < args.need then return {nospace = avail} end
 local tid = args.tid
 local counter = tonumber((zfs.get_prop(args.counter, "zcp:next-tid"))) or 1
 if tid == nil then
+  local floor = args.floor
+  for _, ds in ipairs(args.datasets) do
+    for snap in zfs.list.snapshots(ds) do
+      local short = string.sub(snap, #ds + 2)
+      if string.sub(short, 1, #args.prefix) == args.prefix then
+        local n = string.sub(short, #args.prefix + 1)
+        if #n <= 15 and string.match(n, "^[1-9][0-9]*$") then
+          local v = tonumber(n)
+          if v > floor then floor = v end
+        end
+      end
+    end
+  end
   tid = counter
-  if tid <= args.floor then tid = args.floor + 1 end
+  if tid <= floor then tid = floor + 1 end
 end
 local name = args.prefix .. tid
 for _, ds in ipairs(args.datasets) do
@@ -53,7 +71,7 @@ for _, snap in ipairs(made) do
   end
 end
 if tid + 1 > counter then zfs.sync.set_prop(args.counter, "zcp:next-tid", tostring(tid + 1)) end
-return {tid = tid, name = name}`;
+return {tid = tid, name = name, creation = zfs.get_prop(made[1], "creation"), used = zfs.get_prop(made[1], "used")}`;
 
 /**
  * The checkpoints (snapshots named prefix + number) of a system's datasets on

