@@ -49,6 +49,7 @@ export interface NativeZfs {
     memLimit: number | bigint,
     sync: boolean,
   ): Promise<LzcOutcome>;
+  syncFilesystem(pool: string, path: string): Promise<LzcOutcome>;
 }
 
 export interface NativePkgdb {

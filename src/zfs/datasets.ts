@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import type { NvValue } from '../addon.js';
 import { lzc, lzcChecked } from './call.js';
-import { ZfsError, errno } from './errors.js';
-import { checkName, checkSamePool, checkUserProps, datasetOf } from './names.js';
+import { ZfsError, errno, errnoName } from './errors.js';
+import { checkName, checkSamePool, checkUserProps, datasetOf, poolOf } from './names.js';
 import { listSnapshots } from './program.js';
 import { MAP, lzcError } from './translate.js';
 
@@ -203,4 +203,17 @@ export async function destroy(dataset: string): Promise<void> {
     }
   }
   throw lzcError('destroy', [dataset], out, MAP.destroy);
+}
+
+/**
+ * Writes back the dirty data of `dataset`, mounted at `mountpoint` (Linux:
+ * syncfs(2); other systems: sync(2)), on the dataset's pool's threads. Before
+ * a snapshot: it holds what was written, and pages dirtied through mmap stay
+ * in the page cache until writeback.
+ * @throws {@link ZfsError} with the errno's name (`ENOENT`, `ENOTDIR`, ...) when the mountpoint can't be opened; `ZFS_UNAVAILABLE`.
+ */
+export async function syncFilesystem(dataset: string, mountpoint: string): Promise<void> {
+  checkName('syncFilesystem', dataset, 'dataset');
+  const out = await lzc('syncFilesystem', dataset, (n) => n.syncFilesystem(poolOf(dataset), mountpoint));
+  if (out.errno) throw lzcError('syncFilesystem', [dataset], out, undefined, `can't flush ${mountpoint} (${errnoName(out.errno)})`);
 }

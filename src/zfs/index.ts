@@ -10,7 +10,7 @@ import { addon, type LzcOutcome } from '../addon.js';
 
 export { ZfsError, errnoName, type ZfsErrorCode, type ZfsErrorEntry } from './errors.js';
 export { nameProblem, poolOf, datasetOf, MAX_NAME_BYTES, type NameKind } from './names.js';
-export { exists, create, clone, promote, rename, rollback, rollbackTo, destroy, type CreateProps } from './datasets.js';
+export { exists, create, clone, promote, rename, rollback, rollbackTo, destroy, syncFilesystem, type CreateProps } from './datasets.js';
 export {
   snapshot,
   destroySnapshots,
