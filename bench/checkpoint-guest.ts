@@ -79,7 +79,7 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
   const pk = await system(pool, 'cpdiff', 2);
   copyFileSync('/var/lib/dpkg/status', join(pk.root, 'var/lib/dpkg/status'));
   const c = await pk.cps.create({ title: 'before' });
-  appendFileSync(join(pk.root, 'var/lib/dpkg/status'), '\nPackage: zcp-bench-extra\nStatus: install ok installed\nVersion: 1.0\nArchitecture: all\n');
+  appendFileSync(join(pk.root, 'var/lib/dpkg/status'), '\nPackage: zcp-bench-extra\nStatus: install ok installed\nVersion: 1.0\nArchitecture: all\nDescription: one package the checkpoint does not have\n');
   const DIFF_N = 20;
   rows.push({ case: 'package diff (this host\'s dpkg status)', tool: 'zcp Checkpoints.diff', stats: await time(DIFF_N, async () => {
     if ((await pk.cps.diff(c.id)).installed.length !== 1) throw new Error('diff: expected one installed package');
