@@ -6,6 +6,34 @@
  * @module
  */
 
+/** Raises `floor` to the highest N of the `zcp-N` snapshot names of `args.datasets` (names only). */
+const NAME_FLOOR_LOOP = `for _, ds in ipairs(args.datasets) do
+    for snap in zfs.list.snapshots(ds) do
+      local short = string.sub(snap, #ds + 2)
+      if string.sub(short, 1, #args.prefix) == args.prefix then
+        local n = string.sub(short, #args.prefix + 1)
+        if #n <= 15 and string.match(n, "^[1-9][0-9]*$") then
+          local v = tonumber(n)
+          if v > floor then floor = v end
+        end
+      end
+    end
+  end`;
+
+/**
+ * The highest N of the `zcp-N` snapshot names of a pool's datasets, names
+ * only: on a system of two pools, the first pool's CREATE must also go above
+ * the names on the second, or a `zcp-N` there (made by hand, or left by a
+ * lost counter) would fail every create. args: datasets[], prefix.
+ */
+export const NAME_FLOOR = `local args = ...
+local floor = 0
+for _, ds in ipairs(args.datasets) do
+  if not zfs.exists(ds) then return {missing = ds} end
+end
+${NAME_FLOOR_LOOP}
+return {floor = floor}`;
+
 /**
  * Create one checkpoint on one pool: check every dataset and the free space,
  * allocate the TID from the pool's counter (never below `floor`, never
@@ -32,18 +60,7 @@ local tid = args.tid
 local counter = tonumber((zfs.get_prop(args.counter, "zcp:next-tid"))) or 1
 if tid == nil then
   local floor = args.floor
-  for _, ds in ipairs(args.datasets) do
-    for snap in zfs.list.snapshots(ds) do
-      local short = string.sub(snap, #ds + 2)
-      if string.sub(short, 1, #args.prefix) == args.prefix then
-        local n = string.sub(short, #args.prefix + 1)
-        if #n <= 15 and string.match(n, "^[1-9][0-9]*$") then
-          local v = tonumber(n)
-          if v > floor then floor = v end
-        end
-      end
-    end
-  end
+  ${NAME_FLOOR_LOOP}
   tid = counter
   if tid <= floor then tid = floor + 1 end
 end

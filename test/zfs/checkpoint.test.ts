@@ -91,16 +91,29 @@ describe('checkpoints (guest)', () => {
     const c = await cps.create({ title: 'both' });
     expect(c.snapshots).toEqual([`${a}@${c.id}`, `${b}@${c.id}`]);
     expect(run('zfs', 'get', '-H', '-o', 'value', 'zcp:state', ...c.snapshots)).toBe('complete\ncomplete\n');
-    // Make the second pool fail: its dataset already has the name the next checkpoint will take.
+    // A zcp-N on the second pool that no counter has reached (made by hand; a
+    // lost counter looks the same): the next TID goes above it on both pools.
     const next = Math.max(c.tid + 1, Number(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', `${POOL}/zcp`).trim()));
     run('zfs', 'snapshot', `${b}@zcp-${next}`);
-    const e = await failure(cps.create({ title: 'fails' }));
-    expect(e).toBeInstanceOf(ZfsError);
-    expect((e as ZfsError).code).toBe('SNAPSHOT_EXISTS');
-    expect(zfsSnapshots(a)).toEqual([`${a}@${c.id}`]); // the first pool's snapshot was undone
-    // The stray snapshot is not zcp's: not listed, and refused by name.
-    expect((await cps.list()).map((x) => x.id)).toEqual([c.id]);
+    const d = await cps.create({ title: 'above' });
+    expect(d.tid).toBe(next + 1);
+    expect(d.snapshots).toEqual([`${a}@${d.id}`, `${b}@${d.id}`]);
+    // The stray snapshot is not zcp's: kept, not listed, and refused by name.
+    expect(zfsSnapshots(b)).toEqual([`${b}@${c.id}`, `${b}@zcp-${next}`, `${b}@${d.id}`]);
+    expect((await cps.list()).map((x) => x.id)).toEqual([c.id, d.id]);
     expect((await failure(cps.get(`${b}@zcp-${next}`))) as CheckpointError).toMatchObject({ code: 'NOT_ZCP' });
+    // Make the second pool fail after the first is done: a quota leaves its dataset less room than a checkpoint needs.
+    const used = Number(run('zfs', 'get', '-Hp', '-o', 'value', 'used', b).trim());
+    run('zfs', 'set', `quota=${used + 256 * 1024}`, b);
+    const e = await failure(cps.create({ title: 'fails' }));
+    expect(e).toMatchObject({ code: 'NO_SPACE', dataset: POOL2 });
+    expect(zfsSnapshots(a)).toEqual([`${a}@${c.id}`, `${a}@${d.id}`]); // the first pool's snapshot was undone
+    run('zfs', 'set', 'quota=none', b);
+    // A dataset of the second pool gone: refused before anything is made.
+    run('zfs', 'rename', b, `${b}-away`);
+    expect(await failure(cps.create({ title: 'fails too' }))).toMatchObject({ code: 'NOT_ZFS', dataset: b });
+    expect(zfsSnapshots(a)).toEqual([`${a}@${c.id}`, `${a}@${d.id}`]);
+    run('zfs', 'rename', `${b}-away`, b);
   });
 
   it('a create killed -9 between the two pools leaves a half-made checkpoint that the next command removes', async () => {
