@@ -175,5 +175,5 @@ describe('zcp apt (guest, real apt-get)', () => {
     const bes = (json(await s.zcp(['list', '--json'])) as { bootEnvironments: { name: string }[] }).bootEnvironments.map((b) => b.name);
     expect(bes).toEqual([name, be2]);
     expect((await s.zcp(['activate', name])).code).toBe(0);
-  });
+  }, 300_000); // some 25 zcp and apt runs, each a Node start-up in the emulated guest: 75 s here, more on a busy host
 });
