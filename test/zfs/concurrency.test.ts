@@ -53,14 +53,14 @@ describe('concurrency', () => {
       const t = performance.now();
       await busy(n);
       took = performance.now() - t;
-      if (took > 300) break;
+      if (took > 800) break;
       n *= 4;
     }
     n = Math.min(40_000_000, Math.round((n * 1500) / took));
     // Eight on the first pool fill its four threads twice over.
     const t0 = performance.now();
-    let firstBusyDone = Infinity;
-    const slow = Array.from({ length: 8 }, () => busy(n).then(() => (firstBusyDone = Math.min(firstBusyDone, performance.now() - t0))));
+    const done: number[] = [];
+    const slow = Array.from({ length: 8 }, () => busy(n).then(() => done.push(performance.now() - t0)));
     await new Promise((r) => setTimeout(r, 50));
     const t1 = performance.now();
     expect(await zfs.exists(POOL2)).toBe(true);
@@ -68,9 +68,12 @@ describe('concurrency', () => {
     const other = performance.now() - t1;
     await Promise.all(slow);
     const all = performance.now() - t0;
-    console.log(`busy pool: 8 programs in ${all.toFixed(0)} ms (first done at ${firstBusyDone.toFixed(0)} ms); other pool answered in ${other.toFixed(0)} ms`);
-    expect(other).toBeLessThan(firstBusyDone);
-    expect(other).toBeLessThan(all / 4);
+    console.log(`busy pool: 8 programs in ${all.toFixed(0)} ms (done at ${done.map((d) => d.toFixed(0)).join(', ')} ms); other pool answered in ${other.toFixed(0)} ms`);
+    // Had the other pool's call queued behind the busy pool's four threads
+    // (ninth in line), it would have got a thread only when a fifth program
+    // was done. (Its own txg, with an emulated core spinning Lua, may outlast
+    // the first four on a busy host: that bound was flaky.)
+    expect(t1 - t0 + other).toBeLessThan(done[4]!);
   });
 
   it('does not leak over 20,000 calls', async () => {
