@@ -12,9 +12,9 @@ import { groupByPool } from '../zfs/names.js';
 import { CheckpointError } from './errors.js';
 import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
-import { CREATE, LIST, MARK_COMPLETE, NAME_FLOOR } from './lua.js';
+import { CREATE, LIST, MARK_COMPLETE, TID_FLOOR } from './lua.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
-import { SystemLock, counterOf, ensureState, stateDataset } from './state.js';
+import { SystemLock, ensureState, stateDataset } from './state.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
 import { mountpoints, packageDiff } from './packages.js';
 import { type RollbackPlan, executeRollback, planRollback, repairRollback } from './rollback.js';
@@ -330,12 +330,12 @@ export class Checkpoints {
     const sys = this.system;
     // The lock's pool has its state dataset already (taking the lock made it).
     for (const pool of sys.pools.slice(1)) await ensureState(pool);
-    // Never below a TID any pool's counter has seen, nor below a zcp-N name on
-    // a later pool (CREATE goes above the names on its own pool itself).
+    // CREATE takes the TID above its own pool's counter and zcp-N names; a
+    // later pool's counter and names must count too (one call per later pool).
     let floor = 0;
-    for (const pool of sys.pools) floor = Math.max(floor, (await counterOf(pool)) - 1);
     for (const pool of sys.pools.slice(1)) {
-      const ret = (await zfs.channelProgram(pool, NAME_FLOOR, { args: { datasets: sys.byPool.get(pool)!, prefix: SNAPSHOT_PREFIX } })) as { floor?: number; missing?: string };
+      const args = { datasets: sys.byPool.get(pool)!, prefix: SNAPSHOT_PREFIX, counter: stateDataset(pool) };
+      const ret = (await zfs.channelProgram(pool, TID_FLOOR, { args })) as { floor?: number; missing?: string };
       if (ret.missing) throw this.createFailure(pool, ret);
       floor = Math.max(floor, Number(ret.floor ?? 0));
     }

@@ -20,17 +20,25 @@ const NAME_FLOOR_LOOP = `for _, ds in ipairs(args.datasets) do
     end
   end`;
 
-/**
- * The highest N of the `zcp-N` snapshot names of a pool's datasets, names
- * only: on a system of two pools, the first pool's CREATE must also go above
- * the names on the second, or a `zcp-N` there (made by hand, or left by a
- * lost counter) would fail every create. args: datasets[], prefix.
- */
-export const NAME_FLOOR = `local args = ...
-local floor = 0
-for _, ds in ipairs(args.datasets) do
+/** Returns {missing = ds} for the first of `args.datasets` that does not exist. */
+const DATASETS_EXIST = `for _, ds in ipairs(args.datasets) do
   if not zfs.exists(ds) then return {missing = ds} end
-end
+end`;
+
+/**
+ * The TID floor a later pool of a system sets: its counter's last TID and
+ * the highest N of its `zcp-N` snapshot names (names only). CREATE goes above
+ * these on its own pool; on a system of two pools the first pool's CREATE
+ * must go above the second's too, or a `zcp-N` there (made by hand, or left
+ * by a lost counter) would fail every create. args: datasets[], prefix,
+ * counter (the pool's zcp state dataset).
+ */
+export const TID_FLOOR = `local args = ...
+${DATASETS_EXIST}
+if not zfs.exists(args.counter) then return {missing = args.counter} end
+local floor = 0
+local counter = zfs.get_prop(args.counter, "zcp:next-tid")
+if type(counter) == "string" and #counter <= 15 and string.match(counter, "^[1-9][0-9]*$") then floor = tonumber(counter) - 1 end
 ${NAME_FLOOR_LOOP}
 return {floor = floor}`;
 
@@ -50,9 +58,7 @@ return {floor = floor}`;
  * floor, tid?, need (bytes), space_of.
  */
 export const CREATE = `local args = ...
-for _, ds in ipairs(args.datasets) do
-  if not zfs.exists(ds) then return {missing = ds} end
-end
+${DATASETS_EXIST}
 if not zfs.exists(args.counter) then return {missing = args.counter} end
 local avail = zfs.get_prop(args.space_of, "available")
 if avail < args.need then return {nospace = avail} end

@@ -86,10 +86,3 @@ export class SystemLock {
   }
 }
 
-/** The next TID the pool's counter would give (1 when it has none yet). */
-export async function counterOf(pool: string): Promise<number> {
-  const ds = stateDataset(pool);
-  if (!(await zfs.exists(ds))) return 1;
-  const v = Number((await zfs.getProps(ds, ['zcp:next-tid']))['zcp:next-tid']?.value ?? 1);
-  return Number.isSafeInteger(v) && v > 0 ? v : 1;
-}
