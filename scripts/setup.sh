@@ -10,6 +10,8 @@ PACKAGES=(
   qemu-system-x86 linux-image-amd64 linux-headers-amd64
   zfs-dkms zfsutils-linux libzfslinux-dev python3-pyzfs
   busybox-static cpio xz-utils kmod
+  # a pool whose I/O a test can stop (device-mapper over a loop file)
+  dmsetup
   # package databases: real tools as oracles
   rpm dpkg-dev
   # native parser tests: libFuzzer and ASan/UBSan (clang), dpkg's own version

@@ -96,3 +96,42 @@ export function spawnAsync(cmd: string, args: string[], input = ''): Promise<Run
   });
 }
 
+
+/**
+ * A pool on a device-mapper device over a loop file, whose I/O can be stopped
+ * (`dmsetup suspend`) and started again: calls that wait for its txg then
+ * sleep in the kernel, without taking a CPU. Guest only (root, dm-mod, loop).
+ */
+export function stallablePool(pool: string, size = '256M') {
+  const file = `/tmp/${pool}.img`;
+  const dm = `${pool}dm`;
+  run('truncate', '-s', size, file);
+  run('modprobe', 'loop');
+  run('modprobe', 'dm-mod');
+  const loop = run('losetup', '-f', '--show', file).trim();
+  const sectors = run('blockdev', '--getsz', loop).trim();
+  // No udev in the guest: make the /dev/mapper node ourselves.
+  run('dmsetup', '--noudevsync', 'create', dm, '--table', `0 ${sectors} linear ${loop} 0`);
+  run('dmsetup', 'mknodes', dm);
+  run('zpool', 'create', '-O', 'mountpoint=none', pool, `/dev/mapper/${dm}`);
+  let suspended = false;
+  return {
+    pool,
+    suspend() {
+      run('dmsetup', '--noudevsync', 'suspend', dm);
+      suspended = true;
+    },
+    resume() {
+      if (suspended) run('dmsetup', '--noudevsync', 'resume', dm);
+      suspended = false;
+    },
+    /** Resumes if needed and removes the pool, the device and the file. */
+    destroy() {
+      this.resume();
+      attempt('zpool', 'destroy', pool);
+      attempt('dmsetup', '--noudevsync', 'remove', dm);
+      attempt('losetup', '-d', loop);
+      attempt('rm', '-f', file);
+    },
+  };
+}
