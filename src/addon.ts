@@ -4,7 +4,9 @@
  * @internal
  * @module
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the native ZFS workers resolve with; src/zfs turns it into values or a ZfsError. */
@@ -73,8 +75,14 @@ export interface NativeAddon {
   pkgdb: NativePkgdb;
 }
 
-// src/ and dist/ both sit one level below the package root.
-const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+// The package root: the nearest folder up with binding.gyp (this module is
+// src/addon.ts, dist/addon.js, or inside the CLI's bundle dist/cli/main.js).
+function findPackageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'binding.gyp')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+const packageRoot = findPackageRoot();
 let cached: NativeAddon | undefined;
 
 export function addon(): NativeAddon {
