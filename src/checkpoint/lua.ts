@@ -20,10 +20,19 @@ const NAME_FLOOR_LOOP = `for _, ds in ipairs(args.datasets) do
     end
   end`;
 
-/** Returns {missing = ds} for the first of `args.datasets` that does not exist. */
-const DATASETS_EXIST = `for _, ds in ipairs(args.datasets) do
+/**
+ * Returns {missing = name} for the first of `args.datasets`, or the pool's
+ * state dataset `args.counter`, that does not exist; then sets `counter` to
+ * the next TID the pool's counter gives: 1 when it has none, or when its
+ * value is not a plain positive integer (a TID is a snapshot name's number).
+ */
+const READ_COUNTER = `for _, ds in ipairs(args.datasets) do
   if not zfs.exists(ds) then return {missing = ds} end
-end`;
+end
+if not zfs.exists(args.counter) then return {missing = args.counter} end
+local counter = 1
+local stored = zfs.get_prop(args.counter, "zcp:next-tid")
+if type(stored) == "string" and #stored <= 15 and string.match(stored, "^[1-9][0-9]*$") then counter = tonumber(stored) end`;
 
 /**
  * The TID floor a later pool of a system sets: its counter's last TID and
@@ -34,11 +43,8 @@ end`;
  * counter (the pool's zcp state dataset).
  */
 export const TID_FLOOR = `local args = ...
-${DATASETS_EXIST}
-if not zfs.exists(args.counter) then return {missing = args.counter} end
-local floor = 0
-local counter = zfs.get_prop(args.counter, "zcp:next-tid")
-if type(counter) == "string" and #counter <= 15 and string.match(counter, "^[1-9][0-9]*$") then floor = tonumber(counter) - 1 end
+${READ_COUNTER}
+local floor = counter - 1
 ${NAME_FLOOR_LOOP}
 return {floor = floor}`;
 
@@ -58,12 +64,10 @@ return {floor = floor}`;
  * floor, tid?, need (bytes), space_of.
  */
 export const CREATE = `local args = ...
-${DATASETS_EXIST}
-if not zfs.exists(args.counter) then return {missing = args.counter} end
+${READ_COUNTER}
 local avail = zfs.get_prop(args.space_of, "available")
 if avail < args.need then return {nospace = avail} end
 local tid = args.tid
-local counter = tonumber((zfs.get_prop(args.counter, "zcp:next-tid"))) or 1
 if tid == nil then
   local floor = args.floor
   ${NAME_FLOOR_LOOP}

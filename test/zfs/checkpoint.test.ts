@@ -65,6 +65,12 @@ describe('checkpoints (guest)', () => {
     expect(d.tid).toBe(ahead + 1);
     expect((await cps.list()).map((x) => x.title)).toEqual(['a', 'c', 'd']);
     expect(zfsSnapshots(root)).toContain(`${root}@zcp-${ahead}`);
+    // A counter that is not a plain positive integer counts as none: the TID
+    // comes from the names, and the counter is written back whole.
+    run('zfs', 'set', `zcp:next-tid=${ahead + 100}.5`, `${POOL}/zcp`);
+    const e = await cps.create({ title: 'e' });
+    expect(e.tid).toBe(ahead + 2);
+    expect(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', `${POOL}/zcp`).trim()).toBe(String(ahead + 3));
   });
 
   it('stores titles and commands as data: quotes, newlines, $(...) and 20 KB, split over properties and joined back', async () => {

@@ -62,10 +62,11 @@ describe('concurrency', () => {
       const t1 = performance.now();
       const answer = Promise.all([zfs.exists(POOL2), zfs.listChildren(POOL2)]);
       // Bounded, so that a shared queue fails the test instead of hanging it.
+      let limit: NodeJS.Timeout | undefined;
       const [exists, children] = await Promise.race([
         answer,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer from the other pool in 60 s')), 60_000)),
-      ]);
+        new Promise<never>((_, reject) => (limit = setTimeout(() => reject(new Error('no answer from the other pool in 60 s')), 60_000))),
+      ]).finally(() => clearTimeout(limit));
       const other = performance.now() - t1;
       expect(exists).toBe(true);
       expect(Array.isArray(children)).toBe(true);

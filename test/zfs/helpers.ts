@@ -96,7 +96,6 @@ export function spawnAsync(cmd: string, args: string[], input = ''): Promise<Run
   });
 }
 
-
 /**
  * A pool on a device-mapper device over a loop file, whose I/O can be stopped
  * (`dmsetup suspend`) and started again: calls that wait for its txg then
