@@ -31,12 +31,12 @@ export function createFilesystems(...names: string[]): string[] {
 }
 
 /** The ZfsError a promise rejects with (fails the test if it resolves or rejects otherwise). */
-export async function rejection(p: Promise<unknown>): Promise<ZfsError> {
+export async function rejection(p: Promise<unknown>, what?: string): Promise<ZfsError> {
   const e = await p.then(
     () => undefined,
     (err: unknown) => err,
   );
-  expect(e).toBeInstanceOf(ZfsError);
+  expect(e, what).toBeInstanceOf(ZfsError);
   return e as ZfsError;
 }
 
