@@ -136,7 +136,7 @@ async function main(): Promise<number> {
   step('build: native addon (node-gyp, incremental) and TypeScript');
   // configure again: the ABI check joins the build once setup.sh has installed the ZFS headers.
   const built =
-    sh('npx', ['node-gyp', 'configure']) && sh('npx', ['node-gyp', 'build']) && sh('npx', ['tsc', '-p', 'tsconfig.build.json']) && sh('node', ['scripts/bundle-cli.mjs']);
+    sh('npx', ['node-gyp', 'configure']) && sh('npx', ['node-gyp', 'build']) && sh('npm', ['run', '--silent', 'build:js']);
   step('typecheck: src, tests, bench, scripts; API docs build without warnings');
   const typed = sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) && sh('npx', ['typedoc', '--logLevel', 'Warn']);
   if (!built) {
