@@ -66,7 +66,7 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
   // longer than the guest's time limit, and the listing is what is measured.
   const many = await system(pool, 'cplist', 1);
   for (let i = 1; i <= 2000; i++) {
-    const meta = { tid: 100_000 + i, kind: 'manual', state: 'complete', title: `checkpoint ${i}`, important: false, datasets: many.datasets, version: '0.1.0' } as const;
+    const meta = { tid: 100_000 + i, kind: 'manual', state: 'complete', title: `checkpoint ${i}`, important: false, datasets: many.datasets, version: '0.1.0', system: many.cps.system.id } as const;
     await zfs.snapshot([`${many.datasets[0]}@zcp-${100_000 + i}`], encodeMeta({ ...meta, datasets: [...meta.datasets] }));
   }
   const LIST_N = 10;

@@ -1,5 +1,6 @@
 #include "sqlite_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "bytes.h"
@@ -116,6 +117,11 @@ bool SqliteReader::Open(std::string_view db, std::string_view wal, ParseError* e
     const uint32_t salt1 = Be32(wal.data() + 16), salt2 = Be32(wal.data() + 20);
     std::unordered_map<uint32_t, std::string_view> pending;
     const size_t frame = 24 + size_t{page_size_};
+    // The pages that can exist: those of the file and those the WAL holds. A commit
+    // frame's "database size" is data too (a crafted 0xFFFFFFFF once sized a vector
+    // to 0 and was read past): it never counts beyond the pages that are there.
+    const uint32_t file_pages = page_count_;
+    uint32_t wal_max = 0;
     for (size_t at = 32; at + frame <= wal.size(); at += frame) {
       const char* f = wal.data() + at;
       if (Be32(f + 8) != salt1 || Be32(f + 12) != salt2) break;
@@ -123,11 +129,15 @@ bool SqliteReader::Open(std::string_view db, std::string_view wal, ParseError* e
       WalChecksum(f + 24, page_size_, big, &s0, &s1);
       if (s0 != Be32(f + 16) || s1 != Be32(f + 20)) break;
       const uint32_t pgno = Be32(f);
+      if (pgno == 0) break;  // no page 0 in SQLite: not a frame
       pending[pgno] = std::string_view(f + 24, page_size_);
       if (uint32_t size = Be32(f + 4); size != 0) {  // a commit frame
-        for (const auto& [k, v] : pending) wal_pages_[k] = v;
+        for (const auto& [k, v] : pending) {
+          wal_pages_[k] = v;
+          wal_max = std::max(wal_max, k);
+        }
         pending.clear();
-        page_count_ = size;
+        page_count_ = std::min(size, std::max(file_pages, wal_max));
       }
     }
   }
@@ -156,7 +166,7 @@ bool SqliteReader::Payload(std::string_view page, size_t at, size_t total, size_
   out->assign(page.data() + at, local);
   if (local == total) return true;
   uint32_t next = Be32(page.data() + at + local);
-  std::vector<bool> seen(page_count_ + 1);
+  std::vector<bool> seen(size_t{page_count_} + 1);
   while (out->size() < total) {
     std::string_view ov = Page(next);
     if (ov.empty() || seen[next]) return Fail(error, base + at, "broken overflow chain (page " + std::to_string(next) + ")");
@@ -204,7 +214,7 @@ bool SqliteReader::Walk(uint32_t pgno, int depth,
 }
 
 bool SqliteReader::RootPage(const std::string& table, uint32_t* root, ParseError* error) {
-  std::vector<bool> seen(page_count_ + 1);
+  std::vector<bool> seen(size_t{page_count_} + 1);
   std::vector<std::string_view> f;
   std::vector<int64_t> ints;
   std::vector<uint64_t> types;
@@ -230,7 +240,7 @@ bool SqliteReader::ScanTable(const std::string& table, int column,
                              const std::function<void(int64_t, std::string_view)>& row, ParseError* error) {
   uint32_t root = 0;
   if (!RootPage(table, &root, error)) return false;
-  std::vector<bool> seen(page_count_ + 1);
+  std::vector<bool> seen(size_t{page_count_} + 1);
   std::vector<std::string_view> f;
   std::vector<int64_t> ints;
   std::vector<uint64_t> types;

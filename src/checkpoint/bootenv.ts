@@ -10,6 +10,8 @@ import * as zfs from '../zfs/index.js';
 import { nameProblem, poolOf } from '../zfs/names.js';
 import type { Checkpoints } from './checkpoints.js';
 import { CheckpointError } from './errors.js';
+import { faultPoint } from './fault.js';
+import { uninterruptible } from './interrupt.js';
 import type { Mounts } from './mount.js';
 import { zfsMounts } from './system.js';
 
@@ -59,18 +61,23 @@ export async function cloneCheckpoint(cps: Checkpoints, ref: string, name: strin
   }
   if (options.dryRun) return [...targets.values()];
   const made: string[] = [];
-  try {
-    for (const [ds, target] of targets) {
-      const props: Record<string, string> = { canmount: 'noauto', 'zcp:be': name, 'zcp:origin': c.id };
-      const mp = (await zfs.getProps(ds, ['mountpoint'])).mountpoint;
-      if (mp && mp.source === 'local' && typeof mp.value === 'string') props.mountpoint = mp.value;
-      await zfs.clone(`${ds}@${c.id}`, target, props);
-      made.push(target);
+  // All the clones or none: Ctrl-C waits for the last one; a kill -9 between two leaves a
+  // boot environment that lacks datasets, which destroy removes (it destroys what is there).
+  await uninterruptible(async () => {
+    try {
+      for (const [ds, target] of targets) {
+        const props: Record<string, string> = { canmount: 'noauto', 'zcp:be': name, 'zcp:origin': c.id };
+        const mp = (await zfs.getProps(ds, ['mountpoint'])).mountpoint;
+        if (mp && mp.source === 'local' && typeof mp.value === 'string') props.mountpoint = mp.value;
+        await zfs.clone(`${ds}@${c.id}`, target, props);
+        made.push(target);
+        if (made.length === 1) faultPoint('be-clone-first');
+      }
+    } catch (e) {
+      for (const d of made.reverse()) await zfs.destroy(d).catch(() => undefined);
+      throw e;
     }
-  } catch (e) {
-    for (const d of made.reverse()) await zfs.destroy(d).catch(() => undefined);
-    throw e;
-  }
+  });
   return made;
 }
 
@@ -110,13 +117,44 @@ export async function activate(cps: Checkpoints, name: string, options: { dryRun
   return { ...be, active: true };
 }
 
-/** Destroys a zcp-made boot environment; refuses the active and the current one. */
+/**
+ * The datasets of boot environment `be` that zcp may destroy: each must be a
+ * clone of the boot environment's checkpoint that zcp marked as this boot
+ * environment's (`zcp:be`, `zcp:origin` set locally, `origin` a snapshot
+ * named after the checkpoint). They are found both where today's config puts
+ * them and among the checkpoint's clones, so a changed config neither adds a
+ * stranger nor hides one of its own; one that was never made (a clone cut
+ * short) is simply not there. Deepest first.
+ */
+async function ownDatasets(cps: Checkpoints, be: BootEnvironment): Promise<string[]> {
+  const c = (await cps.list()).find((x) => x.id === be.origin);
+  const candidates = new Set([...be.datasets, ...(c?.clones ?? [])]);
+  const own: string[] = [];
+  for (const ds of candidates) {
+    if (!(await zfs.exists(ds))) continue;
+    const p = await zfs.getProps(ds, ['zcp:be', 'zcp:origin', 'origin']);
+    const local = (k: string) => (p[k]?.source === 'local' ? p[k]?.value : undefined);
+    if (local('zcp:be') !== be.name || local('zcp:origin') !== be.origin) continue;
+    if (typeof p.origin?.value !== 'string' || !p.origin.value.endsWith(`@${be.origin}`)) continue;
+    own.push(ds);
+  }
+  return own.sort((a, b) => b.split('/').length - a.split('/').length || b.localeCompare(a));
+}
+
+/** Destroys a zcp-made boot environment: only the datasets verified as its own; refuses the active and the current one. */
 export async function destroyBootEnvironment(cps: Checkpoints, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
   const be = await findBootEnvironment(cps, name);
   if (be.current) throw new CheckpointError('CURRENT', `${be.name} is the running system; zcp will not destroy it`, be.dataset);
   if (be.active) throw new CheckpointError('ACTIVE', `${be.name} boots next (bootfs); activate another first`, be.dataset);
-  const doomed = [...be.datasets].reverse();
-  if (!options.dryRun) for (const d of doomed) await zfs.destroy(d);
+  const doomed = await ownDatasets(cps, be);
+  if (!options.dryRun) {
+    await uninterruptible(async () => {
+      for (const [i, d] of doomed.entries()) {
+        await zfs.destroy(d);
+        if (i === 0) faultPoint('be-destroy-first');
+      }
+    });
+  }
   return doomed;
 }
 
@@ -140,7 +178,7 @@ export async function mountBootEnvironment(cps: Checkpoints, name: string, dir: 
     const mp = await mountpoint(ds);
     if (!mp) continue; // legacy or none: not part of the tree
     const rel = rootMp === '/' ? mp : mp.startsWith(`${rootMp}/`) ? mp.slice(rootMp.length) : mp;
-    await mounts.zfs(be.datasets[i + 1]!, join(dir, rel));
+    await mounts.zfs(be.datasets[i + 1]!, dir, rel);
   }
   return be;
 }

@@ -12,14 +12,15 @@ import { groupByPool } from '../zfs/names.js';
 import { CheckpointError } from './errors.js';
 import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
+import { uninterruptible } from './interrupt.js';
 import { CREATE, LIST, MARK_COMPLETE, TID_FLOOR } from './lua.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
 import { SystemLock, ensureState, stateDataset } from './state.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
 import { mountpoints, packageDiff } from './packages.js';
-import { type RollbackPlan, executeRollback, planRollback, repairRollback } from './rollback.js';
+import { type PendingRollback, type RollbackPlan, discardJournal, executeRollback, pendingRollback, planRollback, repairRollback } from './rollback.js';
 import type { PackageDiff } from '../pkgdb/packages.js';
-import { type System, type SystemOptions, resolveSystem } from './system.js';
+import { type System, type SystemOptions, guidString, resolveSystem } from './system.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -54,6 +55,24 @@ export interface Checkpoint {
   interrupted: boolean;
 }
 
+/** A snapshot on the system's datasets that is not one of its checkpoints. */
+export interface ForeignSnapshot {
+  name: string;
+  createtxg: number;
+  /** Set when it is a checkpoint of another system (its id; `unknown` for one from before system ids). */
+  owner?: string;
+}
+
+/** What {@link Checkpoints.scan} finds. */
+export interface ScanResult {
+  checkpoints: Checkpoint[];
+  foreign: ForeignSnapshot[];
+  /** createtxg of every checkpoint snapshot, by full name. */
+  txg: Map<string, number>;
+  /** guid of every checkpoint snapshot, by full name. */
+  guid: Map<string, string>;
+}
+
 /** Options of {@link Checkpoints.create}. */
 export interface CreateOptions {
   title?: string;
@@ -64,6 +83,7 @@ export interface CreateOptions {
 
 interface ListedSnapshot {
   createtxg?: number;
+  guid?: string;
   creation?: number;
   used?: number;
   userrefs?: number;
@@ -106,12 +126,43 @@ export class Checkpoints {
     return new Checkpoints(await resolveSystem(options));
   }
 
-  /** Runs `fn` holding the system's lock, after finishing whatever an interrupted zcp left. */
-  async locked<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` holding the system's lock, after finishing a checkpoint whose
+   * making was cut between two pools. Refuses while a rollback is pending
+   * (ROLLBACK_PENDING: only `zcp repair`, run knowingly, finishes it). A dry
+   * run takes no lock and repairs nothing: it changes nothing, ever.
+   * @throws {@link CheckpointError} `ROLLBACK_PENDING`, `LOCKED`, `STATE_DELEGATED`, `NOT_ZCP`.
+   */
+  async locked<T>(fn: () => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
+    if (options.dryRun) {
+      await this.refusePending();
+      return fn();
+    }
     return this.withLock(async () => {
+      await this.refusePending();
       await this.repairLocked();
       return fn();
     });
+  }
+
+  private async refusePending(): Promise<void> {
+    const p = await pendingRollback(this);
+    if (!p) return;
+    const what = p.target ? `a rollback to ${p.target.id} was interrupted${p.remaining.length ? ` (not yet rolled back: ${p.remaining.join(', ')})` : ''}` : 'a rollback journal is there';
+    throw new CheckpointError(
+      'ROLLBACK_PENDING',
+      `${what}; zcp changes nothing else until it is dealt with: zcp repair --dry-run shows what finishing it does, zcp repair does it${p.problems.length ? ` (its journal does not check out: ${p.problems.join('; ')})` : ''}`,
+      this.system.datasets[0],
+    );
+  }
+
+  /**
+   * The rollback an interrupted zcp left on this system (journal checked
+   * against the pool), or undefined: `zcp list` and `zcp status` show it.
+   * @throws {@link ZfsError} from the kernel.
+   */
+  async pendingRollback(): Promise<PendingRollback | undefined> {
+    return pendingRollback(this);
   }
 
   /** Runs `fn` holding the system's lock (and nothing more). */
@@ -125,19 +176,16 @@ export class Checkpoints {
   }
 
   /**
-   * Finishes what an interrupted zcp left (the caller holds the lock): a
-   * rollback under way is completed; a checkpoint whose making was cut
-   * between two pools is completed if every snapshot is there, else its
-   * snapshots are destroyed (it never was a checkpoint). `thorough` looks
-   * for the latter on a one-pool system too (`zcp repair`: a system that had
-   * two pools once).
+   * Completes or removes a checkpoint whose making was cut between two pools
+   * (the caller holds the lock): completed if every snapshot is there, else
+   * its snapshots are destroyed (it never was a checkpoint). `thorough`
+   * looks on a one-pool system too (`zcp repair`: a system that had two
+   * pools once).
    * @returns what was done, for the caller to tell.
    * @throws {@link ZfsError} from the kernel.
    */
-  async repairLocked(options: { thorough?: boolean } = {}): Promise<string[]> {
+  async repairLocked(options: { thorough?: boolean; dryRun?: boolean } = {}): Promise<string[]> {
     const done: string[] = [];
-    const rolled = await repairRollback(this);
-    if (rolled) done.push(`finished the interrupted rollback to ${rolled}`);
     // Only a checkpoint of two or more pools can be cut halfway (one pool's is a single channel
     // program); skip the scan otherwise: it reads properties of every checkpoint, on every command.
     if (this.system.pools.length < 2 && !options.thorough) return done;
@@ -145,22 +193,29 @@ export class Checkpoints {
     for (const c of listed) {
       if (!c.interrupted) continue;
       if (c.missing.length === 0) {
-        await markComplete(c.snapshots);
-        done.push(`completed the interrupted checkpoint ${c.id}`);
+        if (!options.dryRun) await markComplete(c.snapshots);
+        done.push(`${options.dryRun ? 'would complete' : 'completed'} the interrupted checkpoint ${c.id}`);
       } else {
-        await destroyEverywhere(c.snapshots);
-        done.push(`removed the half-made checkpoint ${c.id}`);
+        if (!options.dryRun) await destroyEverywhere(c.snapshots);
+        done.push(`${options.dryRun ? 'would remove' : 'removed'} the half-made checkpoint ${c.id}`);
       }
     }
     return done;
   }
 
   /**
-   * {@link repairLocked} under the lock.
-   * @throws {@link CheckpointError} `LOCKED`; {@link ZfsError} from the kernel.
+   * `zcp repair`: finishes the rollback an interrupted zcp left (after its
+   * journal checks out against the pool) and completes or removes a
+   * checkpoint cut between two pools. With dryRun, says what it would do;
+   * with discardJournal, drops a journal instead of acting on it.
+   * @throws {@link CheckpointError} `JOURNAL_INVALID` (nothing done), `LOCKED`; {@link ZfsError} from the kernel.
    */
-  async repair(): Promise<string[]> {
-    return this.withLock(() => this.repairLocked({ thorough: true }));
+  async repair(options: { dryRun?: boolean; discardJournal?: boolean } = {}): Promise<string[]> {
+    const work = async () => {
+      const rolled = options.discardJournal ? await discardJournal(this, options) : await repairRollback(this, options);
+      return [...rolled, ...(await this.repairLocked({ thorough: true, ...options }))];
+    };
+    return options.dryRun ? work() : this.withLock(work);
   }
 
   /**
@@ -193,7 +248,7 @@ export class Checkpoints {
       if (options.confirm && !(await options.confirm(plan))) return { ...plan, done: false };
       await executeRollback(this, plan);
       return { ...plan, done: true };
-    });
+    }, options);
   }
 
   /**
@@ -201,7 +256,7 @@ export class Checkpoints {
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `INCOMPLETE`, `BAD_SYSTEM` (a bad or taken name), `LOCKED`; {@link ZfsError} from the kernel.
    */
   async clone(ref: string, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
-    return this.locked(() => cloneCheckpoint(this, ref, name, options));
+    return this.locked(() => cloneCheckpoint(this, ref, name, options), options);
   }
 
   /**
@@ -209,7 +264,7 @@ export class Checkpoints {
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND` (no such boot environment), `LOCKED`; {@link ZfsError} from zpool.
    */
   async activate(name: string, options: { dryRun?: boolean } = {}): Promise<BootEnvironment> {
-    return this.locked(() => activate(this, name, options));
+    return this.locked(() => activate(this, name, options), options);
   }
 
   /**
@@ -225,7 +280,7 @@ export class Checkpoints {
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `ACTIVE`, `CURRENT`, `LOCKED`; {@link ZfsError} `BUSY` (mounted).
    */
   async destroyBootEnvironment(name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
-    return this.locked(() => destroyBootEnvironment(this, name, options));
+    return this.locked(() => destroyBootEnvironment(this, name, options), options);
   }
 
   /**
@@ -238,13 +293,19 @@ export class Checkpoints {
 
   /**
    * The checkpoints, and every other snapshot of the system's datasets with
-   * its createtxg (snapshots zcp did not make: a rollback must not pass over them).
+   * its createtxg (snapshots zcp did not make, and checkpoints of another
+   * system that shares a dataset, with that system's id as `owner`: a
+   * rollback must not pass over them, nothing destroys them), and the guid
+   * of every checkpoint snapshot (a journal names what it acts on by guid).
    */
-  async scan(): Promise<{ checkpoints: Checkpoint[]; foreign: { name: string; createtxg: number }[]; txg: Map<string, number> }> {
+  async scan(): Promise<ScanResult> {
     type Found = { primary?: ListedSnapshot; on: Map<string, ListedSnapshot> };
     const found = new Map<string, Found>();
-    const foreign: { name: string; createtxg: number }[] = [];
+    const foreign: ForeignSnapshot[] = [];
+    const guid = new Map<string, string>();
     const primary = this.system.datasets[0]!;
+    const mine = this.system.id;
+    const legacy: { ds: string; short: string; snap: ListedSnapshot }[] = [];
     for (const pool of this.system.pools) {
       const datasets = this.system.byPool.get(pool)!;
       const out = (await zfs.channelProgram(pool, LIST, { args: { datasets, primary, prefix: SNAPSHOT_PREFIX } })) as {
@@ -259,6 +320,15 @@ export class Checkpoints {
             foreign.push({ name: `${ds}@${short}`, createtxg: Number(snap.createtxg ?? 0) });
             continue;
           }
+          const owner = snap.props?.['zcp:system'];
+          if (owner && owner !== mine) {
+            foreign.push({ name: `${ds}@${short}`, createtxg: Number(snap.createtxg ?? 0), owner });
+            continue;
+          }
+          if (!owner && ds !== primary) {
+            legacy.push({ ds, short, snap }); // decided below: ours if the first dataset has it
+            continue;
+          }
           const entry: Found = found.get(short) ?? { on: new Map() };
           entry.on.set(ds, snap);
           if (ds === primary) entry.primary = snap;
@@ -266,16 +336,26 @@ export class Checkpoints {
         }
       }
     }
+    // A checkpoint made before zcp 0.2 carries no system id: it is this system's if its first dataset has it.
+    for (const { ds, short, snap } of legacy) {
+      const entry = found.get(short);
+      if (entry?.primary && !entry.primary.props?.['zcp:system']) entry.on.set(ds, snap);
+      else foreign.push({ name: `${ds}@${short}`, createtxg: Number(snap.createtxg ?? 0), owner: 'unknown' });
+    }
     const checkpoints: Checkpoint[] = [];
     const txg = new Map<string, number>();
     for (const [id, entry] of found) {
       const source = entry.primary ?? [...entry.on.values()][0]!;
       const meta = decodeMeta(source.props ?? {});
       if (!meta) continue;
-      for (const [ds, snap] of entry.on) txg.set(`${ds}@${id}`, Number(snap.createtxg ?? 0));
+      for (const [ds, snap] of entry.on) {
+        txg.set(`${ds}@${id}`, Number(snap.createtxg ?? 0));
+        guid.set(`${ds}@${id}`, guidString(snap.guid));
+      }
       const missing = this.system.datasets.filter((ds) => !entry.on.has(ds));
       const creating = [...entry.on.values()].some((s) => s.props?.['zcp:state'] !== 'complete');
-      const clones = entry.primary?.clones ? Object.values(entry.primary.clones) : [];
+      const clones = new Set<string>();
+      for (const snap of entry.on.values()) for (const c of snap.clones ? Object.values(snap.clones) : []) clones.add(String(c));
       checkpoints.push({
         id,
         tid: meta.tid,
@@ -286,14 +366,15 @@ export class Checkpoints {
         important: meta.important,
         created: new Date(Number(source.creation ?? 0) * 1000),
         used: Number(entry.primary?.used ?? 0),
-        held: Number(entry.primary?.userrefs ?? 0) > 0,
-        clones: clones.map(String).sort(),
+        // A hold on any of its snapshots protects the checkpoint: destroying it would destroy them all.
+        held: [...entry.on.values()].some((s) => Number(s.userrefs ?? 0) > 0),
+        clones: [...clones].sort(),
         snapshots: [...entry.on.keys()].map((ds) => `${ds}@${id}`),
         missing,
         interrupted: creating,
       });
     }
-    return { checkpoints: checkpoints.sort((x, y) => x.tid - y.tid), foreign, txg };
+    return { checkpoints: checkpoints.sort((x, y) => x.tid - y.tid), foreign, txg, guid };
   }
 
   /**
@@ -348,6 +429,7 @@ export class Checkpoints {
       important: options.important === true,
       datasets: sys.datasets,
       version: VERSION,
+      system: sys.id,
     };
     const props = encodeMeta(meta);
     delete props['zcp:tid'];
@@ -358,34 +440,37 @@ export class Checkpoints {
     let id = '';
     let first: { creation?: number; used?: number } = {};
     const made: string[][] = [];
-    for (const pool of sys.pools) {
-      const datasets = sys.byPool.get(pool)!;
-      const args = {
-        datasets,
-        prefix: SNAPSHOT_PREFIX,
-        props,
-        counter: stateDataset(pool),
-        floor,
-        ...(tid === undefined ? {} : { tid }),
-        need: HEADROOM + 2 * bytes * datasets.length,
-        space_of: datasets[0]!,
-      };
-      let ret: { tid?: number; name?: string; creation?: number; used?: number; missing?: string; nospace?: number; failed?: string; errno?: number; step?: string } | undefined;
-      try {
-        ret = (await zfs.channelProgram(pool, CREATE, { args, sync: true })) as typeof ret;
-        if (!ret?.name) throw this.createFailure(pool, ret);
-      } catch (e) {
-        // All or nothing: undo the pools already done.
-        for (const snaps of made) await zfs.destroySnapshots(snaps).catch(() => undefined);
-        throw e;
+    // One step for signals: Ctrl-C between two pools would leave a half-made checkpoint.
+    await uninterruptible(async () => {
+      for (const pool of sys.pools) {
+        const datasets = sys.byPool.get(pool)!;
+        const args = {
+          datasets,
+          prefix: SNAPSHOT_PREFIX,
+          props,
+          counter: stateDataset(pool),
+          floor,
+          ...(tid === undefined ? {} : { tid }),
+          need: HEADROOM + 2 * bytes * datasets.length,
+          space_of: datasets[0]!,
+        };
+        let ret: { tid?: number; name?: string; creation?: number; used?: number; missing?: string; nospace?: number; failed?: string; errno?: number; step?: string } | undefined;
+        try {
+          ret = (await zfs.channelProgram(pool, CREATE, { args, sync: true })) as typeof ret;
+          if (!ret?.name) throw this.createFailure(pool, ret);
+        } catch (e) {
+          // All or nothing: undo the pools already done.
+          for (const snaps of made) await zfs.destroySnapshots(snaps).catch(() => undefined);
+          throw e;
+        }
+        if (tid === undefined) first = ret; // the first pool holds the first dataset
+        tid = Number(ret.tid);
+        id = ret.name;
+        made.push(datasets.map((ds) => `${ds}@${id}`));
+        faultPoint('create-between-pools');
       }
-      if (tid === undefined) first = ret; // the first pool holds the first dataset
-      tid = Number(ret.tid);
-      id = ret.name;
-      made.push(datasets.map((ds) => `${ds}@${id}`));
-      faultPoint('create-between-pools');
-    }
-    if (sys.pools.length > 1) await markComplete(made.flat());
+      if (sys.pools.length > 1) await markComplete(made.flat());
+    });
     // What list() would say of it, without a scan of every checkpoint: it is new, so no holds or clones.
     return {
       id,
@@ -432,7 +517,7 @@ export class Checkpoints {
       if (options.dryRun) return c.snapshots;
       await destroyEverywhere(c.snapshots);
       return c.snapshots;
-    });
+    }, options);
   }
 
   /**
@@ -440,9 +525,17 @@ export class Checkpoints {
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP`, `LOCKED`; {@link ZfsError} from the kernel.
    */
   async hold(ref: string): Promise<Checkpoint> {
-    const c = await this.get(ref);
-    for (const snaps of groupByPool(c.snapshots).values()) await zfs.hold(Object.fromEntries(snaps.map((s) => [s, KEEP_TAG])));
-    return this.get(c.id);
+    return this.locked(async () => {
+      const c = await this.get(ref);
+      // Only the snapshots not held yet: a hold that exists (one pool done before a crash) is no failure.
+      for (const snaps of groupByPool(c.snapshots).values()) {
+        const todo: string[] = [];
+        for (const s of snaps) if (!(KEEP_TAG in (await zfs.getHolds(s)))) todo.push(s);
+        if (todo.length) await zfs.hold(Object.fromEntries(todo.map((s) => [s, KEEP_TAG])));
+        faultPoint('hold-pool');
+      }
+      return this.get(c.id);
+    });
   }
 
   /**
@@ -450,8 +543,15 @@ export class Checkpoints {
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP`, `LOCKED`; {@link ZfsError} from the kernel.
    */
   async release(ref: string): Promise<Checkpoint> {
-    const c = await this.get(ref);
-    for (const snaps of groupByPool(c.snapshots).values()) await zfs.release(Object.fromEntries(snaps.map((s) => [s, [KEEP_TAG]])));
-    return this.get(c.id);
+    return this.locked(async () => {
+      const c = await this.get(ref);
+      for (const snaps of groupByPool(c.snapshots).values()) {
+        const todo: string[] = [];
+        for (const s of snaps) if (KEEP_TAG in (await zfs.getHolds(s))) todo.push(s);
+        if (todo.length) await zfs.release(Object.fromEntries(todo.map((s) => [s, [KEEP_TAG]])));
+        faultPoint('release-pool');
+      }
+      return this.get(c.id);
+    });
   }
 }

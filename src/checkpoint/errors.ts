@@ -31,7 +31,19 @@ export type CheckpointErrorCode =
   /** Metadata too large even when split across user properties. */
   | 'METADATA_TOO_LARGE'
   /** A configuration file that others may write (refused, as sudo refuses). */
-  | 'CONFIG_INSECURE';
+  | 'CONFIG_INSECURE'
+  /** Refused: the snapshot is a checkpoint of another system sharing the dataset. */
+  | 'OTHER_SYSTEM'
+  /** A rollback was interrupted; only `zcp repair` goes on from here. */
+  | 'ROLLBACK_PENDING'
+  /** The rollback journal does not check out against the pool: not acted on. */
+  | 'JOURNAL_INVALID'
+  /** The system changed between a plan and its confirmation: nothing was done. */
+  | 'CHANGED'
+  /** zcp's state dataset may be changed by delegated users (`zfs allow`): refused. */
+  | 'STATE_DELEGATED'
+  /** A path inside a system root goes through a symbolic link (or is no directory): not written to or mounted on. */
+  | 'UNSAFE_PATH';
 
 /** A checkpoint-layer failure. */
 export class CheckpointError extends Error {

@@ -3,12 +3,13 @@
  * list, destroy, hold; boot environments and rollback build on these.
  * @module
  */
-export { Checkpoints, SNAPSHOT_PREFIX, KEEP_TAG, type Checkpoint, type CreateOptions } from './checkpoints.js';
+export { Checkpoints, SNAPSHOT_PREFIX, KEEP_TAG, type Checkpoint, type CreateOptions, type ForeignSnapshot, type ScanResult } from './checkpoints.js';
 export { CheckpointError, type CheckpointErrorCode } from './errors.js';
 export { resolveSystem, readConfig, zfsMounts, type System, type SystemOptions, type ZcpConfig } from './system.js';
 export { type CheckpointKind, type CheckpointMeta } from './metadata.js';
 export { SystemLock, stateDataset } from './state.js';
 export { type BootEnvironment, cloneTargets } from './bootenv.js';
-export { type RollbackPlan, type PackagePlan } from './rollback.js';
+export { type RollbackPlan, type PackagePlan, type PendingRollback } from './rollback.js';
+export { uninterruptible, deferSignal, inUninterruptibleStep } from './interrupt.js';
 export { snapshotRoot, packagesOf } from './packages.js';
 export { planPrune, prune, type PrunePolicy, type PruneDecision } from './prune.js';

@@ -1,45 +1,81 @@
 /**
- * The journal of an operation that changes several datasets one kernel call
- * at a time (a rollback in place): written to the state dataset before the
- * first change and cleared after the last, so an interrupted one is found
- * and finished by the next zcp command.
+ * The journal of a rollback in place, which changes several datasets one
+ * kernel call at a time: written to the pool's state dataset before the
+ * first change, cleared after the last. It names exactly what the rollback acts on (the system's id and
+ * datasets, the target's snapshots and the snapshots it consumes, each by
+ * guid) and which datasets carry a marker file that the rollback takes
+ * away (so what is done can be told for sure), so that an interrupted rollback can be *shown*
+ * truthfully and finished by `zcp repair` only, and only after the journal
+ * checks out against the pool: a journal that does not (forged by someone
+ * who may set user properties, left by another zcp, naming another
+ * system) is refused, never acted on.
  * @module
  */
 import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
 import { stateDataset } from './state.js';
 
-/**
- * Small on purpose (one user property): what to finish is recomputed from the
- * system, since everything a rollback does is idempotent (destroy the later
- * checkpoints that are still there, roll every dataset back to the target).
- */
+/** A rollback under way, as the journal keeps it. */
 export interface RollbackJournal {
   op: 'rollback';
-  /** The checkpoint rolled back to. */
-  id: string;
-  tid: number;
-  /** The system's first dataset: the journal is per system. */
+  version: 2;
+  /** The system's id (its first dataset's guid). */
   system: string;
+  /** The system's datasets, in the order they are rolled back. */
+  datasets: string[];
+  /** The checkpoint rolled back to: its id, TID, and the guid of its snapshot on each dataset. */
+  target: { id: string; tid: number; snapshots: Record<string, string> };
+  /** The later checkpoints' snapshots it destroys, each with its guid. */
+  destroy: Record<string, string>;
+  /** Datasets that got a marker file before the journal was written (the mounted ones): the rollback takes it away. */
+  marked: string[];
   started: string;
 }
+
+/** What the journal property holds: a valid-looking entry, or text that is not one (shown, refused). */
+export type JournalRead = { journal: RollbackJournal } | { unreadable: string };
 
 /** One journal property per system on the pool's state dataset (user property names are lowercase: a hash of the name). */
 const key = (system: string) => `zcp:journal:${createHash('sha256').update(system).digest('hex').slice(0, 24)}`;
 
-export async function readJournal(pool: string, system: string): Promise<RollbackJournal | undefined> {
+const isRecordOfStrings = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** Checks the journal's shape (its truth against the pool is checked by the rollback code). */
+export function parseJournal(text: string): JournalRead {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    return { unreadable: 'not JSON' };
+  }
+  const o = j as Partial<RollbackJournal> & Record<string, unknown>;
+  if (typeof o !== 'object' || o === null) return { unreadable: 'not an object' };
+  if (o.op !== 'rollback') return { unreadable: `op is ${JSON.stringify(o.op)}, not "rollback"` };
+  if (o.version !== 2) return { unreadable: `version ${JSON.stringify(o.version)}: written by an older zcp, it does not name what it acts on` };
+  const t = o.target as RollbackJournal['target'] | undefined;
+  if (typeof o.system !== 'string' || !isStrings(o.datasets) || !isStrings(o.marked) || typeof o.started !== 'string' || !isRecordOfStrings(o.destroy)) {
+    return { unreadable: 'a field is missing or of the wrong type' };
+  }
+  if (typeof t !== 'object' || t === null || typeof t.id !== 'string' || !Number.isSafeInteger(t.tid) || t.tid <= 0 || !isRecordOfStrings(t.snapshots)) {
+    return { unreadable: 'the target is missing or malformed' };
+  }
+  if (t.id !== `zcp-${t.tid}`) return { unreadable: `the target ${JSON.stringify(t.id)} does not match its TID ${t.tid}` };
+  return { journal: o as RollbackJournal };
+}
+
+/** The journal property of a system, if there is one. */
+export async function readJournal(pool: string, system: string): Promise<JournalRead | undefined> {
   const ds = stateDataset(pool);
   if (!(await zfs.exists(ds))) return undefined;
   const k = key(system);
   const text = (await zfs.getProps(ds, [k]))[k]?.value;
   if (typeof text !== 'string' || text === '') return undefined;
-  try {
-    return JSON.parse(text) as RollbackJournal;
-  } catch {
-    return undefined;
-  }
+  return parseJournal(text);
 }
 
+/** Writes (or, with undefined, clears) the system's journal: one txg. */
 export async function writeJournal(pool: string, system: string, entry: RollbackJournal | undefined): Promise<void> {
   await zfs.setUserProps(stateDataset(pool), { [key(system)]: entry ? JSON.stringify(entry) : '' });
 }

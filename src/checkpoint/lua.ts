@@ -102,10 +102,13 @@ return {tid = tid, name = name, creation = zfs.get_prop(made[1], "creation"), us
 
 /**
  * The checkpoints (snapshots named prefix + number) of a system's datasets on
- * one pool: for the primary dataset every zcp: property, space used, holds
- * and clones; for the others which ones exist, with their TID and state.
- * Also every other snapshot of those datasets with its createtxg (`others`):
- * a rollback must not pass over what zcp did not make.
+ * one pool. For every one: createtxg, creation, guid (as a string: a Lua
+ * number is a signed 64-bit one), its TID, state and system id, holds and
+ * clones (a command that destroys a checkpoint destroys every snapshot of
+ * it, so every one is checked, not only the first dataset's); for the
+ * primary dataset also every zcp: property and the space used. Also every
+ * other snapshot of those datasets with its createtxg (`others`): a rollback
+ * must not pass over what zcp did not make.
  * args: datasets[], primary, prefix.
  */
 export const LIST = `local args = ...
@@ -121,20 +124,21 @@ for _, ds in ipairs(args.datasets) do
       if string.sub(short, 1, #args.prefix) ~= args.prefix then
         others[ds .. "@" .. short] = zfs.get_prop(snap, "createtxg")
       else
-        local s = {createtxg = zfs.get_prop(snap, "createtxg"), creation = zfs.get_prop(snap, "creation")}
+        local s = {createtxg = zfs.get_prop(snap, "createtxg"), creation = zfs.get_prop(snap, "creation"),
+          guid = tostring(zfs.get_prop(snap, "guid")), userrefs = zfs.get_prop(snap, "userrefs")}
+        local clones = {}
+        for c in zfs.list.clones(snap) do clones[#clones + 1] = c end
+        s.clones = clones
         local props = {}
         if ds == args.primary then
           for k, v in zfs.list.user_properties(snap) do
             if string.sub(k, 1, 4) == "zcp:" then props[k] = v end
           end
           s.used = zfs.get_prop(snap, "used")
-          s.userrefs = zfs.get_prop(snap, "userrefs")
-          local clones = {}
-          for c in zfs.list.clones(snap) do clones[#clones + 1] = c end
-          s.clones = clones
         else
           props["zcp:tid"] = zfs.get_prop(snap, "zcp:tid")
           props["zcp:state"] = zfs.get_prop(snap, "zcp:state")
+          props["zcp:system"] = zfs.get_prop(snap, "zcp:system")
         end
         s.props = props
         snaps[short] = s

@@ -25,6 +25,8 @@ export interface CheckpointMeta {
   important: boolean;
   /** Every dataset of the system when it was taken. */
   datasets: string[];
+  /** The id of the system that took it (its first dataset's guid); empty on checkpoints of zcp before 0.2. */
+  system: string;
   /** zcp's version that made it. */
   version: string;
 }
@@ -36,25 +38,32 @@ const CHUNK = 7 * 1024;
 const MAX_FIELD = 256 * 1024;
 export const KINDS: readonly CheckpointKind[] = ['manual', 'run', 'apt', 'rpm', 'upgrade', 'pre-rollback'];
 
+/** Splits text into parts of at most `max` UTF-8 bytes each, on character boundaries (a property value's limit is in bytes). */
+export function splitBytes(value: string, max: number): string[] {
+  const out: string[] = [];
+  let part = '';
+  let size = 0;
+  for (const ch of value) {
+    const n = Buffer.byteLength(ch);
+    if (size + n > max) {
+      out.push(part);
+      part = '';
+      size = 0;
+    }
+    part += ch;
+    size += n;
+  }
+  out.push(part);
+  return out;
+}
+
 /** Splits one field into properties of at most CHUNK bytes (on character boundaries). */
 function chunks(key: string, value: string): Record<string, string> {
   const bytes = Buffer.byteLength(value);
   if (bytes > MAX_FIELD) {
     throw new CheckpointError('METADATA_TOO_LARGE', `${key} is ${bytes} bytes; zcp keeps at most ${MAX_FIELD} bytes per field`);
   }
-  const out: Record<string, string> = {};
-  let part = '';
-  let n = 0;
-  for (const ch of value) {
-    if (Buffer.byteLength(part) + Buffer.byteLength(ch) > CHUNK) {
-      out[n === 0 ? key : `${key}.${n}`] = part;
-      n++;
-      part = '';
-    }
-    part += ch;
-  }
-  out[n === 0 ? key : `${key}.${n}`] = part;
-  return out;
+  return Object.fromEntries(splitBytes(value, CHUNK).map((part, n) => [n === 0 ? key : `${key}.${n}`, part]));
 }
 
 /** The user properties for a checkpoint's metadata. */
@@ -65,6 +74,7 @@ export function encodeMeta(meta: CheckpointMeta): Record<string, string> {
     [`${PREFIX}state`]: meta.state,
     [`${PREFIX}important`]: meta.important ? 'yes' : 'no',
     [`${PREFIX}version`]: meta.version,
+    [`${PREFIX}system`]: meta.system,
     ...chunks(`${PREFIX}title`, meta.title),
     ...(meta.command ? chunks(`${PREFIX}command`, JSON.stringify(meta.command)) : {}),
     ...chunks(`${PREFIX}datasets`, JSON.stringify(meta.datasets)),
@@ -102,5 +112,6 @@ export function decodeMeta(props: Record<string, string>): CheckpointMeta | unde
     important: props[`${PREFIX}important`] === 'yes',
     datasets: parse<string[]>(joined(props, `${PREFIX}datasets`), []),
     version: props[`${PREFIX}version`] ?? '',
+    system: props[`${PREFIX}system`] ?? '',
   };
 }

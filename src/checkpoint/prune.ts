@@ -72,5 +72,5 @@ export async function prune(cps: Checkpoints, policy: PrunePolicy, options: { dr
     if (options.dryRun || !plan.length) return plan;
     await destroyEverywhere(plan.flatMap((d) => d.checkpoint.snapshots));
     return plan;
-  });
+  }, options);
 }

@@ -6,7 +6,8 @@
  * `/`.
  * @module
  */
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { nameProblem, poolOf } from '../zfs/names.js';
@@ -24,6 +25,14 @@ export interface SystemOptions {
 
 /** A resolved system. */
 export interface System {
+  /**
+   * The system's id: its first dataset's ZFS guid (it stays through renames;
+   * a boot environment, a clone, has its own). Every checkpoint carries it
+   * (`zcp:system`), so datasets shared by two systems (a `/home` of a dual
+   * boot, the extras a boot environment's cloned config names) never get
+   * one system's checkpoints treated as the other's.
+   */
+  id: string;
   /** Every dataset, root first, in the order checkpoints are taken. */
   datasets: string[];
   /** The pools, in the order their snapshots are taken (the first dataset's pool first). */
@@ -68,17 +77,29 @@ export async function zfsMounts(): Promise<Map<string, string>> {
  * sudo refuses a writable sudoers): it decides which datasets zcp rolls back.
  */
 export async function readConfig(file: string): Promise<ZcpConfig> {
+  // The checks are on the descriptor that is read, not on the path again: a
+  // file swapped between the check and the read can't slip through.
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return {};
+    if (code === 'ELOOP') throw new CheckpointError('CONFIG_INSECURE', `${file} is a symbolic link; zcp reads its configuration only from a file that is root's own`);
+    throw new CheckpointError('BAD_SYSTEM', `${file}: ${(e as Error).message}`);
+  }
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return {};
-  }
-  for (const path of [file, dirname(file)]) {
-    const st = await stat(path);
-    if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
-      throw new CheckpointError('CONFIG_INSECURE', `${path} may be changed by users other than root (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); zcp refuses it, as sudo refuses a writable sudoers`);
-    }
+    const insecure = (path: string, st: { uid: number; mode: number }) => {
+      if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
+        throw new CheckpointError('CONFIG_INSECURE', `${path} may be changed by users other than root (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); zcp refuses it, as sudo refuses a writable sudoers`);
+      }
+    };
+    insecure(file, await handle.stat());
+    insecure(dirname(file), await stat(dirname(file)));
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
   let parsed: unknown;
   try {
@@ -119,9 +140,12 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
     seen.add(ds);
   }
   const byPool = new Map<string, string[]>();
+  let id = '';
   for (const ds of datasets) {
     if (!(await zfs.exists(ds))) throw new CheckpointError('NOT_ZFS', `${ds}: no such ZFS dataset`, ds);
-    const type = (await zfs.getProps(ds, ['type'])).type?.value;
+    const props = await zfs.getProps(ds, ds === datasets[0] ? ['type', 'guid'] : ['type']);
+    const type = props.type?.value;
+    if (ds === datasets[0]) id = guidString(props.guid?.value);
     if (type !== 'filesystem' && type !== 'volume') throw new CheckpointError('BAD_SYSTEM', `${ds} is a ${String(type)}, not a filesystem or volume`, ds);
     const pool = poolOf(ds);
     byPool.set(pool, [...(byPool.get(pool) ?? []), ds]);
@@ -137,5 +161,13 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
     }
     root = mp;
   }
-  return { datasets, pools: [...byPool.keys()], byPool, root };
+  return { id, datasets, pools: [...byPool.keys()], byPool, root };
+}
+
+/** A guid as the decimal string of the unsigned 64-bit number (Lua and nvlists may hand it over signed or as a bigint). */
+export function guidString(v: unknown): string {
+  if (typeof v === 'bigint') return BigInt.asUintN(64, v).toString();
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt.asUintN(64, BigInt(v)).toString();
+  if (typeof v === 'string' && /^-?[0-9]+$/.test(v)) return BigInt.asUintN(64, BigInt(v)).toString();
+  return '';
 }

@@ -6,6 +6,7 @@
  */
 import { checkpointLatency, scratchName } from '../bench/latency.js';
 import type { Checkpoints } from '../checkpoint/checkpoints.js';
+import type { PendingRollback } from '../checkpoint/rollback.js';
 import { type PrunePolicy, planPrune, prune } from '../checkpoint/prune.js';
 import { readPackages } from '../pkgdb/packages.js';
 import { Transactions } from '../transaction/transactions.js';
@@ -56,10 +57,12 @@ export const COMMANDS: Record<string, Command> = {
           (s) => s.manager,
           () => null,
         );
-        system = { datasets: cps.system.datasets, pools: cps.system.pools, root: cps.system.root, manager, free };
+        const pending = await cps.pendingRollback();
+        system = { id: cps.system.id, datasets: cps.system.datasets, pools: cps.system.pools, root: cps.system.root, manager, free, pendingRollback: pending ?? null };
         ctx.out.line(`system: ${cps.system.datasets.join(', ')} (root ${cps.system.root})`);
         ctx.out.line(`packages: ${manager ?? 'no package database found'}`);
         for (const [pool, n] of Object.entries(free)) ctx.out.line(`free: ${pool} ${bytes(n)}`);
+        for (const l of pendingLines(pending)) ctx.out.line(l);
       } catch (e) {
         system = { error: { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message } };
         ctx.out.line(`system: ${(e as Error).message}`);
@@ -95,9 +98,10 @@ export const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       want(ctx, 0, 0, 'no arguments');
       const cps = await open(ctx);
-      const [checkpoints, bes] = [await cps.list(), await cps.bootEnvironments()];
+      const [checkpoints, bes, pending] = [await cps.list(), await cps.bootEnvironments(), await cps.pendingRollback()];
       for (const l of listLines(checkpoints, bes)) ctx.out.line(l);
-      ctx.out.result({ checkpoints: checkpoints.map(checkpointJson), bootEnvironments: bes.map(bootEnvironmentJson) });
+      for (const l of pendingLines(pending)) ctx.out.line(l);
+      ctx.out.result({ checkpoints: checkpoints.map(checkpointJson), bootEnvironments: bes.map(bootEnvironmentJson), pendingRollback: pending ?? null });
       return 0;
     },
   },
@@ -364,19 +368,49 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   repair: {
-    usage: 'zcp repair',
-    summary: 'finish what an interrupted zcp left (every locked command does this first)',
-    examples: ['zcp repair'],
+    usage: 'zcp repair [--discard-journal]',
+    summary: 'finish what an interrupted zcp left: a rollback cut half-way (after its journal checks out), a checkpoint cut between pools; confirms',
+    examples: ['zcp repair --dry-run', 'zcp repair --yes', 'zcp repair --discard-journal   # a journal that does not check out: drop it, roll nothing back'],
     async run(ctx) {
       want(ctx, 0, 0, 'no arguments');
-      const done = await (await open(ctx)).repair();
+      const cps = await open(ctx);
+      const discardJournal = ctx.options.discardJournal === true;
+      const plan = await cps.repair({ dryRun: true, discardJournal });
+      if (!plan.length) {
+        ctx.out.line('nothing to repair');
+        ctx.out.result({ repaired: [], dryRun: ctx.dryRun });
+        return 0;
+      }
+      if (ctx.dryRun) {
+        for (const d of plan) ctx.out.line(d);
+        ctx.out.result({ repaired: plan, dryRun: true });
+        return 0;
+      }
+      for (const d of plan) process.stderr.write(`  ${d}\n`);
+      if (!(await ctx.out.confirm(discardJournal ? 'Drop the journal?' : 'Repair?'))) {
+        ctx.out.line('not confirmed: nothing changed');
+        ctx.out.result({ repaired: [], dryRun: false });
+        return 1;
+      }
+      const done = await ctx.out.progress('repairing', cps.repair({ discardJournal }));
       for (const d of done) ctx.out.line(d);
-      if (!done.length) ctx.out.line('nothing to repair');
-      ctx.out.result({ repaired: done });
+      ctx.out.result({ repaired: done, dryRun: false });
       return 0;
     },
   },
 };
+
+/** What list and status say of a rollback that was cut half-way. */
+function pendingLines(p: PendingRollback | undefined): string[] {
+  if (!p) return [];
+  const out = [`ROLLBACK PENDING${p.target ? ` to ${p.target.id}` : ''}${p.started ? ` (started ${when(new Date(p.started))})` : ''}: interrupted; zcp changes nothing else until it is dealt with`];
+  if (p.rolled.length) out.push(`  rolled back: ${p.rolled.join(', ')}`);
+  if (p.remaining.length) out.push(`  not yet rolled back: ${p.remaining.join(', ')}`);
+  if (p.destroy.length) out.push(`  still to destroy: ${p.destroy.join(', ')}`);
+  if (p.problems.length) out.push(`  its journal does not check out: ${p.problems.join('; ')}`, '  zcp repair refuses it; zcp repair --discard-journal drops it (rolls nothing back)');
+  else out.push('  zcp repair --dry-run shows what finishing it does; zcp repair does it');
+  return out;
+}
 
 /** 10G, 512M, 1.5T, or bytes. */
 export function parseSize(text: string): number {

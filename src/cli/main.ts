@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { deferSignal } from '../checkpoint/interrupt.js';
 import { COMMANDS, type Context } from './commands.js';
 import { OPTIONS, valuedOptionWords } from './options.js';
 import { EXIT, Output, UsageError } from './output.js';
@@ -97,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(v.keep !== undefined ? { keep: v.keep } : {}),
       ...(v['older-than'] !== undefined ? { olderThan: v['older-than'] } : {}),
       ...(v['min-free'] !== undefined ? { minFree: v['min-free'] } : {}),
+      ...(v['discard-journal'] ? { discardJournal: true } : {}),
     },
     datasets: v.dataset ?? [],
     root: v.root,
@@ -110,10 +112,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.on('SIGINT', () => {
-  process.stderr.write('zcp: interrupted\n');
-  process.exit(EXIT.interrupted);
-});
+// Ctrl-C, TERM and HUP end zcp at once, except in the middle of a step that
+// changes several things (a rollback's datasets, a checkpoint's pools, a boot
+// environment's clones): that step is finished first, then zcp exits.
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: EXIT.interrupted, SIGTERM: 143, SIGHUP: 129 };
+for (const signal of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) {
+  process.on(signal, () => {
+    const exit = (s: NodeJS.Signals) => {
+      process.stderr.write(`zcp: interrupted (${s})\n`);
+      process.exit(SIGNAL_EXIT[s]);
+    };
+    if (deferSignal(signal, exit)) process.stderr.write(`zcp: ${signal}: finishing the step in hand first, then stopping\n`);
+    else exit(signal);
+  });
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -20,6 +20,7 @@ export const OPTIONS = {
   keep: { type: 'string' },
   'older-than': { type: 'string' },
   'min-free': { type: 'string' },
+  'discard-journal': { type: 'boolean' },
 } as const;
 
 /** Every option as typed: --name and -x. */

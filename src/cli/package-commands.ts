@@ -151,7 +151,7 @@ export const PACKAGE_COMMANDS = {
       }
       const zcp = [process.execPath, fileURLToPath(new URL('./main.js', import.meta.url)), ...where];
       const files = manager === 'apt' ? [aptHook(root, zcp)] : dnfHook(root, zcp);
-      const done = action === 'install' ? installFiles(files, { dryRun: ctx.dryRun }) : removeFiles(files.map((f) => f.path), { dryRun: ctx.dryRun });
+      const done = action === 'install' ? installFiles(root, files, { dryRun: ctx.dryRun }) : removeFiles(files.map((f) => f.path), { dryRun: ctx.dryRun });
       const verb = action === 'install' ? (ctx.dryRun ? 'would write' : 'wrote') : ctx.dryRun ? 'would remove' : 'removed';
       ctx.out.line(done.length ? `${verb} ${done.join(', ')}` : `no zcp ${manager} hook under ${root}`);
       ctx.out.result({ [action === 'install' ? 'written' : 'removed']: done, dryRun: ctx.dryRun });

@@ -18,7 +18,9 @@ export function aptHookPath(root: string): string {
 /** The snippet: `zcp` is the argv that reaches this system's zcp (node, the CLI, --dataset/--root as installed). */
 export function aptHook(root: string, zcp: readonly string[]): HookFile {
   // Unquoted $ZCP_TRANSACTION is safe: it is empty or a TID (digits). No double quotes: apt.conf strings cannot hold them.
-  const run = (phase: string) => `[ -z $ZCP_TRANSACTION ] && ${hookCommand(zcp, phase, 'apt')} || true`;
+  // apt decodes %XX in a configuration string (%27 is a quote): every % is written as %25,
+  // so a path with a % in it reaches the shell as the same path, never as syntax.
+  const run = (phase: string) => `[ -z $ZCP_TRANSACTION ] && ${hookCommand(zcp, phase, 'apt')} || true`.replace(/%/g, '%25');
   return {
     path: aptHookPath(root),
     text: [

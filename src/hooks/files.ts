@@ -4,9 +4,9 @@
  * else wrote.
  * @module
  */
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { CheckpointError } from '../checkpoint/errors.js';
+import { writeFileInRoot } from '../fs/in-root.js';
 
 /** A file to write: where, and what. */
 export interface HookFile {
@@ -17,15 +17,17 @@ export interface HookFile {
 /** The words every zcp hook file carries. */
 export const MARK = 'zcp hook install';
 
-/** `argv` as one shell command line in single quotes, then `hook PHASE MANAGER`. Refuses a word with a single quote. */
+/** `argv` as one shell command line in single quotes, then `hook PHASE MANAGER`. Refuses a word with a quote or a control character. */
 export function hookCommand(argv: readonly string[], phase: string, manager: string): string {
   for (const w of argv) {
-    if (w.includes("'") || w.includes('"') || w.includes('\n')) throw new CheckpointError('BAD_SYSTEM', `cannot put ${JSON.stringify(w)} into a hook command line (quotes or a newline)`);
+    // eslint-disable-next-line no-control-regex
+    if (/['"\u0000-\u001f\u007f]/.test(w)) throw new CheckpointError('BAD_SYSTEM', `cannot put ${JSON.stringify(w)} into a hook command line (quotes or control characters)`);
   }
   return [...argv.map((w) => `'${w}'`), 'hook', phase, manager].join(' ');
 }
 
 function ours(path: string): boolean | undefined {
+  if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) return false; // a link is never zcp's
   try {
     return readFileSync(path, 'utf8').includes(MARK);
   } catch {
@@ -33,17 +35,20 @@ function ours(path: string): boolean | undefined {
   }
 }
 
-/** Writes the files (atomically, each via a temporary name); refuses to overwrite one that zcp did not write. */
-export function installFiles(files: readonly HookFile[], options: { dryRun?: boolean } = {}): string[] {
+/**
+ * Writes the files under `root` (atomically, each via a new temporary file,
+ * never through a symbolic link: see src/fs/in-root.ts); refuses to
+ * overwrite one that zcp did not write.
+ */
+export function installFiles(root: string, files: readonly HookFile[], options: { dryRun?: boolean } = {}): string[] {
   for (const f of files) {
+    if (lstatSync(f.path, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new CheckpointError('UNSAFE_PATH', `${f.path} is a symbolic link; zcp leaves it alone`);
+    }
     if (ours(f.path) === false) throw new CheckpointError('BAD_SYSTEM', `${f.path} exists and is not zcp's; zcp leaves it alone`);
   }
   if (options.dryRun) return files.map((f) => f.path);
-  for (const f of files) {
-    mkdirSync(dirname(f.path), { recursive: true });
-    writeFileSync(`${f.path}.zcp-new`, f.text, { mode: 0o644 });
-    renameSync(`${f.path}.zcp-new`, f.path);
-  }
+  for (const f of files) writeFileInRoot(root, f.path, f.text);
   return files.map((f) => f.path);
 }
 

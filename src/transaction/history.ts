@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
 import type { VersionChange, Package } from '../pkgdb/packages.js';
-import { joined } from '../checkpoint/metadata.js';
+import { joined, splitBytes } from '../checkpoint/metadata.js';
 import { stateDataset } from '../checkpoint/state.js';
 
 /** One transaction as the history keeps it. */
@@ -43,9 +43,8 @@ function prefix(system: string): string {
 export async function writeEntry(pool: string, system: string, entry: HistoryEntry, event = false): Promise<void> {
   const text = JSON.stringify(entry);
   const key = `${prefix(system)}${event ? `r${Date.now()}` : entry.tid}`;
-  const props: Record<string, string> = {};
-  let n = 0;
-  for (let i = 0; i < text.length || n === 0; i += CHUNK, n++) props[n === 0 ? key : `${key}.${n}`] = text.slice(i, i + CHUNK);
+  // Chunks by UTF-8 bytes, as the kernel counts a value's size (not by UTF-16 units: 7 KiB of Cyrillic is 14 KiB).
+  const props = Object.fromEntries(splitBytes(text, CHUNK).map((part, n) => [n === 0 ? key : `${key}.${n}`, part]));
   await zfs.setUserProps(stateDataset(pool), props);
 }
 

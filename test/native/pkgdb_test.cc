@@ -3,6 +3,7 @@
 // input, on every truncation of valid input and on single-byte damage, where
 // any read out of bounds stops the run. Arguments: the rpmdb fixtures
 // directory and the fuzz corpus directory (real files to start from).
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "pkgdb/ndb_reader.h"
 #include "pkgdb/rpm_header.h"
 #include "pkgdb/sqlite_reader.h"
+#include "../fuzz/targets/reseal.h"
 #include "pkgdb/versions.h"
 
 using namespace zcp::pkgdb;
@@ -254,6 +256,32 @@ TEST(sqlite_reader_seed_database) {
     std::string cut = db.substr(0, n);
     SqliteReader r;
     if (r.Open(cut, {}, &e)) r.ScanTable("Packages", 1, [](int64_t, std::string_view) {}, &e);
+  }
+}
+
+// A WAL with valid checksums whose commit frame says the database has
+// 0xFFFFFFFF (or 0xFFFFFFFE) pages: it once sized a vector to 0 (read past,
+// SIGSEGV) or to 4 G entries (568 MB). The page count is bounded by the pages
+// that exist; the rows still come from the file and the WAL's page.
+TEST(sqlite_wal_commit_size_is_bounded_by_the_pages_there) {
+  std::string db = ReadFile(corpus + "/sqlite/rpmdb.sqlite");
+  const uint32_t ps = (static_cast<unsigned char>(db[16]) << 8) | static_cast<unsigned char>(db[17]);
+  for (uint32_t commit : {0xFFFFFFFFu, 0xFFFFFFFEu, 0u + static_cast<uint32_t>(db.size() / ps) + 1000}) {
+    std::string wal(32 + 24 + ps, '\0');
+    zcp_fuzz::PutBe32(wal.data(), 0x377f0683);
+    zcp_fuzz::PutBe32(wal.data() + 4, 3007000);
+    zcp_fuzz::PutBe32(wal.data() + 16, 0x11111111);
+    zcp_fuzz::PutBe32(wal.data() + 20, 0x22222222);
+    zcp_fuzz::PutBe32(wal.data() + 32, 1);  // page 1
+    zcp_fuzz::PutBe32(wal.data() + 36, commit);
+    std::memcpy(wal.data() + 56, db.data(), ps);
+    zcp_fuzz::ResealWal(wal, ps);
+    SqliteReader reader;
+    ParseError e;
+    CHECK(reader.Open(db, wal, &e));
+    int rows = 0;
+    CHECK(reader.ScanTable("Packages", 1, [&](int64_t, std::string_view) { ++rows; }, &e));
+    CHECK(rows >= 2);
   }
 }
 

@@ -1,6 +1,6 @@
 // /etc/zcp/config.json decides which datasets zcp rolls back: refused when
 // anyone but root could have written it (as sudo refuses a writable sudoers).
-import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,14 @@ describe('config file', () => {
     c = configDir();
     chmodSync(c.dir, 0o777);
     expect((await refusal(readConfig(c.file))).code).toBe('CONFIG_INSECURE');
+    // A link to a user's file: the file read is the file checked (the descriptor, not the path again).
+    c = configDir();
+    const user = join(c.dir, 'user.json');
+    writeFileSync(user, '{"datasets": ["tank/victim"]}');
+    chownSync(user, 65534, 65534);
+    const link = join(c.dir, 'linked.json');
+    symlinkSync(user, link);
+    expect((await refusal(readConfig(link))).code).toBe('CONFIG_INSECURE');
   });
 
   it('rejects a config that is not what zcp expects, saying what', async () => {

@@ -2,20 +2,21 @@
 // into a root in a temporary directory, driven by real apt-get and dpkg.
 // A hook must never stop the package manager: here zcp can only warn.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { realDirectory } from '../../src/fs/in-root.js';
 import { brokenPackages } from '../../src/hooks/apt.js';
 import { readDpkgStatus } from '../../src/pkgdb/dpkg.js';
 import { aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot, writeAptConfig } from '../zfs/systems.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-function run(program: string, args: string[], env: Record<string, string> = {}) {
+function run(program: string, args: string[], env: Record<string, string> = {}, cwd?: string) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(program, args, { env: { ...process.env, ...env } }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(program, args, { env: { ...process.env, ...env }, ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 }
 const zcp = (args: string[]) => run(process.execPath, [cli, ...args]);
@@ -67,6 +68,48 @@ describe('hooks (host: no ZFS here)', () => {
     expect((await zcp(['hook', 'remove', 'apt', '--root', other])).code).toBe(0);
     expect(readFileSync(join(other, 'etc/apt/apt.conf.d/80zcp'), 'utf8')).toBe('APT::Get::Assume-Yes "true";\n');
     expect((await zcp(['hook', 'install', 'yum', '--root', other])).code).toBe(2);
+  });
+
+  it('a % in the root path stays a %: apt decodes %27 to a quote, the hook writes %25 (apt-config and a real apt run)', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'zcp-pct-'));
+    const evil = join(base, "r%27;touch pwned;%27");
+    mkdirSync(evil);
+    initDpkgRoot(evil);
+    initAptRoot(evil, aptRepository([buildDeb('pct', '1.0', { 'usr/share/pct/v': '1\n' })]));
+    const conf = writeAptConfig(evil, join(base, 'apt.conf'));
+    expect((await zcp(['hook', 'install', 'apt', '--root', evil])).code).toBe(0);
+    const dump = execFileSync('apt-config', ['dump', 'DPkg::Pre-Invoke'], { env: { ...process.env, APT_CONFIG: conf }, encoding: 'utf8' });
+    expect(dump).toContain(`'--root' '${evil}' hook pre apt`);
+    const cwd = mkdtempSync(join(tmpdir(), 'zcp-pctcwd-'));
+    const r = await run('apt-get', ['-y', 'install', 'pct'], { APT_CONFIG: conf }, cwd);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/zcp: warning: no checkpoint before this apt run/);
+    expect(existsSync(join(cwd, 'pwned'))).toBe(false);
+  });
+
+  it('never writes through a symbolic link inside the root: a linked file or directory is refused, its target untouched', async () => {
+    const victim = mkdtempSync(join(tmpdir(), 'zcp-victim-'));
+    writeFileSync(join(victim, 'secret'), 'root only\n');
+    // The hook file itself a link to a root-only file.
+    const a = mkdtempSync(join(tmpdir(), 'zcp-linkfile-'));
+    mkdirSync(join(a, 'etc/apt/apt.conf.d'), { recursive: true });
+    symlinkSync(join(victim, 'secret'), join(a, 'etc/apt/apt.conf.d/80zcp'));
+    const ra = await zcp(['hook', 'install', 'apt', '--root', a, '--json']);
+    expect(JSON.parse(ra.stdout)).toMatchObject({ error: { code: 'UNSAFE_PATH' } });
+    // A directory on the way a link out of the root.
+    const b = mkdtempSync(join(tmpdir(), 'zcp-linkdir-'));
+    mkdirSync(join(b, 'etc/apt'), { recursive: true });
+    symlinkSync(victim, join(b, 'etc/apt/apt.conf.d'));
+    const rb = await zcp(['hook', 'install', 'apt', '--root', b, '--json']);
+    expect(JSON.parse(rb.stdout)).toMatchObject({ error: { code: 'UNSAFE_PATH' } });
+    expect(readdirSync(victim)).toEqual(['secret']);
+    expect(readFileSync(join(victim, 'secret'), 'utf8')).toBe('root only\n');
+    // Mount targets are checked the same way (a planted dev -> /etc in a root entered with chroot).
+    const c = mkdtempSync(join(tmpdir(), 'zcp-linkmnt-'));
+    symlinkSync(victim, join(c, 'dev'));
+    expect(() => realDirectory(c, 'dev/pts')).toThrow(expect.objectContaining({ code: 'UNSAFE_PATH' }));
+    expect(realDirectory(c, 'proc')).toBe(join(c, 'proc'));
+    expect(readdirSync(victim)).toEqual(['secret']);
   });
 
   it('knows a failed dpkg run by the packages it left half-done, as dpkg --audit does', async () => {
