@@ -22,12 +22,16 @@ namespace {
 
 Napi::String Str(Napi::Env env, std::string_view s) { return Napi::String::New(env, s.data(), s.size()); }
 
-std::string_view BufferArg(const Napi::CallbackInfo& info, size_t i) {
+// A copy of the bytes, not a view: the parse calls back into JS (an extra
+// field's or tag's toString, a getter), and JS could detach or shrink the
+// buffer under a view meanwhile (ArrayBuffer.prototype.transfer, a resizable
+// buffer). The copy costs far less than the parse.
+std::string BufferArg(const Napi::CallbackInfo& info, size_t i) {
   if (info.Length() <= i || !info[i].IsTypedArray() ||
       info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
     throw Napi::TypeError::New(info.Env(), "data must be a Buffer or Uint8Array");
   auto a = info[i].As<Napi::Uint8Array>();
-  return std::string_view(reinterpret_cast<const char*>(a.Data()), a.ByteLength());
+  return std::string(reinterpret_cast<const char*>(a.Data()), a.ByteLength());
 }
 
 Napi::Error ParseFailure(Napi::Env env, const ParseError& e) {
@@ -70,7 +74,7 @@ int64_t AppendUtf8(std::string* text, std::string_view v) {
 constexpr size_t kIndexStride = 19;
 Napi::Value ParseDpkgStatusIndexJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string_view data = BufferArg(info, 0);
+  const std::string data = BufferArg(info, 0);
   std::vector<DpkgPackage> pkgs;
   ParseError error;
   if (!ParseDpkgStatus(data, {}, &pkgs, &error)) throw ParseFailure(env, error);
@@ -106,7 +110,7 @@ Napi::Value ParseDpkgStatusIndexJs(const Napi::CallbackInfo& info) {
 // parseDpkgStatus(data, extraFields): [{name, version, architecture, ...}]
 Napi::Value ParseDpkgStatusJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string_view data = BufferArg(info, 0);
+  const std::string data = BufferArg(info, 0);
   std::vector<std::string> extra;
   if (info.Length() > 1 && info[1].IsArray()) {
     Napi::Array a = info[1].As<Napi::Array>();
@@ -218,7 +222,7 @@ Napi::Object HeaderToJs(Napi::Env env, const RpmHeader& h, const Napi::Value& wa
 template <bool (*Parse)(std::string_view, RpmHeader*, ParseError*)>
 Napi::Value ParseOneHeaderJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string_view data = BufferArg(info, 0);
+  const std::string data = BufferArg(info, 0);
   RpmHeader h;
   ParseError error;
   if (!Parse(data, &h, &error)) throw ParseFailure(env, error);
@@ -290,8 +294,8 @@ Napi::Value HeadersToJs(Napi::Env env, Napi::Value want,
 
 // readSqliteRpmdb(db, wal, tags?): every header of rpm's sqlite Packages table.
 Napi::Value ReadSqliteRpmdbJs(const Napi::CallbackInfo& info) {
-  std::string_view db = BufferArg(info, 0);
-  std::string_view wal = BufferArg(info, 1);
+  const std::string db = BufferArg(info, 0);
+  const std::string wal = BufferArg(info, 1);
   return HeadersToJs(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined(),
                      [&](const HeaderSink& sink, ParseError* error) {
                        SqliteReader reader;
@@ -302,7 +306,7 @@ Napi::Value ReadSqliteRpmdbJs(const Napi::CallbackInfo& info) {
 // readNdbRpmdb(packagesDb, tags?) and readBdbRpmdb(packages, tags?).
 template <bool (*Scan)(std::string_view, const std::function<void(uint32_t, std::string_view)>&, ParseError*)>
 Napi::Value ReadKeyedRpmdbJs(const Napi::CallbackInfo& info) {
-  std::string_view file = BufferArg(info, 0);
+  const std::string file = BufferArg(info, 0);
   return HeadersToJs(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined(),
                      [&](const HeaderSink& sink, ParseError* error) {
                        return Scan(file, [&](uint32_t record, std::string_view blob) { sink(record, blob); }, error);

@@ -115,7 +115,7 @@ async function runGuest(): Promise<void> {
     pools: [...TEST_POOLS],
     // 14 min on a quiet day here, 25-30 min when the host is busy (the emulated
     // kernel's txg syncs slow most); a hang still ends well inside CI's 90 min.
-    timeoutMs: 50 * 60_000,
+    timeoutMs: 60 * 60_000,
   });
   const hostReport = join(result.jobDir, 'report.json');
   if (existsSync(hostReport)) copyFileSync(hostReport, file);

@@ -54,6 +54,12 @@ export async function cloneCheckpoint(cps: Checkpoints, ref: string, name: strin
   const c = await cps.get(ref);
   if (c.state !== 'complete') throw new CheckpointError('INCOMPLETE', `${c.id} is incomplete; zcp will not clone it`, c.snapshots[0]);
   const targets = cloneTargets(cps, name);
+  const seen = new Set<string>();
+  for (const [ds, target] of targets) {
+    // Two datasets of the system in one parent outside the root would get the same copy's name.
+    if (seen.has(target)) throw new CheckpointError('BAD_SYSTEM', `boot environment ${name}: ${ds} and another dataset of the system would both be cloned to ${target}; give the extra dataset a parent of its own`, ds);
+    seen.add(target);
+  }
   for (const [, target] of targets) {
     const problem = nameProblem(target, 'dataset');
     if (problem) throw new CheckpointError('BAD_SYSTEM', `${target}: ${problem}`, target);

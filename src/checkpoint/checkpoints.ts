@@ -5,6 +5,7 @@
  * @module
  */
 import { execFile } from 'node:child_process';
+import { unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as zfs from '../zfs/index.js';
 import { ZfsError, errno } from '../zfs/errors.js';
@@ -18,7 +19,7 @@ import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from
 import { SystemLock, ensureState, stateDataset } from './state.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
 import { mountpoints, packageDiff } from './packages.js';
-import { type PendingRollback, type RollbackPlan, discardJournal, executeRollback, pendingRollback, planRollback, repairRollback } from './rollback.js';
+import { type PendingRollback, type RollbackPlan, discardJournal, executeRollback, pendingRollback, planRollback, repairRollback, strayMarkers } from './rollback.js';
 import type { PackageDiff } from '../pkgdb/packages.js';
 import { type System, type SystemOptions, guidString, resolveSystem } from './system.js';
 
@@ -213,7 +214,12 @@ export class Checkpoints {
   async repair(options: { dryRun?: boolean; discardJournal?: boolean } = {}): Promise<string[]> {
     const work = async () => {
       const rolled = options.discardJournal ? await discardJournal(this, options) : await repairRollback(this, options);
-      return [...rolled, ...(await this.repairLocked({ thorough: true, ...options }))];
+      const stray: string[] = [];
+      for (const f of await strayMarkers(this)) {
+        if (!options.dryRun) unlinkSync(f);
+        stray.push(`${options.dryRun ? 'would remove' : 'removed'} ${f} (a rollback stopped before it began)`);
+      }
+      return [...rolled, ...stray, ...(await this.repairLocked({ thorough: true, ...options }))];
     };
     return options.dryRun ? work() : this.withLock(work);
   }

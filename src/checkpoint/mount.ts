@@ -35,7 +35,7 @@ export class Mounts {
    * must not put a mount over the host's /etc).
    */
   async zfs(dataset: string, root: string, rel = ''): Promise<void> {
-    const dir = realDirectory(root, rel);
+    const dir = realDirectory(root, rel.replace(/^\/+/, '')); // rel is under root even when written /var
     const [program, args] = zfsMountArgs(dataset, dir);
     await exec(program, args);
     this.done.push(dir);

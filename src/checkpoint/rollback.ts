@@ -11,7 +11,7 @@
  * `zcp repair`, after its journal checks out.
  * @module
  */
-import { closeSync, constants, existsSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { type Package, type VersionChange, diff } from '../pkgdb/packages.js';
@@ -279,6 +279,22 @@ async function placeMarkers(cps: Checkpoints, id: string): Promise<string[]> {
     }),
   );
   return mounts.map((m) => m.dataset);
+}
+
+/**
+ * Marker files no journal accounts for (a rollback killed after its markers,
+ * before its journal: nothing was rolled back): removed by `zcp repair`.
+ */
+export async function strayMarkers(cps: Checkpoints): Promise<string[]> {
+  if (await readJournal(cps.system.pools[0]!, cps.system.datasets[0]!)) return [];
+  const out: string[] = [];
+  for (const m of await mountpoints(cps.system)) {
+    for (const f of readdirSync(m.mountpoint)) {
+      const path = join(m.mountpoint, f);
+      if (f.startsWith(MARKER) && lstatSync(path).isFile()) out.push(path);
+    }
+  }
+  return out;
 }
 
 /** Removes the markers of a rollback that will not happen (a journal that could not be written, or one dropped). */

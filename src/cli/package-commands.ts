@@ -14,6 +14,8 @@ import { APT_ACTIONS, AptError, type AptAction, type AptPlan, describePlan, plan
 import { mountBootEnvironment } from '../checkpoint/bootenv.js';
 import type { Checkpoint, Checkpoints } from '../checkpoint/checkpoints.js';
 import { CheckpointError } from '../checkpoint/errors.js';
+import { faultPoint } from '../checkpoint/fault.js';
+import { uninterruptible } from '../checkpoint/interrupt.js';
 import { Mounts } from '../checkpoint/mount.js';
 import { packagesOf } from '../checkpoint/packages.js';
 import { aptCommandLine, aptHook } from '../hooks/apt.js';
@@ -40,8 +42,7 @@ export const PACKAGE_COMMANDS = {
       const argv = ctx.args;
       const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'run' }));
       ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running ${argv[0]}`);
-      const code = await runCommand(argv, checkpoint.tid, ctx.out.options.json);
-      return settle(ctx, tx, checkpoint, argv[0]!, code);
+      return settle(ctx, tx, checkpoint, argv[0]!, await runAndRecord(tx, checkpoint, () => runCommand(argv, checkpoint.tid, ctx.out.options.json)));
     },
   },
   apt: {
@@ -96,13 +97,14 @@ export const PACKAGE_COMMANDS = {
         const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, command: ['apt-get', action, ...aptArgs], kind: 'apt' }));
         ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running apt-get ${action}`);
         const mounts = new Mounts();
-        let code: number;
-        try {
-          code = await runCommand(await aptCommand(root, aptArgv, mounts), checkpoint.tid, ctx.out.options.json);
-        } finally {
-          await mounts.undo();
-        }
-        return settle(ctx, tx, checkpoint, 'apt-get', code, summary);
+        const ran = await runAndRecord(tx, checkpoint, async () => {
+          try {
+            return await runCommand(await aptCommand(root, aptArgv, mounts), checkpoint.tid, ctx.out.options.json);
+          } finally {
+            await mounts.undo();
+          }
+        });
+        return settle(ctx, tx, checkpoint, 'apt-get', ran, summary);
       }
       return upgradeIntoClone(ctx, cps, title, ['apt-get', action, ...aptArgs], aptArgv, summary);
     },
@@ -125,7 +127,7 @@ export const PACKAGE_COMMANDS = {
         return runCommand(argv, undefined, ctx.out.options.json);
       }
       ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running rpm`);
-      return settle(ctx, tx, checkpoint, 'rpm', await runCommand(argv, checkpoint.tid, ctx.out.options.json));
+      return settle(ctx, tx, checkpoint, 'rpm', await runAndRecord(tx, checkpoint, () => runCommand(argv, checkpoint.tid, ctx.out.options.json)));
     },
   },
   hook: {
@@ -192,16 +194,38 @@ function committedNote(e: HistoryEntry): string {
   return `transaction ${e.tid} committed: ${packageChanges(e.changes)}${e.touches?.length ? `; touches ${e.touches.join(', ')}: reboot to use it` : ''}`;
 }
 
-/** After a transaction's command ran: commit it, or record the failure and offer (or, with --rollback-on-failure, take) the rollback. */
-async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, label: string, code: number, plan?: unknown): Promise<number> {
+/**
+ * Runs a transaction's command and records its end (committed, or failed
+ * with its status) as one step: Ctrl-C reaches the command, and zcp waits
+ * until its mounts are undone and the end is recorded before it exits, so no
+ * transaction stays `running` and nothing stays mounted.
+ */
+async function runAndRecord(tx: Transactions, checkpoint: Checkpoint, run: () => Promise<number>): Promise<{ code: number; entry: HistoryEntry }> {
+  return uninterruptible(async () => {
+    let code = 127;
+    let error: unknown;
+    try {
+      code = await run();
+      faultPoint('transaction-ran');
+    } catch (e) {
+      error = e; // recorded as failed first, then thrown
+    }
+    const entry = code === 0 && error === undefined ? await tx.commit(checkpoint.tid) : await tx.fail(checkpoint.tid, code);
+    if (error !== undefined) throw error;
+    return { code, entry };
+  });
+}
+
+/** After a transaction's command ran and its end was recorded: say so, or offer (or, with --rollback-on-failure, take) the rollback. */
+async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, label: string, ran: { code: number; entry: HistoryEntry }, plan?: unknown): Promise<number> {
   const extra = plan === undefined ? {} : { plan };
+  const { code } = ran;
   if (code === 0) {
-    const e = await tx.commit(checkpoint.tid);
-    ctx.out.note(committedNote(e));
-    ctx.out.result({ ...extra, transaction: e, rolledBack: false });
+    ctx.out.note(committedNote(ran.entry));
+    ctx.out.result({ ...extra, transaction: ran.entry, rolledBack: false });
     return 0;
   }
-  const failed = await tx.fail(checkpoint.tid, code);
+  const failed = ran.entry;
   ctx.out.note(`${label} failed (exit ${code})`);
   const back = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`${label} failed. Roll back to ${checkpoint.id}?`, { byYes: false }));
   let rolledBack = false;
@@ -224,33 +248,42 @@ async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, la
  * touched; activate makes the result boot next.
  */
 async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, command: string[], aptArgs: string[], plan: unknown): Promise<number> {
-  const checkpoint = await ctx.out.progress('checkpointing', cps.create({ title, kind: 'upgrade', command }));
+  // A transaction like any other (in the history, its changes measured in the boot environment).
+  const tx = new Transactions(cps);
+  const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, kind: 'upgrade', command }));
   const name = `upgrade-${checkpoint.tid}`;
   await ctx.out.progress('cloning', cps.clone(checkpoint.id, name));
   ctx.out.note(`checkpoint ${checkpoint.id}; boot environment ${name} cloned from it; running apt-get there (the running system is not touched)`);
   const dir = mkdtempSync(join(tmpdir(), 'zcp-be-'));
   const mounts = new Mounts();
-  let code: number;
+  let code = 1;
   let changes: PackageDiff | null = null;
-  try {
-    await mountBootEnvironment(cps, name, dir, mounts);
-    code = await runCommand(await aptCommand(dir, aptArgs, mounts), checkpoint.tid, ctx.out.options.json);
-    changes = await packagesOf(cps.system, checkpoint.id).then(
-      async (before) => diff(before, await readPackages(dir)),
-      () => null,
-    );
-  } finally {
-    await mounts.undo();
+  let entry: HistoryEntry | undefined;
+  // Ctrl-C reaches apt-get (it stops); zcp itself waits until the mounts are undone and the
+  // transaction is recorded, then exits: nothing stays mounted, nothing stays `running`.
+  await uninterruptible(async () => {
     try {
-      rmdirSync(dir); // only when empty: never delete through a mount that did not go
-    } catch {
-      /* left for the operator: still mounted */
+      await mountBootEnvironment(cps, name, dir, mounts);
+      code = await runCommand(await aptCommand(dir, aptArgs, mounts), checkpoint.tid, ctx.out.options.json);
+      faultPoint('apt-into-clone-ran');
+      changes = await packagesOf(cps.system, checkpoint.id).then(
+        async (before) => diff(before, await readPackages(dir)),
+        () => null,
+      );
+    } finally {
+      await mounts.undo();
+      try {
+        rmdirSync(dir); // only when empty: never delete through a mount that did not go
+      } catch {
+        /* left for the operator: still mounted */
+      }
+      entry = await tx.end(checkpoint.tid, { ok: code === 0, ...(code === 0 ? {} : { exitCode: code }), changes });
     }
-  }
+  });
   const be = { name, origin: checkpoint.id };
   if (code === 0) {
     ctx.out.line(`boot environment ${name}: ${packageChanges(changes ?? undefined)}; zcp activate ${name} makes it boot next`);
-    ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, destroyed: false });
+    ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, transaction: entry, destroyed: false });
     return 0;
   }
   ctx.out.note(`apt-get failed (exit ${code}) in boot environment ${name}; the running system is untouched`);
@@ -262,7 +295,7 @@ async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, c
   } else {
     ctx.out.note(`kept ${name} as apt left it; zcp destroy ${name} removes it`);
   }
-  ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, destroyed: drop });
+  ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, transaction: entry, destroyed: drop });
   return code;
 }
 

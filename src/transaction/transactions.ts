@@ -12,7 +12,7 @@ import type { RollbackPlan } from '../checkpoint/rollback.js';
 import type { SystemOptions } from '../checkpoint/system.js';
 import { packageDiff } from '../checkpoint/packages.js';
 import * as zfs from '../zfs/index.js';
-import { readPackages } from '../pkgdb/packages.js';
+import { type PackageDiff, readPackages } from '../pkgdb/packages.js';
 import { type HistoryEntry, readHistory, writeEntry } from './history.js';
 import { touches } from './important.js';
 
@@ -71,13 +71,15 @@ export class Transactions {
    * An unreadable package database does not stop it (no changes recorded).
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND` (no such transaction).
    */
-  async end(tid: number, outcome: { ok: boolean; exitCode?: number }): Promise<HistoryEntry> {
+  async end(tid: number, outcome: { ok: boolean; exitCode?: number; changes?: PackageDiff | null }): Promise<HistoryEntry> {
     const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
     if (!entry) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no transaction ${tid}`);
     const done: HistoryEntry = { ...entry, state: outcome.ok ? 'committed' : 'failed', ended: new Date().toISOString() };
     if (outcome.exitCode !== undefined) done.exitCode = outcome.exitCode;
     try {
-      const d = await packageDiff(this.checkpoints.system, entry.checkpoint);
+      // The changes are the live system's, unless the caller measured them elsewhere (a boot environment).
+      if (outcome.changes === null) throw new Error('no package changes known');
+      const d = outcome.changes ?? (await packageDiff(this.checkpoints.system, entry.checkpoint));
       done.changes = d;
       done.touches = touches(d);
       if (done.touches.length) {

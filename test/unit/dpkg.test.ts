@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { addon } from '../../src/addon.js';
 import { PkgdbError, pkgdb } from '../../src/index.js';
 
 const LISTS = '/var/lib/apt/lists';
@@ -63,6 +64,19 @@ describe('dpkg status', () => {
     // Invalid UTF-8 takes the object path (replacement characters), not the index.
     const bad = Buffer.concat([Buffer.from('Package: a\xff'.slice(0, 10)), Buffer.from([0xff]), Buffer.from('\nVersion: 1\n')]);
     expect(pkgdb.parseDpkgStatus(bad)[0]!.name).toBe('a\ufffd');
+  });
+
+  it('parses a copy of its input: JS run during the parse (a field name\'s toString) can\'t change what it reads', () => {
+    const text = 'Package: a\nVersion: 1\nArchitecture: all\nDescription: x\n\nPackage: b\nVersion: 2\nArchitecture: all\n';
+    const ab = new ArrayBuffer(Buffer.byteLength(text));
+    const view = new Uint8Array(ab);
+    view.set(Buffer.from(text));
+    // Detaches the caller's buffer and overwrites the memory it had (the moved backing store).
+    const sneaky = { toString: () => (new Uint8Array(structuredClone(ab, { transfer: [ab] })).fill(0x21), 'Description') };
+    const native = addon().pkgdb as unknown as { parseDpkgStatus(d: Uint8Array, f: unknown[]): { name: string }[] };
+    const parsed = native.parseDpkgStatus(view, [sneaky]);
+    expect(ab.byteLength).toBe(0); // it was detached during the call
+    expect(parsed.map((p) => p.name)).toEqual(['a', 'b']);
   });
 
   it('takes CRLF, no final newline, folded fields, any case, and comments', () => {

@@ -22,7 +22,8 @@ beforeAll(() => {
     buildDeb('app', '1.0-1', { 'usr/share/app/v': '1\n', 'etc/app.conf': 'a=1\n' }),
     buildDeb('app', '2.0-1', { 'usr/share/app/v': '2\n', 'etc/app.conf': 'a=2\n' }, 'echo configuring app; exit 1'),
     // Leaves a stamp saying whether its script saw a /proc (it does inside zcp's chroot).
-    buildDeb('app', '2.0-2', { 'usr/share/app/v': '2.2\n', 'etc/app.conf': 'a=2\n' }, 'if test -r /proc/self/status; then echo proc > "$DPKG_ROOT/var/lib/app.stamp"; fi'),
+    // ... and what a policy-rc.d there answers (101: no daemon may start in a system entered with chroot).
+    buildDeb('app', '2.0-2', { 'usr/share/app/v': '2.2\n', 'etc/app.conf': 'a=2\n' }, 'if test -r /proc/self/status; then echo proc > "$DPKG_ROOT/var/lib/app.stamp"; fi; if test -x /usr/sbin/policy-rc.d; then /usr/sbin/policy-rc.d app start; echo $? > "$DPKG_ROOT/var/lib/app.policy"; fi'),
     buildDeb('linux-image-zcp', '6.1-1', { 'boot/vmlinuz-zcp': 'kernel\n' }, undefined, 'Installed-Size: 2048\n'),
     // Claims 64 GiB unpacked: more than the test pool has.
     buildDeb('huge', '1.0', { 'usr/share/huge/x': 'x\n' }, undefined, 'Installed-Size: 67108864\n'),
@@ -40,7 +41,7 @@ function system(prefix: string, selfContained = false) {
   initDpkgRoot(root);
   if (selfContained) initSelfContainedRoot(root, repo);
   else initAptRoot(root, repo);
-  const zcp = (args: string[], input = ''): Promise<Run> => spawnAsync(process.execPath, [CLI, '--dataset', ds, '--dataset', `${ds}/var`, '--root', root, ...args], input);
+  const zcp = (args: string[], input = '', env?: NodeJS.ProcessEnv): Promise<Run> => spawnAsync(process.execPath, [CLI, '--dataset', ds, '--dataset', `${ds}/var`, '--root', root, ...args], input, env);
   const apt = (zcpArgs: string[], action: string, ...args: string[]): Promise<Run> => zcp(['apt', ...zcpArgs, action, ...args, ...APT_TEST_OPTIONS]);
   const installed = () => readFileSync(join(root, 'var/lib/dpkg/status'), 'utf8').match(/^Package: .*\nStatus: .*\n(?:.*\n)*?Version: .*$/gm)?.map((p) => `${/^Package: (.*)$/m.exec(p)![1]} ${/^Version: (.*)$/m.exec(p)![1]} ${/^Status: (.*)$/m.exec(p)![1]}`) ?? [];
   return { ds, root, zcp, apt, installed };
@@ -144,7 +145,13 @@ describe('zcp apt (guest, real apt-get)', () => {
     expect(lookInto(`${POOL}/${be1}`, 'usr/share/app/v')).toBe('2.2\n');
     expect(lookInto(`${POOL}/${be1}/var`, 'lib/dpkg/status')).toMatch(/Package: app\nStatus: install ok installed\n(.*\n)*Version: 2\.0-2/);
     expect(lookInto(`${POOL}/${be1}/var`, 'lib/app.stamp')).toBe('proc\n'); // its postinst ran in the chroot, /proc mounted
+    expect(lookInto(`${POOL}/${be1}/var`, 'lib/app.policy')).toBe('101\n'); // ... with a policy-rc.d forbidding daemons
+    expect(() => lookInto(`${POOL}/${be1}`, 'usr/sbin/policy-rc.d')).toThrow(); // taken away again
     expect(run('sh', '-c', 'grep -c " /tmp/zcp-be-" /proc/self/mounts || true').trim()).toBe('0'); // every mount undone
+    // It is a transaction in the history, with the changes made in the boot environment.
+    const hist = (json(await s.zcp(['history', '--json'])) as { history: { tid: number; state: string; changes?: { upgraded: unknown[] } }[] }).history;
+    const upTid = Number(be1.slice('upgrade-'.length));
+    expect(hist.find((e) => e.tid === upTid)).toMatchObject({ state: 'committed', changes: { upgraded: [{ name: 'app', to: '2.0-2' }] } });
 
     // Activate: A moves to the boot environment, C stays on the running system.
     const mark = async (who: string) => (await s.zcp(['list'])).stdout.split('\n').find((l) => new RegExp(` ${who} `).test(l))!.slice(0, 4);
@@ -175,5 +182,12 @@ describe('zcp apt (guest, real apt-get)', () => {
     const bes = (json(await s.zcp(['list', '--json'])) as { bootEnvironments: { name: string }[] }).bootEnvironments.map((b) => b.name);
     expect(bes).toEqual([name, be2]);
     expect((await s.zcp(['activate', name])).code).toBe(0);
+
+    // Ctrl-C while apt runs in the boot environment: zcp undoes the mounts and records the transaction, then exits 130.
+    const cut = await s.zcp(['apt', '-s', '--yes', 'install', 'linux-image-zcp', ...APT_TEST_OPTIONS], '', { ...process.env, ZCP_FAULT: 'apt-into-clone-ran', ZCP_FAULT_SIGNAL: 'SIGINT' });
+    expect(cut.code, cut.stderr).toBe(130);
+    expect(run('sh', '-c', 'grep -c " /tmp/zcp-be-" /proc/self/mounts || true').trim()).toBe('0');
+    const after = (json(await s.zcp(['history', '--json'])) as { history: { state: string }[] }).history;
+    expect(after.filter((e) => e.state === 'running')).toEqual([]);
   }, 300_000); // some 25 zcp and apt runs, each a Node start-up in the emulated guest: 75 s here, more on a busy host
 });

@@ -84,9 +84,9 @@ export interface Run {
 }
 
 /** Runs a command without blocking the test worker (vitest's RPC times out if it is blocked too long). */
-export function spawnAsync(cmd: string, args: string[], input = ''): Promise<Run> {
+export function spawnAsync(cmd: string, args: string[], input = '', env?: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -16,7 +16,7 @@ import { TEST_POOLS } from './pools.js';
 import { buildDeb, dpkg, initDpkgRoot, treeDigest } from './systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
-const OP = fileURLToPath(new URL('./fixtures/op.ts', import.meta.url));
+const OP = fileURLToPath(new URL('./fixtures/op.mjs', import.meta.url));
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 let debs: Record<string, string>;
@@ -40,7 +40,7 @@ async function debSystem(prefix = 'nl'): Promise<{ cps: Checkpoints; root: strin
 
 /** Runs one operation in a child that a fault point kills (SIGKILL unless `signal`). */
 function childOp(datasets: string[], root: string, op: string, args: string[], fault: string, signal?: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', OP, JSON.stringify({ datasets, root, op, args })], {
+  return spawnSync(process.execPath, [OP, JSON.stringify({ datasets, root, op, args })], {
     env: { ...process.env, ZCP_FAULT: fault, ...(signal ? { ZCP_FAULT_SIGNAL: signal } : {}) },
     encoding: 'utf8',
   });

@@ -105,7 +105,7 @@ describe('transactions (guest)', () => {
     expect(q(root)).toEqual(['one-1.0']);
     const states = (JSON.parse((await zcp(['history', '--json'])).stdout) as { history: { tid: number; state: string; rollback?: unknown }[] }).history.filter((e) => !e.rollback);
     expect(states.map((e) => [e.tid, e.state])).toEqual([[before.history[0]!.tid, 'committed'], [t1, 'rolled-back'], [t2, 'rolled-back'], [t3, 'rolled-back'], [t4, 'rolled-back']]);
-  });
+  }, 300_000); // a dozen zcp and rpm runs, each a Node start-up in the emulated guest: near 120 s on a busy host
 
   it('prune: keeps the newest N, never a held one, dry run first, confirms', async () => {
     const { zcp } = system('prune');
