@@ -18,7 +18,8 @@ export default defineConfig({
         test: {
           // Host tests that boot the guest: the harness's own behaviour.
           name: 'harness',
-          include: ['test/harness/**/*.test.ts'],
+          // ... and the power cut, which needs two boots of the guest around one pool.
+          include: ['test/harness/**/*.test.ts', 'test/power-cut/**/*.test.ts'],
           testTimeout: 6 * 60_000,
         },
       },

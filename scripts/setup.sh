@@ -12,6 +12,8 @@ PACKAGES=(
   busybox-static cpio xz-utils kmod
   # a pool whose I/O a test can stop (device-mapper over a loop file)
   dmsetup
+  # the power-cut test partitions the pool's disk image (sfdisk)
+  fdisk
   # package databases: real tools as oracles
   rpm dpkg-dev
   # native parser tests: libFuzzer and ASan/UBSan (clang), dpkg's own version

@@ -20,13 +20,16 @@ export {
   type BootEnvironment,
   type RollbackPlan,
   type PackagePlan,
+  type PendingRollback,
+  type ScanResult,
+  type ForeignSnapshot,
   type CheckpointErrorCode,
   type CheckpointKind,
   type CreateOptions,
   type System,
   type SystemOptions,
 } from './checkpoint/index.js';
-export { Transactions, type HistoryEntry, type UndoPlan } from './transaction/index.js';
+export { Transactions, type HistoryEntry, type UndoPlan, type TransactionOwner } from './transaction/index.js';
 export { planPrune, prune, type PrunePolicy, type PruneDecision } from './checkpoint/index.js';
 export { planApt, describePlan, AptError, APT_ACTIONS, type AptPlan, type AptAction, type AptInstall } from './apt/plan.js';
 export { checkpointLatency, type LatencyResult, type LatencyRow } from './bench/latency.js';

@@ -106,9 +106,19 @@ async function flushToDisk(system: System): Promise<void> {
   if (!mounts.length || !synced.every(Boolean)) await new Promise<void>((resolve) => execFile('sync', () => resolve()));
 }
 
-/** Destroys snapshots of any pools: one lzc_destroy_snaps per pool. */
-export async function destroyEverywhere(snapshots: readonly string[]): Promise<void> {
-  for (const snaps of groupByPool(snapshots).values()) await zfs.destroySnapshots(snaps);
+/**
+ * Destroys snapshots of any pools: one lzc_destroy_snaps per pool, as one
+ * step Ctrl-C waits for. A kill -9 between two pools leaves a checkpoint
+ * without some of its snapshots: listed as incomplete, destroyed by the next
+ * destroy or prune. `fault` names the fault point between pools.
+ */
+export async function destroyEverywhere(snapshots: readonly string[], fault = 'destroy-pool'): Promise<void> {
+  await uninterruptible(async () => {
+    for (const snaps of groupByPool(snapshots).values()) {
+      await zfs.destroySnapshots(snaps);
+      faultPoint(fault);
+    }
+  });
 }
 
 /** Sets zcp:state=complete on a checkpoint's snapshots, one channel program per pool. */

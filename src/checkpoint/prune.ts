@@ -70,7 +70,7 @@ export async function prune(cps: Checkpoints, policy: PrunePolicy, options: { dr
   return cps.locked(async () => {
     const plan = await planPrune(cps, policy);
     if (options.dryRun || !plan.length) return plan;
-    await destroyEverywhere(plan.flatMap((d) => d.checkpoint.snapshots));
+    await destroyEverywhere(plan.flatMap((d) => d.checkpoint.snapshots), 'prune-pool');
     return plan;
   }, options);
 }

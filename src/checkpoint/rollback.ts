@@ -51,7 +51,7 @@ export interface RollbackPlan {
   packageError?: string;
 }
 
-export async function planRollback(cps: Checkpoints, ref: string): Promise<RollbackPlan> {
+export async function planRollback(cps: Checkpoints, ref: string, options: { packages?: boolean } = {}): Promise<RollbackPlan> {
   const { checkpoints, foreign, txg, guid } = await cps.scan();
   const target = await cps.get(ref, checkpoints);
   if (target.state !== 'complete') {
@@ -89,6 +89,7 @@ export async function planRollback(cps: Checkpoints, ref: string): Promise<Rollb
     datasets: cps.system.datasets,
     guids: Object.fromEntries([...target.snapshots, ...destroy].map((s) => [s, guid.get(s) ?? ''])),
   };
+  if (options.packages === false) return plan; // the re-check after the confirmation: snapshots only
   try {
     const then = await packagesOf(cps.system, target.id);
     const d = diff(then, await packagesOf(cps.system)); // checkpoint → live
@@ -123,13 +124,13 @@ function samePlan(a: RollbackPlan, b: RollbackPlan): string | undefined {
 /**
  * Executes a plan (the caller holds the lock). The world is checked again
  * first, after the confirmation: if a snapshot came or went since the plan
- * was made, nothing is done. Then the journal, the consumed checkpoints
- * destroyed, each dataset rolled back (the journal brought up to date after
- * each), the journal cleared; Ctrl-C and TERM wait for the end.
+ * was made, nothing is done. Then the markers and the journal, the consumed
+ * checkpoints destroyed, each dataset rolled back, the journal cleared;
+ * Ctrl-C and TERM wait for the end.
  * @throws {@link CheckpointError} `CHANGED` (nothing done), or what {@link planRollback} throws.
  */
 export async function executeRollback(cps: Checkpoints, plan: RollbackPlan): Promise<void> {
-  const now = await planRollback(cps, plan.target.id);
+  const now = await planRollback(cps, plan.target.id, { packages: false });
   const changed = samePlan(plan, now);
   if (changed) {
     throw new CheckpointError('CHANGED', `the system changed while the rollback to ${plan.target.id} waited for confirmation (${changed}); nothing was done: run it again to see the new plan`, plan.target.snapshots[0]);
@@ -147,7 +148,12 @@ export async function executeRollback(cps: Checkpoints, plan: RollbackPlan): Pro
   await uninterruptible(async () => {
     // A marker file on every mounted dataset before the journal: the rollback takes it away,
     // so a dataset without it is back, whatever the running system wrote to it since.
-    journal.marked = await placeMarkers(cps, journal.target.id);
+    try {
+      journal.marked = await placeMarkers(cps, journal.target.id);
+    } catch (e) {
+      await removeMarkers(cps, journal.target.id);
+      throw e;
+    }
     faultPoint('rollback-marked');
     try {
       await writeJournal(cps.system.pools[0]!, cps.system.datasets[0]!, journal);
@@ -263,7 +269,7 @@ const MARKER = '.zcp-rollback-to-';
  */
 async function placeMarkers(cps: Checkpoints, id: string): Promise<string[]> {
   const mounts = await mountpoints(cps.system);
-  await Promise.all(
+  const marked = await Promise.all(
     mounts.map(async (m) => {
       const path = markerPath(m.mountpoint, id);
       let fd: number | undefined;
@@ -271,14 +277,17 @@ async function placeMarkers(cps: Checkpoints, id: string): Promise<string[]> {
         fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
         writeSync(fd, `zcp: a rollback of ${m.dataset} to ${id} is under way; it takes this file away (zcp repair finishes an interrupted one)\n`);
       } catch (e) {
+        // Mounted read-only: nothing writes to it either, so it is told like an unmounted one.
+        if ((e as NodeJS.ErrnoException).code === 'EROFS') return undefined;
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(path).isFile()) throw e;
       } finally {
         if (fd !== undefined) closeSync(fd);
       }
       await zfs.syncFilesystem(m.dataset, m.mountpoint);
+      return m.dataset;
     }),
   );
-  return mounts.map((m) => m.dataset);
+  return marked.filter((d): d is string => d !== undefined);
 }
 
 /**

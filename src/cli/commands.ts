@@ -7,7 +7,7 @@
 import { checkpointLatency, scratchName } from '../bench/latency.js';
 import type { Checkpoints } from '../checkpoint/checkpoints.js';
 import type { PendingRollback } from '../checkpoint/rollback.js';
-import { type PrunePolicy, planPrune, prune } from '../checkpoint/prune.js';
+import { type PrunePolicy, prune } from '../checkpoint/prune.js';
 import { readPackages } from '../pkgdb/packages.js';
 import { Transactions } from '../transaction/transactions.js';
 import * as zfs from '../zfs/index.js';
@@ -80,6 +80,7 @@ export const COMMANDS: Record<string, Command> = {
       want(ctx, 0, 0, 'no arguments (the title goes with -m)');
       const cps = await open(ctx);
       if (ctx.dryRun) {
+        await cps.locked(async () => undefined, { dryRun: true }); // a pending rollback is said, not passed over
         ctx.out.line(`would checkpoint ${cps.system.datasets.join(', ')}`);
         ctx.out.result({ dryRun: true, datasets: cps.system.datasets });
         return 0;
@@ -306,7 +307,7 @@ export const COMMANDS: Record<string, Command> = {
       if (age !== undefined) policy.maxAgeDays = age;
       if (ctx.options.minFree !== undefined) policy.minFreeBytes = parseSize(ctx.options.minFree);
       const cps = await open(ctx);
-      const plan = await planPrune(cps, policy);
+      const plan = await prune(cps, policy, { dryRun: true }); // the plan, with the refusals (a pending rollback) of the real one
       for (const d of plan) ctx.out.line(`${ctx.dryRun ? 'would destroy' : 'destroy'} ${d.checkpoint.id} (${when(d.checkpoint.created)}): ${d.reason}`);
       if (!plan.length) ctx.out.line('nothing to prune');
       if (ctx.dryRun || !plan.length) {
@@ -374,8 +375,10 @@ export const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       want(ctx, 0, 0, 'no arguments');
       const cps = await open(ctx);
+      const tx = new Transactions(cps);
       const discardJournal = ctx.options.discardJournal === true;
-      const plan = await cps.repair({ dryRun: true, discardJournal });
+      const settled = (tids: number[], dry: boolean) => tids.map((t) => `${dry ? 'would end' : 'ended'} transaction ${t} as failed: its process is gone (interrupted)`);
+      const plan = [...(await cps.repair({ dryRun: true, discardJournal })), ...settled(await tx.settleInterrupted({ dryRun: true }), true)];
       if (!plan.length) {
         ctx.out.line('nothing to repair');
         ctx.out.result({ repaired: [], dryRun: ctx.dryRun });
@@ -393,6 +396,7 @@ export const COMMANDS: Record<string, Command> = {
         return 1;
       }
       const done = await ctx.out.progress('repairing', cps.repair({ discardJournal }));
+      done.push(...settled(await tx.settleInterrupted(), false));
       for (const d of done) ctx.out.line(d);
       ctx.out.result({ repaired: done, dryRun: false });
       return 0;

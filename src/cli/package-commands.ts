@@ -18,7 +18,7 @@ import { faultPoint } from '../checkpoint/fault.js';
 import { uninterruptible } from '../checkpoint/interrupt.js';
 import { Mounts } from '../checkpoint/mount.js';
 import { packagesOf } from '../checkpoint/packages.js';
-import { aptCommandLine, aptHook } from '../hooks/apt.js';
+import { aptHook, aptProcess } from '../hooks/apt.js';
 import { dnfHook } from '../hooks/dnf.js';
 import { installFiles, removeFiles } from '../hooks/files.js';
 import { type HookManager, hookBegin, hookEnd } from '../hooks/transaction.js';
@@ -58,6 +58,7 @@ export const PACKAGE_COMMANDS = {
       const [action, ...aptArgs] = ctx.args;
       if (!action || !(APT_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`apt takes one of: ${APT_ACTIONS.join(', ')}`);
       const cps = await open(ctx);
+      await cps.locked(async () => undefined, { dryRun: true }); // refused before asking apt while a rollback is pending
       const root = cps.system.root;
       let plan: AptPlan;
       try {
@@ -309,9 +310,10 @@ async function runHook(ctx: Context, phase: 'pre' | 'post', manager: HookManager
   try {
     const cps = await open(ctx);
     if (phase === 'pre') {
-      const command = manager === 'apt' ? aptCommandLine() : undefined;
+      const apt = manager === 'apt' ? aptProcess() : undefined;
+      const command = apt?.argv;
       const title = ctx.options.message ?? command?.join(' ') ?? `${manager} (hook)`;
-      const c = await hookBegin(cps, manager, title, command);
+      const c = await hookBegin(cps, manager, title, command, apt?.pid ?? process.ppid);
       ctx.out.note(`checkpoint ${c.id} (TID ${c.tid}) before this ${manager} run; zcp rollback ${c.id} undoes it`);
     } else {
       const ended = await hookEnd(cps, manager);

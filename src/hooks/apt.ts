@@ -37,6 +37,11 @@ export function aptHook(root: string, zcp: readonly string[]): HookFile {
 
 /** The apt command line that runs this hook (the nearest apt, apt-get, aptitude or unattended-upgrade ancestor), or undefined. Linux /proc only. */
 export function aptCommandLine(start = process.ppid): string[] | undefined {
+  return aptProcess(start)?.argv;
+}
+
+/** The apt process that runs this hook: its pid and command line. */
+export function aptProcess(start = process.ppid): { pid: number; argv: string[] } | undefined {
   let pid = start;
   for (let depth = 0; depth < 8 && pid > 1; depth++) {
     try {
@@ -44,7 +49,7 @@ export function aptCommandLine(start = process.ppid): string[] | undefined {
       const exe = readlinkSync(`/proc/${pid}/exe`);
       const name = (argv[0] ?? exe).split('/').pop() ?? '';
       if (/^(apt|apt-get|aptitude|unattended-upgrade|unattended-upgr)$/.test(name) || /\/(apt|apt-get|aptitude)$/.test(exe)) {
-        return [name, ...argv.slice(1)];
+        return { pid, argv: [name, ...argv.slice(1)] };
       }
       // the stat line: pid (comm) state ppid ...; comm may hold spaces and parentheses
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -14,8 +14,9 @@ export type HookManager = 'apt' | 'dnf';
 const KIND = { apt: 'apt', dnf: 'rpm' } as const;
 
 /** Before the package manager runs: a checkpoint and a running transaction. */
-export async function hookBegin(cps: Checkpoints, manager: HookManager, title: string, command?: readonly string[]): Promise<Checkpoint> {
-  const { checkpoint } = await new Transactions(cps).begin({ kind: KIND[manager], title, ...(command ? { command } : {}) });
+export async function hookBegin(cps: Checkpoints, manager: HookManager, title: string, command?: readonly string[], ownerPid = process.ppid): Promise<Checkpoint> {
+  // The transaction belongs to the package manager's process (this zcp ends right after).
+  const { checkpoint } = await new Transactions(cps).begin({ kind: KIND[manager], title, ...(command ? { command } : {}), ownerPid });
   return checkpoint;
 }
 

@@ -10,6 +10,7 @@ import * as zfs from '../zfs/index.js';
 import type { VersionChange, Package } from '../pkgdb/packages.js';
 import { joined, splitBytes } from '../checkpoint/metadata.js';
 import { stateDataset } from '../checkpoint/state.js';
+import type { TransactionOwner } from './owner.js';
 
 /** One transaction as the history keeps it. */
 export interface HistoryEntry {
@@ -28,6 +29,10 @@ export interface HistoryEntry {
   changes?: { installed: Package[]; removed: Package[]; upgraded: VersionChange[]; downgraded: VersionChange[] };
   /** kernel, libc, init: the reboot-worthy parts it touched. */
   touches?: string[];
+  /** The process it runs in (while running): `zcp repair` settles it as failed once that is gone. */
+  owner?: TransactionOwner;
+  /** Ended by `zcp repair` because its process died before recording the end. */
+  interrupted?: boolean;
   /** For a rollback event (tid = the target's): the checkpoint it went back to and the TIDs it undid. */
   rollback?: { to: string; undid: number[] };
 }

@@ -6,3 +6,4 @@
 export { Transactions, type UndoPlan } from './transactions.js';
 export { type HistoryEntry } from './history.js';
 export { touches, touchesNames } from './important.js';
+export { type TransactionOwner } from './owner.js';

@@ -15,6 +15,8 @@ import * as zfs from '../zfs/index.js';
 import { type PackageDiff, readPackages } from '../pkgdb/packages.js';
 import { type HistoryEntry, readHistory, writeEntry } from './history.js';
 import { touches } from './important.js';
+import { ownerGone, ownerOf } from './owner.js';
+import { faultPoint } from '../checkpoint/fault.js';
 
 /** How to undo one transaction at package level. */
 export interface UndoPlan {
@@ -52,8 +54,10 @@ export class Transactions {
    * Starts a transaction: a checkpoint (with a new TID) and a `running` history entry.
    * @throws {@link CheckpointError} as {@link Checkpoints.create}: `NO_SPACE`, `LOCKED`, `METADATA_TOO_LARGE`, ...
    */
-  async begin(options: CreateOptions = {}): Promise<{ checkpoint: Checkpoint; entry: HistoryEntry }> {
-    const checkpoint = await this.checkpoints.create({ kind: 'run', ...options });
+  async begin(options: CreateOptions & { ownerPid?: number } = {}): Promise<{ checkpoint: Checkpoint; entry: HistoryEntry }> {
+    const { ownerPid, ...create } = options;
+    const checkpoint = await this.checkpoints.create({ kind: 'run', ...create });
+    const owner = ownerOf(ownerPid ?? process.pid);
     const entry: HistoryEntry = {
       tid: checkpoint.tid,
       checkpoint: checkpoint.id,
@@ -61,9 +65,28 @@ export class Transactions {
       ...(checkpoint.command ? { command: checkpoint.command } : {}),
       state: 'running',
       started: new Date().toISOString(),
+      ...(owner ? { owner } : {}),
     };
+    faultPoint('transaction-checkpointed');
     await writeEntry(this.pool, this.key, entry);
     return { checkpoint, entry };
+  }
+
+  /**
+   * Transactions still `running` whose process is gone (killed, or a reboot
+   * since): `zcp repair` ends them as failed and interrupted. With dryRun,
+   * only which.
+   * @returns their TIDs.
+   */
+  async settleInterrupted(options: { dryRun?: boolean } = {}): Promise<number[]> {
+    const stale = (await this.history()).filter((e) => e.state === 'running' && !e.rollback && e.owner && ownerGone(e.owner));
+    if (!options.dryRun) {
+      for (const e of stale) {
+        const { owner: _gone, ...rest } = e;
+        await writeEntry(this.pool, this.key, { ...rest, state: 'failed', interrupted: true, ended: new Date().toISOString() });
+      }
+    }
+    return stale.map((e) => e.tid);
   }
 
   /**
@@ -74,7 +97,8 @@ export class Transactions {
   async end(tid: number, outcome: { ok: boolean; exitCode?: number; changes?: PackageDiff | null }): Promise<HistoryEntry> {
     const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
     if (!entry) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no transaction ${tid}`);
-    const done: HistoryEntry = { ...entry, state: outcome.ok ? 'committed' : 'failed', ended: new Date().toISOString() };
+    const { owner: _ended, ...open } = entry;
+    const done: HistoryEntry = { ...open, state: outcome.ok ? 'committed' : 'failed', ended: new Date().toISOString() };
     if (outcome.exitCode !== undefined) done.exitCode = outcome.exitCode;
     try {
       // The changes are the live system's, unless the caller measured them elsewhere (a boot environment).

@@ -25,6 +25,8 @@ export interface GuestOptions {
   env?: Record<string, string>;
   /** File-backed pools created before the command runs, mounted at /NAME. */
   pools?: GuestPool[];
+  /** Host files attached as virtio disks (/dev/vda, /dev/vdb, ... in the guest, after `modprobe virtio_blk`): they outlive the guest, for tests across boots. */
+  disks?: string[];
   /** Load zfs.ko before the command (default true). */
   loadZfs?: boolean;
   /** Kill the guest after this long (default 20 minutes). */
@@ -102,6 +104,7 @@ export async function runInGuest(opts: GuestOptions): Promise<GuestResult> {
     '-chardev', 'stdio,id=out,signal=off', '-serial', 'chardev:out',
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${jobDir},mount_tag=job,security_model=none,multidevs=remap`,
+    ...(opts.disks ?? []).flatMap((d) => ['-drive', `file=${d},format=raw,if=virtio,cache=writeback`]),
   ];
 
   const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });

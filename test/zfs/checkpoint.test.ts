@@ -201,11 +201,16 @@ describe('checkpoints (guest)', () => {
   it('locks a system against a second zcp process; the kernel drops the lock when the holder is killed -9', async () => {
     const root = fresh(POOL, 'root');
     const cps = await system(root);
+    const early = await cps.create({ title: 'before the lock' });
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/hold-lock.ts', import.meta.url)), POOL, root], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     expect(line.toString()).toBe('locked\n');
     expect((await failure(cps.create())) as CheckpointError).toMatchObject({ code: 'LOCKED' });
     expect((await failure(SystemLock.acquire(POOL, root))) as CheckpointError).toMatchObject({ code: 'LOCKED' });
+    // hold and release take the lock too (they change the checkpoint's holds on every pool).
+    expect((await failure(cps.hold(early.id))) as CheckpointError).toMatchObject({ code: 'LOCKED' });
+    expect((await failure(cps.release(early.id))) as CheckpointError).toMatchObject({ code: 'LOCKED' });
+    expect((await cps.list()).find((c) => c.id === early.id)?.held).toBe(false);
     child.kill('SIGKILL');
     await once(child, 'exit');
     const c = await cps.create({ title: 'after the kill' });

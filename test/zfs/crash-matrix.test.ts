@@ -155,6 +155,74 @@ describe('crash matrix (guest)', () => {
     rows.push({ point: 'be-destroy-first', shown: 'the half-destroyed one listed', repaired: 'zcp destroy NAME', nothingLost: await afterwards(s, [s.base.id, s.later.id]) });
   });
 
+  it('destroy and prune killed between their two pools', async () => {
+    for (const [op, args, point] of [['destroy', (s: Scene) => [s.later.id], 'destroy-pool'], ['prune', () => ['1'], 'prune-pool']] as const) {
+      const s = await scene();
+      kill(s, op, args(s), point);
+      // The first pool's snapshots are gone, the second's stay: listed as incomplete, not hidden.
+      const l = await listed(s);
+      const cut = l.checkpoints.find((c) => c.id === (op === 'destroy' ? s.later.id : s.base.id));
+      expect(cut).toMatchObject({ state: 'incomplete' });
+      const again = await zcp(s, op === 'destroy' ? ['destroy', cut!.id, '--yes'] : ['prune', '--keep', '1', '--yes']);
+      expect(again.code, again.stderr).toBe(0);
+      expect((await s.cps.list()).map((c) => c.id)).toEqual([op === 'destroy' ? s.base.id : s.later.id]);
+      rows.push({ point, shown: `${cut!.id} incomplete`, repaired: op === 'destroy' ? 'zcp destroy again' : 'zcp prune again', nothingLost: await afterwards(s, [op === 'destroy' ? s.base.id : s.later.id]) });
+    }
+  });
+
+  it('release killed between its two pools', async () => {
+    const s = await scene();
+    await s.cps.hold(s.base.id);
+    kill(s, 'release', [s.base.id], 'release-pool');
+    const shown = `held: ${String((await s.cps.list()).find((c) => c.id === s.base.id)?.held)}`;
+    const r = await zcp(s, ['release', s.base.id]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await s.cps.list()).find((c) => c.id === s.base.id)?.held).toBe(false);
+    rows.push({ point: 'release-pool', shown, repaired: 'zcp release again', nothingLost: await afterwards(s, [s.base.id, s.later.id]) });
+  });
+
+  it('repair itself killed in the middle of finishing a rollback', async () => {
+    const s = await scene();
+    kill(s, 'rollback', [s.base.id], 'rollback-first-dataset');
+    kill(s, 'repair', [], 'rollback-dataset-3'); // the repair dies too, one dataset further
+    const l = await listed(s);
+    expect(l.pendingRollback).toMatchObject({ target: { id: s.base.id }, problems: [] });
+    const rep = await zcp(s, ['repair', '--yes']);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(s.datasets.map((d) => treeDigest(`/${d}`))).toEqual(s.atBase);
+    rows.push({ point: 'repair (at rollback-dataset-3)', shown: `pending, ${l.pendingRollback!.remaining.length} of ${s.datasets.length} to go`, repaired: 'repair again', nothingLost: await afterwards(s, [s.base.id]) });
+  });
+
+  it('a transaction killed between its checkpoint and its history entry, and between its command and its end', async () => {
+    for (const point of ['transaction-checkpointed', 'transaction-ran']) {
+      const s = await scene();
+      const r = await spawnAsync(process.execPath, [CLI, ...s.datasets.flatMap((d) => ['--dataset', d]), '--root', s.root, 'run', '-m', point, '--', 'true'], '', { ...process.env, ZCP_FAULT: point });
+      expect(r.code, r.stderr).toBe(-1); // killed
+      const l = await listed(s);
+      const made = l.checkpoints.find((c) => c.id !== s.base.id && c.id !== s.later.id);
+      expect(made?.state).toBe('complete');
+      const history = async () => (JSON.parse((await zcp(s, ['history', '--json'])).stdout) as { history: { tid: number; checkpoint: string; state: string; interrupted?: boolean }[] }).history;
+      const before = (await history()).find((e) => e.checkpoint === made!.id);
+      const rep = await zcp(s, ['repair', '--yes']);
+      expect(rep.code, rep.stderr).toBe(0);
+      const after = (await history()).find((e) => e.checkpoint === made!.id);
+      if (point === 'transaction-checkpointed') {
+        // A checkpoint without a transaction: consistent as it is (like one made by zcp create).
+        expect(before).toBeUndefined();
+        expect(after).toBeUndefined();
+      } else {
+        expect(before?.state).toBe('running');
+        expect(after).toMatchObject({ state: 'failed', interrupted: true });
+      }
+      rows.push({
+        point,
+        shown: point === 'transaction-ran' ? `${made!.id}; history: running` : `${made!.id}; no history entry`,
+        repaired: point === 'transaction-ran' ? 'repair: ended as failed' : 'nothing to repair',
+        nothingLost: await afterwards(s, [s.base.id, s.later.id, made!.id]),
+      });
+    }
+  });
+
   it('hold killed between its two pools', async () => {
     const s = await scene();
     kill(s, 'hold', [s.base.id], 'hold-pool');

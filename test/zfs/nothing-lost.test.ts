@@ -72,6 +72,13 @@ describe('the rollback journal (guest)', () => {
     for (const p of [() => cps.create({ title: 'unrelated' }), () => cps.destroy(base.id, { dryRun: true }), () => cps.rollback(base.id, { dryRun: true }), () => cps.hold(base.id)]) {
       expect((await failure(p())).code).toBe('ROLLBACK_PENDING');
     }
+    // The CLI's dry runs say it too (prune's, create's and apt's plans included), and change nothing.
+    const cliFlags = datasets.flatMap((d) => ['--dataset', d]).concat(['--root', root]);
+    for (const args of [['prune', '--keep', '0', '--dry-run'], ['create', '--dry-run'], ['destroy', base.id, '--dry-run'], ['rollback', base.id, '--dry-run']]) {
+      const r = await spawnAsync(process.execPath, [CLI, ...cliFlags, ...args, '--json']);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(JSON.parse(r.stdout), args.join(' ')).toMatchObject({ error: { code: 'ROLLBACK_PENDING' } });
+    }
     expect(treeDigest(root)).toBe(halfway);
     expect((await cps.list()).map((c) => c.id)).toEqual([base.id]); // `later` was consumed before the cut
     expect(later.tid).toBeGreaterThan(base.tid);
