@@ -156,7 +156,12 @@ export class Checkpoints {
     });
   }
 
-  private async refusePending(): Promise<void> {
+  /**
+   * Refuses while a rollback is pending: what every command that changes
+   * something does first (a dry run too, so that its plan does not pass over it).
+   * @throws {@link CheckpointError} `ROLLBACK_PENDING`.
+   */
+  async refusePending(): Promise<void> {
     const p = await pendingRollback(this);
     if (!p) return;
     const what = p.target ? `a rollback to ${p.target.id} was interrupted${p.remaining.length ? ` (not yet rolled back: ${p.remaining.join(', ')})` : ''}` : 'a rollback journal is there';
@@ -541,17 +546,7 @@ export class Checkpoints {
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP`, `LOCKED`; {@link ZfsError} from the kernel.
    */
   async hold(ref: string): Promise<Checkpoint> {
-    return this.locked(async () => {
-      const c = await this.get(ref);
-      // Only the snapshots not held yet: a hold that exists (one pool done before a crash) is no failure.
-      for (const snaps of groupByPool(c.snapshots).values()) {
-        const todo: string[] = [];
-        for (const s of snaps) if (!(KEEP_TAG in (await zfs.getHolds(s)))) todo.push(s);
-        if (todo.length) await zfs.hold(Object.fromEntries(todo.map((s) => [s, KEEP_TAG])));
-        faultPoint('hold-pool');
-      }
-      return this.get(c.id);
-    });
+    return this.setKeep(ref, true);
   }
 
   /**
@@ -559,13 +554,23 @@ export class Checkpoints {
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP`, `LOCKED`; {@link ZfsError} from the kernel.
    */
   async release(ref: string): Promise<Checkpoint> {
+    return this.setKeep(ref, false);
+  }
+
+  /**
+   * Puts the `zcp-keep` hold on every snapshot of a checkpoint, or takes it
+   * away, one call per pool. Only the snapshots that need it: one pool done
+   * before a crash is no failure the next time.
+   */
+  private async setKeep(ref: string, keep: boolean): Promise<Checkpoint> {
     return this.locked(async () => {
       const c = await this.get(ref);
       for (const snaps of groupByPool(c.snapshots).values()) {
         const todo: string[] = [];
-        for (const s of snaps) if (KEEP_TAG in (await zfs.getHolds(s))) todo.push(s);
-        if (todo.length) await zfs.release(Object.fromEntries(todo.map((s) => [s, [KEEP_TAG]])));
-        faultPoint('release-pool');
+        for (const s of snaps) if ((KEEP_TAG in (await zfs.getHolds(s))) !== keep) todo.push(s);
+        if (todo.length && keep) await zfs.hold(Object.fromEntries(todo.map((s) => [s, KEEP_TAG])));
+        if (todo.length && !keep) await zfs.release(Object.fromEntries(todo.map((s) => [s, [KEEP_TAG]])));
+        faultPoint(keep ? 'hold-pool' : 'release-pool');
       }
       return this.get(c.id);
     });

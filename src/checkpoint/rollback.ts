@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { type Package, type VersionChange, diff } from '../pkgdb/packages.js';
 import { groupByPool } from '../zfs/names.js';
-import type { Checkpoint, Checkpoints } from './checkpoints.js';
+import type { Checkpoint, Checkpoints, ForeignSnapshot } from './checkpoints.js';
 import { CheckpointError } from './errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
-import { type RollbackJournal, readJournal, writeJournal } from './journal.js';
+import { type JournalRead, type RollbackJournal, readJournal, writeJournal } from './journal.js';
 import { stateDataset } from './state.js';
 import { mountpoints, packagesOf } from './packages.js';
 
@@ -65,11 +65,7 @@ export async function planRollback(cps: Checkpoints, ref: string, options: { pac
     }
   }
   // Snapshots zcp did not make, or another system's checkpoints, newer than the target on the same dataset: refused, never destroyed.
-  const newer = foreign.filter((f) => {
-    const ds = f.name.slice(0, f.name.indexOf('@'));
-    const t = txg.get(`${ds}@${target.id}`);
-    return t !== undefined && f.createtxg > t;
-  });
+  const newer = newerThan(foreign, txg, target.id);
   const others = newer.filter((f) => f.owner);
   if (others.length) {
     throw new CheckpointError(
@@ -105,6 +101,14 @@ export async function planRollback(cps: Checkpoints, ref: string, options: { pac
     plan.packageError = (e as Error).message;
   }
   return plan;
+}
+
+/** The snapshots of `foreign` newer than checkpoint `id`'s snapshot on the same dataset (a rollback to it would destroy them). */
+function newerThan(foreign: readonly ForeignSnapshot[], txg: ReadonlyMap<string, number>, id: string): ForeignSnapshot[] {
+  return foreign.filter((f) => {
+    const t = txg.get(`${f.name.slice(0, f.name.indexOf('@'))}@${id}`);
+    return t !== undefined && f.createtxg > t;
+  });
 }
 
 /** The same snapshots, by name and guid, in both plans (the package plan aside). */
@@ -150,15 +154,10 @@ export async function executeRollback(cps: Checkpoints, plan: RollbackPlan): Pro
     // so a dataset without it is back, whatever the running system wrote to it since.
     try {
       journal.marked = await placeMarkers(cps, journal.target.id);
-    } catch (e) {
-      await removeMarkers(cps, journal.target.id);
-      throw e;
-    }
-    faultPoint('rollback-marked');
-    try {
+      faultPoint('rollback-marked');
       await writeJournal(cps.system.pools[0]!, cps.system.datasets[0]!, journal);
     } catch (e) {
-      await removeMarkers(cps, journal.target.id);
+      await removeMarkers(cps, journal.target.id); // the rollback does not start: no marker stays
       throw e;
     }
     faultPoint('rollback-journaled');
@@ -227,15 +226,14 @@ async function verify(cps: Checkpoints, j: RollbackJournal): Promise<PendingRoll
     if (c?.clones.length) problems.push(`${snap} has clones now (${c.clones.join(', ')})`);
     destroy.push(snap);
   }
-  for (const f of foreign) {
-    const ds = f.name.slice(0, f.name.indexOf('@'));
-    const t = txg.get(`${ds}@${j.target.id}`);
-    if (t !== undefined && f.createtxg > t) problems.push(`${f.name} is newer than ${j.target.id} and is not one the journal names`);
-  }
+  for (const f of newerThan(foreign, txg, j.target.id)) problems.push(`${f.name} is newer than ${j.target.id} and is not one the journal names`);
   const later = checkpoints.filter((c) => c.tid > j.target.tid).flatMap((c) => c.snapshots).filter((s) => j.destroy[s] === undefined);
   if (later.length) problems.push(`${later.join(', ')} ${later.length === 1 ? 'is' : 'are'} newer than ${j.target.id} and not named by the journal`);
   const rolled: string[] = [];
-  if (!problems.length) for (const ds of sys.datasets) if (await isBack(cps, j, ds)) rolled.push(ds);
+  if (!problems.length) {
+    const mounts = await mountpoints(sys);
+    for (const ds of sys.datasets) if (await isBack(mounts, j, ds)) rolled.push(ds);
+  }
   return {
     target: { id: j.target.id, tid: j.target.tid },
     destroy,
@@ -246,12 +244,19 @@ async function verify(cps: Checkpoints, j: RollbackJournal): Promise<PendingRoll
   };
 }
 
+/** This system's journal (one per system on its first pool's state dataset). */
+const journalOf = (cps: Checkpoints) => readJournal(cps.system.pools[0]!, cps.system.datasets[0]!);
+
+/** What a journal read says, checked against the pool. */
+function checked(cps: Checkpoints, read: JournalRead): Promise<PendingRollback> {
+  if ('unreadable' in read) return Promise.resolve({ destroy: [], remaining: [], rolled: [], problems: [`the journal is unreadable: ${read.unreadable}`] });
+  return verify(cps, read.journal);
+}
+
 /** The rollback an interrupted zcp left on this system, checked against the pool; undefined when there is none. */
 export async function pendingRollback(cps: Checkpoints): Promise<PendingRollback | undefined> {
-  const read = await readJournal(cps.system.pools[0]!, cps.system.datasets[0]!);
-  if (!read) return undefined;
-  if ('unreadable' in read) return { destroy: [], remaining: [], rolled: [], problems: [`the journal is unreadable: ${read.unreadable}`] };
-  return verify(cps, read.journal);
+  const read = await journalOf(cps);
+  return read && checked(cps, read);
 }
 
 /** The marker file of a rollback to `id` in a dataset mounted at `mountpoint`. */
@@ -295,7 +300,7 @@ async function placeMarkers(cps: Checkpoints, id: string): Promise<string[]> {
  * before its journal: nothing was rolled back): removed by `zcp repair`.
  */
 export async function strayMarkers(cps: Checkpoints): Promise<string[]> {
-  if (await readJournal(cps.system.pools[0]!, cps.system.datasets[0]!)) return [];
+  if (await journalOf(cps)) return [];
   const out: string[] = [];
   for (const m of await mountpoints(cps.system)) {
     for (const f of readdirSync(m.mountpoint)) {
@@ -321,9 +326,9 @@ async function removeMarkers(cps: Checkpoints, id: string): Promise<void> {
  * unmarked one (not mounted then, so nothing reads or writes it) when the
  * target is its newest snapshot and nothing was written since.
  */
-async function isBack(cps: Checkpoints, j: RollbackJournal, ds: string): Promise<boolean> {
+async function isBack(mounts: readonly { dataset: string; mountpoint: string }[], j: RollbackJournal, ds: string): Promise<boolean> {
   if (j.marked.includes(ds)) {
-    const m = (await mountpoints(cps.system)).find((x) => x.dataset === ds);
+    const m = mounts.find((x) => x.dataset === ds);
     return m !== undefined && !existsSync(markerPath(m.mountpoint, j.target.id));
   }
   const newest = (await zfs.listSnapshots(ds)).pop(); // oldest first
@@ -368,13 +373,13 @@ async function finishRollback(cps: Checkpoints, j: RollbackJournal, check?: Pend
  * @throws {@link CheckpointError} `JOURNAL_INVALID` when the journal does not check out (nothing is done).
  */
 export async function repairRollback(cps: Checkpoints, options: { dryRun?: boolean } = {}): Promise<string[]> {
-  const read = await readJournal(cps.system.pools[0]!, cps.system.datasets[0]!);
+  const read = await journalOf(cps);
   if (!read) return [];
-  const pending = await pendingRollback(cps);
-  if (!pending || 'unreadable' in read || pending.problems.length) {
+  const pending = await checked(cps, read);
+  if ('unreadable' in read || pending.problems.length) {
     throw new CheckpointError(
       'JOURNAL_INVALID',
-      `the rollback journal on ${stateDataset(cps.system.pools[0]!)} does not check out, so zcp will not act on it: ${pending?.problems.join('; ')}. If you know no rollback of this system was under way, zcp repair --discard-journal drops it (nothing is rolled back)`,
+      `the rollback journal on ${stateDataset(cps.system.pools[0]!)} does not check out, so zcp will not act on it: ${pending.problems.join('; ')}. If you know no rollback of this system was under way, zcp repair --discard-journal drops it (nothing is rolled back)`,
       stateDataset(cps.system.pools[0]!),
     );
   }
@@ -392,7 +397,7 @@ export async function repairRollback(cps: Checkpoints, options: { dryRun?: boole
 
 /** Drops this system's journal without acting on it (`zcp repair --discard-journal`). */
 export async function discardJournal(cps: Checkpoints, options: { dryRun?: boolean } = {}): Promise<string[]> {
-  const read = await readJournal(cps.system.pools[0]!, cps.system.datasets[0]!);
+  const read = await journalOf(cps);
   if (!read) return [];
   if (!options.dryRun) {
     await writeJournal(cps.system.pools[0]!, cps.system.datasets[0]!, undefined);

@@ -80,7 +80,7 @@ export const COMMANDS: Record<string, Command> = {
       want(ctx, 0, 0, 'no arguments (the title goes with -m)');
       const cps = await open(ctx);
       if (ctx.dryRun) {
-        await cps.locked(async () => undefined, { dryRun: true }); // a pending rollback is said, not passed over
+        await cps.refusePending();
         ctx.out.line(`would checkpoint ${cps.system.datasets.join(', ')}`);
         ctx.out.result({ dryRun: true, datasets: cps.system.datasets });
         return 0;

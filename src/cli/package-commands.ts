@@ -58,7 +58,7 @@ export const PACKAGE_COMMANDS = {
       const [action, ...aptArgs] = ctx.args;
       if (!action || !(APT_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`apt takes one of: ${APT_ACTIONS.join(', ')}`);
       const cps = await open(ctx);
-      await cps.locked(async () => undefined, { dryRun: true }); // refused before asking apt while a rollback is pending
+      await cps.refusePending(); // before asking apt
       const root = cps.system.root;
       let plan: AptPlan;
       try {
