@@ -12,4 +12,5 @@ export { type BootEnvironment, cloneTargets } from './bootenv.js';
 export { type RollbackPlan, type PackagePlan, type PendingRollback } from './rollback.js';
 export { uninterruptible, deferSignal, inUninterruptibleStep } from './interrupt.js';
 export { snapshotRoot, packagesOf } from './packages.js';
+export { type MountRecord, type LeftMounts } from './mount.js';
 export { planPrune, prune, type PrunePolicy, type PruneDecision } from './prune.js';

@@ -6,8 +6,10 @@
  * @module
  */
 import { execFile } from 'node:child_process';
-import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { realDirectory, writeFileInRoot } from '../fs/in-root.js';
+import { mountTable } from '../fs/mount-table.js';
 
 function exec(program: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -22,9 +24,12 @@ function zfsMountArgs(dataset: string, dir: string): [string, string[]] {
   return ['mount', ['-t', 'zfs', dataset, dir]]; // FreeBSD
 }
 
-/** Mounts made so far, undone last-first. */
 const POLICY_RC_D = '#!/bin/sh\n# zcp: no daemons start in a system entered with chroot (taken away afterwards)\nexit 101\n';
 
+/** Where a chroot needs the kernel's file systems, in the order they are mounted. */
+const CHROOT_TARGETS = ['proc', 'sys', 'dev', 'dev/pts'] as const;
+
+/** Mounts made so far, undone last-first. */
 export class Mounts {
   private readonly done: string[] = [];
   private readonly files: string[] = [];
@@ -51,6 +56,7 @@ export class Mounts {
       ['dev/pts', ['--bind', '/dev/pts']],
     ];
     for (const [where, how] of binds) {
+      // (CHROOT_TARGETS, in this order)
       const target = realDirectory(dir, where); // a planted `dev -> /etc` is refused, not mounted over
       await exec('mount', [...how, target]);
       this.done.push(target);
@@ -85,4 +91,126 @@ export class Mounts {
       await exec('umount', [dir]).catch(() => (process.platform === 'linux' ? exec('umount', ['-l', dir]) : undefined));
     }
   }
+}
+
+/**
+ * What a transaction is about to mount, written into its history entry
+ * before the first mount: when its process dies (kill -9, the OOM killer)
+ * with the mounts in place, `zcp repair` undoes exactly these, and nothing
+ * else that is mounted there.
+ */
+export interface MountRecord {
+  /** A directory zcp made for it (mode 0700, a boot environment mounted aside): everything mounted at or under it is zcp's. */
+  aside?: string;
+  /** A system root it enters with chroot, in place: how many mounts each kernel file system's target had before zcp's went on top. */
+  chroot?: { root: string; before: Record<string, number> };
+}
+
+/** A chroot into `root` as it is now: the mounts already at each target (zcp's go on top of those). */
+export function chrootRecord(system: string): NonNullable<MountRecord['chroot']> {
+  const root = realpathSync(system); // as the mount table names it
+  const table = mountTable();
+  const before: Record<string, number> = {};
+  for (const t of CHROOT_TARGETS) before[t] = table.filter((m) => m.mountpoint === join(root, t)).length;
+  return { root, before };
+}
+
+/** What a dead transaction left mounted: the mounts to undo (newest first), zcp's policy-rc.d, the directory to remove, and processes still running in it. */
+export interface LeftMounts {
+  unmount: string[];
+  files: string[];
+  dir?: string;
+  /** Processes whose root is in there (the package manager outlived zcp): then nothing is undone yet. */
+  busy: { pid: number; command: string }[];
+}
+
+/** Processes whose root directory is `dir` or under it (Linux /proc). */
+function processesIn(dir: string): { pid: number; command: string }[] {
+  const out: { pid: number; command: string }[] = [];
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const root = readlinkSync(`/proc/${pid}/root`);
+      if (root === dir || root.startsWith(`${dir}/`)) out.push({ pid: Number(pid), command: readFileSync(`/proc/${pid}/comm`, 'utf8').trim() });
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
+
+/** zcp's own policy-rc.d at `path` (never one the system had). */
+function isOurPolicyRcD(path: string): boolean {
+  try {
+    return lstatSync(path).isFile() && readFileSync(path, 'utf8') === POLICY_RC_D;
+  } catch {
+    return false;
+  }
+}
+
+/** What {@link undoLeftMounts} would undo for a transaction's record, read from the mount table now. */
+export function leftMounts(record: MountRecord): LeftMounts {
+  const table = mountTable();
+  const left: LeftMounts = { unmount: [], files: [], busy: [] };
+  if (record.aside) {
+    const dir = record.aside;
+    const under = table.filter((m) => m.mountpoint === dir || m.mountpoint.startsWith(`${dir}/`));
+    left.unmount.push(...under.map((m) => m.mountpoint).reverse());
+    if (under.length) left.busy.push(...processesIn(dir));
+    const rc = join(dir, 'usr/sbin/policy-rc.d');
+    if (under.length && isOurPolicyRcD(rc)) left.files.push(rc);
+    if (lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) left.dir = dir;
+  }
+  if (record.chroot) {
+    const { root, before } = record.chroot;
+    let any = false;
+    for (const t of [...CHROOT_TARGETS].reverse()) {
+      const at = join(root, t);
+      const now = table.filter((m) => m.mountpoint === at).length;
+      // Only a mount on top of what was there before: one a user made there is not zcp's to undo.
+      if (now > (before[t] ?? 0)) {
+        left.unmount.push(at);
+        any = true;
+      }
+    }
+    if (any) left.busy.push(...processesIn(root));
+    const rc = join(root, 'usr/sbin/policy-rc.d');
+    if (isOurPolicyRcD(rc)) left.files.push(rc);
+  }
+  return left;
+}
+
+/**
+ * Undoes what a transaction whose process died left mounted (see
+ * {@link MountRecord}): zcp's policy-rc.d first (while the boot environment
+ * holding it is still mounted), then the mounts newest first, then the
+ * directory, only when empty. Nothing while a process still runs in there.
+ * @returns what was undone, one line each.
+ */
+export async function undoLeftMounts(record: MountRecord): Promise<string[]> {
+  const left = leftMounts(record);
+  if (left.busy.length) return [];
+  const done: string[] = [];
+  for (const f of left.files) {
+    unlinkSync(f);
+    done.push(`removed ${f}`);
+  }
+  for (const dir of left.unmount) {
+    await exec('umount', [dir]).catch(() => (process.platform === 'linux' ? exec('umount', ['-l', dir]) : Promise.reject(new Error(`umount ${dir} failed`))));
+    done.push(`unmounted ${dir}`);
+  }
+  if (left.dir) {
+    try {
+      rmdirSync(left.dir); // only when empty: never delete through a mount that did not go
+      done.push(`removed ${left.dir}`);
+    } catch {
+      /* not empty: left for the operator */
+    }
+  }
+  return done;
 }

@@ -7,11 +7,12 @@
  * @module
  */
 import { constants } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { nameProblem, poolOf } from '../zfs/names.js';
 import { CheckpointError } from './errors.js';
+import { mountTable } from '../fs/mount-table.js';
 
 /** How to pick a system. */
 export interface SystemOptions {
@@ -50,25 +51,10 @@ export interface ZcpConfig {
   root?: string;
 }
 
-/** ZFS mounts from /proc/self/mountinfo: mountpoint → dataset. */
+/** ZFS mounts from /proc/self/mountinfo: mountpoint → dataset (empty where there is none: callers pass datasets explicitly). */
 export async function zfsMounts(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  let text = '';
-  try {
-    text = await readFile('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out; // not Linux: callers pass datasets explicitly
-  }
-  for (const line of text.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const [fstype, source] = right.split(' ');
-    if (fstype !== 'zfs' || !source) continue;
-    const mountpoint = left.split(' ')[4];
-    // mountinfo escapes blanks and backslashes as octal
-    const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (mountpoint) out.set(unescape(mountpoint), unescape(source));
-  }
+  for (const m of mountTable()) if (m.fstype === 'zfs') out.set(m.mountpoint, m.source);
   return out;
 }
 

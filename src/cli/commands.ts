@@ -7,9 +7,10 @@
 import { checkpointLatency, scratchName } from '../bench/latency.js';
 import type { Checkpoints } from '../checkpoint/checkpoints.js';
 import type { PendingRollback } from '../checkpoint/rollback.js';
+import type { LeftMounts } from '../checkpoint/mount.js';
 import { type PrunePolicy, prune } from '../checkpoint/prune.js';
 import { readPackages } from '../pkgdb/packages.js';
-import { Transactions } from '../transaction/transactions.js';
+import { type InterruptedTransaction, Transactions } from '../transaction/transactions.js';
 import * as zfs from '../zfs/index.js';
 import { bashCompletion } from './completion.js';
 import { type Command, type Context, open, requireZfs, want } from './context.js';
@@ -58,11 +59,13 @@ export const COMMANDS: Record<string, Command> = {
           () => null,
         );
         const pending = await cps.pendingRollback();
-        system = { id: cps.system.id, datasets: cps.system.datasets, pools: cps.system.pools, root: cps.system.root, manager, free, pendingRollback: pending ?? null };
+        const interrupted = await new Transactions(cps).interrupted();
+        system = { id: cps.system.id, datasets: cps.system.datasets, pools: cps.system.pools, root: cps.system.root, manager, free, pendingRollback: pending ?? null, interruptedTransactions: interruptedJson(interrupted) };
         ctx.out.line(`system: ${cps.system.datasets.join(', ')} (root ${cps.system.root})`);
         ctx.out.line(`packages: ${manager ?? 'no package database found'}`);
         for (const [pool, n] of Object.entries(free)) ctx.out.line(`free: ${pool} ${bytes(n)}`);
         for (const l of pendingLines(pending)) ctx.out.line(l);
+        for (const l of interruptedLines(interrupted)) ctx.out.line(l);
       } catch (e) {
         system = { error: { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message } };
         ctx.out.line(`system: ${(e as Error).message}`);
@@ -99,10 +102,16 @@ export const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       want(ctx, 0, 0, 'no arguments');
       const cps = await open(ctx);
-      const [checkpoints, bes, pending] = [await cps.list(), await cps.bootEnvironments(), await cps.pendingRollback()];
+      const [checkpoints, bes, pending, interrupted] = [await cps.list(), await cps.bootEnvironments(), await cps.pendingRollback(), await new Transactions(cps).interrupted()];
       for (const l of listLines(checkpoints, bes)) ctx.out.line(l);
       for (const l of pendingLines(pending)) ctx.out.line(l);
-      ctx.out.result({ checkpoints: checkpoints.map(checkpointJson), bootEnvironments: bes.map(bootEnvironmentJson), pendingRollback: pending ?? null });
+      for (const l of interruptedLines(interrupted)) ctx.out.line(l);
+      ctx.out.result({
+        checkpoints: checkpoints.map(checkpointJson),
+        bootEnvironments: bes.map(bootEnvironmentJson),
+        pendingRollback: pending ?? null,
+        interruptedTransactions: interruptedJson(interrupted),
+      });
       return 0;
     },
   },
@@ -377,7 +386,12 @@ export const COMMANDS: Record<string, Command> = {
       const cps = await open(ctx);
       const tx = new Transactions(cps);
       const discardJournal = ctx.options.discardJournal === true;
-      const settled = (tids: number[], dry: boolean) => tids.map((t) => `${dry ? 'would end' : 'ended'} transaction ${t} as failed: its process is gone (interrupted)`);
+      const settled = (items: InterruptedTransaction[], dry: boolean) =>
+        items.flatMap((t) =>
+          t.ended
+            ? [`${dry ? 'would end' : 'ended'} transaction ${t.entry.tid} as failed: its process is gone (interrupted)`, ...t.undone.map((u) => `  ${u}`)]
+            : [`left transaction ${t.entry.tid} running: ${busyText(t.left)}; zcp repair again once that ends`],
+        );
       const plan = [...(await cps.repair({ dryRun: true, discardJournal })), ...settled(await tx.settleInterrupted({ dryRun: true }), true)];
       if (!plan.length) {
         ctx.out.line('nothing to repair');
@@ -403,6 +417,25 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** The processes still running in what a dead transaction mounted. */
+function busyText(left: LeftMounts): string {
+  return `${left.busy.map((b) => `${b.command} (pid ${b.pid})`).join(', ')} still run${left.busy.length === 1 ? 's' : ''} in its mounts`;
+}
+
+/** What list and status say of transactions whose process died before they ended. */
+function interruptedLines(items: Awaited<ReturnType<Transactions['interrupted']>>): string[] {
+  return items.map(({ entry, left }) => {
+    const mounted = left.unmount.length ? `; it left ${left.unmount.join(', ')} mounted` : '';
+    const next = left.busy.length ? `${busyText(left)}: zcp repair ends it once that ends` : 'zcp repair ends it';
+    return `INTERRUPTED transaction ${entry.tid} (${entry.checkpoint}, ${entry.title}): its process is gone${mounted}; ${next}`;
+  });
+}
+
+/** The JSON of {@link interruptedLines}: `interruptedTransactions` of list and status. */
+function interruptedJson(items: Awaited<ReturnType<Transactions['interrupted']>>): unknown[] {
+  return items.map(({ entry, left }) => ({ tid: entry.tid, checkpoint: entry.checkpoint, title: entry.title, leftMounted: left.unmount, leftFiles: left.files, busy: left.busy }));
+}
 
 /** What list and status say of a rollback that was cut half-way. */
 function pendingLines(p: PendingRollback | undefined): string[] {

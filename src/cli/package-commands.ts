@@ -9,14 +9,14 @@ import { mkdtempSync, rmdirSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aptCommand } from '../apt/command.js';
+import { aptCommand, aptProgram } from '../apt/command.js';
 import { APT_ACTIONS, AptError, type AptAction, type AptPlan, describePlan, planApt } from '../apt/plan.js';
 import { mountBootEnvironment } from '../checkpoint/bootenv.js';
 import type { Checkpoint, Checkpoints } from '../checkpoint/checkpoints.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { faultPoint } from '../checkpoint/fault.js';
 import { uninterruptible } from '../checkpoint/interrupt.js';
-import { Mounts } from '../checkpoint/mount.js';
+import { Mounts, chrootRecord } from '../checkpoint/mount.js';
 import { packagesOf } from '../checkpoint/packages.js';
 import { aptHook, aptProcess } from '../hooks/apt.js';
 import { dnfHook } from '../hooks/dnf.js';
@@ -95,12 +95,16 @@ export const PACKAGE_COMMANDS = {
       if (!ctx.options.intoClone) {
         // apt-clone's "Rollback Checkpoint": the change in place, the checkpoint keeps the old state.
         const tx = new Transactions(cps);
-        const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, command: ['apt-get', action, ...aptArgs], kind: 'apt' }));
+        // Entered with chroot: the kernel file systems it mounts there are recorded first, for zcp repair if zcp is killed.
+        const chroot = aptProgram(root, 'apt-get')[0] === 'chroot' ? { mounts: { chroot: chrootRecord(root) } } : {};
+        const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, command: ['apt-get', action, ...aptArgs], kind: 'apt', ...chroot }));
         ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running apt-get ${action}`);
         const mounts = new Mounts();
         const ran = await runAndRecord(tx, checkpoint, async () => {
           try {
-            return await runCommand(await aptCommand(root, aptArgv, mounts), checkpoint.tid, ctx.out.options.json);
+            const code = await runCommand(await aptCommand(root, aptArgv, mounts), checkpoint.tid, ctx.out.options.json);
+            faultPoint('apt-ran');
+            return code;
           } finally {
             await mounts.undo();
           }
@@ -251,11 +255,26 @@ async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, la
 async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, command: string[], aptArgs: string[], plan: unknown): Promise<number> {
   // A transaction like any other (in the history, its changes measured in the boot environment).
   const tx = new Transactions(cps);
-  const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, kind: 'upgrade', command }));
-  const name = `upgrade-${checkpoint.tid}`;
-  await ctx.out.progress('cloning', cps.clone(checkpoint.id, name));
-  ctx.out.note(`checkpoint ${checkpoint.id}; boot environment ${name} cloned from it; running apt-get there (the running system is not touched)`);
+  // The directory the boot environment is mounted at is zcp's own, named in the history before
+  // anything is mounted there: if zcp is killed, zcp repair knows what to unmount.
   const dir = mkdtempSync(join(tmpdir(), 'zcp-be-'));
+  let checkpoint: Checkpoint;
+  try {
+    ({ checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, kind: 'upgrade', command, mounts: { aside: dir } })));
+  } catch (e) {
+    rmdirSync(dir);
+    throw e;
+  }
+  const name = `upgrade-${checkpoint.tid}`;
+  try {
+    await ctx.out.progress('cloning', cps.clone(checkpoint.id, name));
+  } catch (e) {
+    rmdirSync(dir);
+    await tx.end(checkpoint.tid, { ok: false, changes: null }); // nothing ran: not left `running`
+    throw e;
+  }
+  faultPoint('be-cloned');
+  ctx.out.note(`checkpoint ${checkpoint.id}; boot environment ${name} cloned from it; running apt-get there (the running system is not touched)`);
   const mounts = new Mounts();
   let code = 1;
   let changes: PackageDiff | null = null;

@@ -10,6 +10,7 @@ import * as zfs from '../zfs/index.js';
 import type { VersionChange, Package } from '../pkgdb/packages.js';
 import { joined, splitBytes } from '../checkpoint/metadata.js';
 import { stateDataset } from '../checkpoint/state.js';
+import type { MountRecord } from '../checkpoint/mount.js';
 import type { TransactionOwner } from './owner.js';
 
 /** One transaction as the history keeps it. */
@@ -31,6 +32,8 @@ export interface HistoryEntry {
   touches?: string[];
   /** The process it runs in (while running): `zcp repair` settles it as failed once that is gone. */
   owner?: TransactionOwner;
+  /** What it mounts (while running): `zcp repair` undoes what is left once its process is gone. */
+  mounts?: MountRecord;
   /** Ended by `zcp repair` because its process died before recording the end. */
   interrupted?: boolean;
   /** For a rollback event (tid = the target's): the checkpoint it went back to and the TIDs it undid. */

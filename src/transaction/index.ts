@@ -3,7 +3,7 @@
  * history, rollback to a TID or a date, package-level undo plans.
  * @module
  */
-export { Transactions, type UndoPlan } from './transactions.js';
+export { type InterruptedTransaction, Transactions, type UndoPlan } from './transactions.js';
 export { type HistoryEntry } from './history.js';
 export { touches, touchesNames } from './important.js';
 export { type TransactionOwner } from './owner.js';

@@ -17,6 +17,18 @@ import { type HistoryEntry, readHistory, writeEntry } from './history.js';
 import { touches } from './important.js';
 import { ownerGone, ownerOf } from './owner.js';
 import { faultPoint } from '../checkpoint/fault.js';
+import { type LeftMounts, type MountRecord, leftMounts, undoLeftMounts } from '../checkpoint/mount.js';
+
+/** A running transaction whose process is gone (killed, or a reboot since): what `zcp repair` does with it. */
+export interface InterruptedTransaction {
+  entry: HistoryEntry;
+  /** What it left mounted (empty when nothing). */
+  left: LeftMounts;
+  /** Ended as failed by `zcp repair` (false while a process it started still runs in its mounts). */
+  ended: boolean;
+  /** What was undone of its mounts (or, in a dry run, would be). */
+  undone: string[];
+}
 
 /** How to undo one transaction at package level. */
 export interface UndoPlan {
@@ -54,8 +66,8 @@ export class Transactions {
    * Starts a transaction: a checkpoint (with a new TID) and a `running` history entry.
    * @throws {@link CheckpointError} as {@link Checkpoints.create}: `NO_SPACE`, `LOCKED`, `METADATA_TOO_LARGE`, ...
    */
-  async begin(options: CreateOptions & { ownerPid?: number } = {}): Promise<{ checkpoint: Checkpoint; entry: HistoryEntry }> {
-    const { ownerPid, ...create } = options;
+  async begin(options: CreateOptions & { ownerPid?: number; mounts?: MountRecord } = {}): Promise<{ checkpoint: Checkpoint; entry: HistoryEntry }> {
+    const { ownerPid, mounts, ...create } = options;
     const checkpoint = await this.checkpoints.create({ kind: 'run', ...create });
     const owner = ownerOf(ownerPid ?? process.pid);
     const entry: HistoryEntry = {
@@ -66,6 +78,7 @@ export class Transactions {
       state: 'running',
       started: new Date().toISOString(),
       ...(owner ? { owner } : {}),
+      ...(mounts ? { mounts } : {}),
     };
     faultPoint('transaction-checkpointed');
     await writeEntry(this.pool, this.key, entry);
@@ -74,19 +87,38 @@ export class Transactions {
 
   /**
    * Transactions still `running` whose process is gone (killed, or a reboot
-   * since): `zcp repair` ends them as failed and interrupted. With dryRun,
-   * only which.
-   * @returns their TIDs.
+   * since), with what they left mounted: `zcp list` and `zcp status` show them.
    */
-  async settleInterrupted(options: { dryRun?: boolean } = {}): Promise<number[]> {
+  async interrupted(): Promise<Omit<InterruptedTransaction, 'ended' | 'undone'>[]> {
     const stale = (await this.history()).filter((e) => e.state === 'running' && !e.rollback && e.owner && ownerGone(e.owner));
-    if (!options.dryRun) {
-      for (const e of stale) {
-        const { owner: _gone, ...rest } = e;
-        await writeEntry(this.pool, this.key, { ...rest, state: 'failed', interrupted: true, ended: new Date().toISOString() });
+    return stale.map((entry) => ({ entry, left: entry.mounts ? leftMounts(entry.mounts) : { unmount: [], files: [], busy: [] } }));
+  }
+
+  /**
+   * `zcp repair`'s part for them: undoes what each left mounted (its
+   * policy-rc.d, its mounts, its directory aside) and ends it as failed and
+   * interrupted. One whose package manager still runs in its mounts (it
+   * outlived zcp) is left as it is, to be repaired once that ends. With
+   * dryRun, only what it would do.
+   */
+  async settleInterrupted(options: { dryRun?: boolean } = {}): Promise<InterruptedTransaction[]> {
+    const out: InterruptedTransaction[] = [];
+    for (const { entry, left } of await this.interrupted()) {
+      if (left.busy.length) {
+        out.push({ entry, left, ended: false, undone: [] });
+        continue;
       }
+      if (options.dryRun) {
+        const undone = [...left.files.map((f) => `would remove ${f}`), ...left.unmount.map((d) => `would unmount ${d}`), ...(left.dir ? [`would remove ${left.dir}`] : [])];
+        out.push({ entry, left, ended: true, undone });
+        continue;
+      }
+      const undone = entry.mounts ? await undoLeftMounts(entry.mounts) : [];
+      const { owner: _gone, mounts: _undone, ...rest } = entry;
+      await writeEntry(this.pool, this.key, { ...rest, state: 'failed', interrupted: true, ended: new Date().toISOString() });
+      out.push({ entry, left, ended: true, undone });
     }
-    return stale.map((e) => e.tid);
+    return out;
   }
 
   /**
@@ -97,7 +129,7 @@ export class Transactions {
   async end(tid: number, outcome: { ok: boolean; exitCode?: number; changes?: PackageDiff | null }): Promise<HistoryEntry> {
     const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
     if (!entry) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no transaction ${tid}`);
-    const { owner: _ended, ...open } = entry;
+    const { owner: _ended, mounts: _undone, ...open } = entry;
     const done: HistoryEntry = { ...open, state: outcome.ok ? 'committed' : 'failed', ended: new Date().toISOString() };
     if (outcome.exitCode !== undefined) done.exitCode = outcome.exitCode;
     try {
@@ -113,6 +145,7 @@ export class Transactions {
     } catch {
       // no package database (or an unreadable one): the transaction still ends
     }
+    faultPoint('transaction-ending');
     await writeEntry(this.pool, this.key, done);
     return done;
   }

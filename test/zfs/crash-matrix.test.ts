@@ -6,15 +6,19 @@
 // environment cut short) must bring it to a consistent state, nothing the
 // operation was not asked to change may be gone (a bystander's snapshot,
 // another system's checkpoint, the checkpoints the operation keeps), and the
-// next create and rollback must work. The table is printed.
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+// next create and rollback must work. The package commands and the hooks
+// follow, on systems with apt and dnf. The table is printed.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoints } from '../../src/checkpoint/index.js';
+import { mountTable } from '../../src/fs/mount-table.js';
 import { createFilesystems, fresh, run, spawnAsync, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { treeDigest } from './systems.js';
+import { APT_TEST_OPTIONS, aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, initSelfContainedRoot, treeDigest, writeAptConfig } from './systems.js';
 
 const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
 const OP = fileURLToPath(new URL('./fixtures/op.mjs', import.meta.url));
@@ -24,8 +28,8 @@ interface Row { point: string; shown: string; repaired: string; nothingLost: str
 const rows: Row[] = [];
 afterAll(() => {
   const w = (s: string, n: number) => s.padEnd(n);
-  const lines = [`${w('fault point', 32)} ${w('state shown before repair', 44)} ${w('next step', 30)} nothing lost`];
-  for (const r of rows) lines.push(`${w(r.point, 32)} ${w(r.shown, 44)} ${w(r.repaired, 30)} ${r.nothingLost}`);
+  const lines = [`${w('fault point', 40)} ${w('state shown before repair', 46)} ${w('next step', 40)} nothing lost`];
+  for (const r of rows) lines.push(`${w(r.point, 40)} ${w(r.shown, 46)} ${w(r.repaired, 40)} ${r.nothingLost}`);
   process.stdout.write(`\ncrash matrix (kill -9 at each point):\n${lines.join('\n')}\n${rows.filter((r) => r.nothingLost === 'yes').length}/${rows.length} recovered, nothing lost\n`);
 });
 
@@ -234,4 +238,192 @@ describe('crash matrix (guest)', () => {
     expect((await zcp(s, ['release', s.base.id])).code).toBe(0);
     rows.push({ point: 'hold-pool', shown, repaired: 'zcp hold again', nothingLost: await afterwards(s, [s.base.id, s.later.id]) });
   });
+});
+
+// The package commands and the hooks, killed at their points: `zcp apt` in place (entered with
+// chroot: the kernel file systems mounted into the system) and `-s` (a boot environment mounted
+// aside), and the apt and dnf hooks' pre (between the checkpoint and its history entry) and post
+// (before the end is recorded), through real apt-get and dnf. What a dead transaction left mounted
+// is in its history entry; `zcp list` shows it and `zcp repair` undoes it and ends the transaction.
+describe('crash matrix: package commands and hooks (guest, real apt-get and dnf)', () => {
+  let repo: string;
+  beforeAll(() => {
+    repo = aptRepository([buildDeb('app', '1.0-1', { 'usr/share/app/v': '1\n' }), buildDeb('tool', '1.0', { 'usr/share/tool/v': 't\n' })]);
+  });
+
+  /** A system of / and /var on ZFS with apt: its own (entered with chroot) or the host's pointed at it. */
+  function aptSystem(prefix: string, selfContained: boolean) {
+    const ds = fresh(POOL, prefix);
+    createFilesystems(ds, `${ds}/var`);
+    const root = `/${ds}`;
+    initDpkgRoot(root);
+    if (selfContained) initSelfContainedRoot(root, repo);
+    else initAptRoot(root, repo);
+    const flags = ['--dataset', ds, '--dataset', `${ds}/var`, '--root', root];
+    const zcp = (args: string[], env?: NodeJS.ProcessEnv) => spawnAsync(process.execPath, [CLI, ...flags, ...args], '', env);
+    return { ds, root, zcp };
+  }
+  type PkgSystem = ReturnType<typeof aptSystem>;
+
+  async function state(s: PkgSystem) {
+    const r = await s.zcp(['list', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { checkpoints: { id: string; kind: string }[]; bootEnvironments: { name: string }[]; interruptedTransactions: { tid: number; checkpoint: string; leftMounted: string[]; leftFiles: string[]; busy: unknown[] }[] };
+  }
+  const historyOf = async (s: PkgSystem) => (JSON.parse((await s.zcp(['history', '--json'])).stdout) as { history: { tid: number; checkpoint: string; state: string; interrupted?: boolean; rollback?: unknown }[] }).history.filter((e) => !e.rollback);
+  const mountedUnder = (dir: string) => mountTable().filter((m) => m.mountpoint === dir || m.mountpoint.startsWith(`${dir}/`)).map((m) => m.mountpoint);
+
+  const tree = (s: PkgSystem) => treeDigest(s.root);
+  /** What packages a system has: its dpkg database and /usr (a hook's checkpoint comes after apt wrote its caches, locks and logs). */
+  const packageState = (s: PkgSystem) => `${readFileSync(`${s.root}/var/lib/dpkg/status`, 'utf8')}${treeDigest(`${s.root}/var/lib/dpkg/info`)}${treeDigest(`${s.root}/usr`)}`;
+
+  /** Nothing lost, still usable: the checkpoint kept, nothing left mounted, and a rollback to it brings back what it had (`back`). */
+  async function usable(s: PkgSystem, id: string, back: () => void): Promise<string> {
+    expect((await state(s)).checkpoints.map((c) => c.id)).toContain(id);
+    // (snapshots zcp read, automounted under .zfs, are no mounts of a transaction's)
+    expect(mountTable().filter((m) => m.mountpoint.startsWith(`${s.root}/`) && m.mountpoint !== `${s.root}/var` && !m.mountpoint.includes('/.zfs/snapshot/'))).toEqual([]);
+    const r = await s.zcp(['rollback', id, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    back();
+    return 'yes';
+  }
+
+  it('zcp apt in place, entered with chroot: killed after apt ran (mounts still in the system) and between its checkpoint and its history entry', async () => {
+    const s = aptSystem('cmaptin', true);
+    for (const point of ['apt-ran', 'transaction-checkpointed']) {
+      const before = tree(s);
+      const pkg = point === 'apt-ran' ? 'app=1.0-1' : 'tool';
+      const r = await s.zcp(['apt', '--yes', 'install', pkg, ...APT_TEST_OPTIONS], { ...process.env, ZCP_FAULT: point });
+      expect(r.code, r.stderr).toBe(-1); // killed
+      const l = await state(s);
+      const made = l.checkpoints.at(-1)!;
+      let shown: string;
+      if (point === 'apt-ran') {
+        // The transaction is shown interrupted, with the kernel file systems it left in the system.
+        const chrootMounts = ['dev/pts', 'dev', 'sys', 'proc'].map((t) => `${s.root}/${t}`);
+        expect(l.interruptedTransactions).toEqual([{ tid: expect.any(Number), checkpoint: made.id, title: expect.stringMatching(/^apt-get install app=1\.0-1/), leftMounted: chrootMounts, leftFiles: [`${s.root}/usr/sbin/policy-rc.d`], busy: [] }]);
+        for (const m of chrootMounts) expect(mountedUnder(s.root)).toContain(m);
+        shown = `${made.id}; interrupted, 4 mounts left`;
+      } else {
+        expect(l.interruptedTransactions).toEqual([]);
+        shown = `${made.id}; no history entry`;
+      }
+      const rep = await s.zcp(['repair', '--yes']);
+      expect(rep.code, rep.stderr).toBe(0);
+      const h = (await historyOf(s)).find((e) => e.checkpoint === made.id);
+      if (point === 'apt-ran') {
+        expect(rep.stdout).toMatch(new RegExp(`ended transaction ${made.id.slice(4)} as failed: its process is gone \\(interrupted\\)\\n  removed ${s.root}/usr/sbin/policy-rc.d\\n  unmounted ${s.root}/dev/pts\\n`));
+        expect(h).toMatchObject({ state: 'failed', interrupted: true });
+        expect(lstatSync(`${s.root}/usr/sbin/policy-rc.d`, { throwIfNoEntry: false })).toBeUndefined();
+        expect(readFileSync(`${s.root}/var/lib/dpkg/status`, 'utf8')).toMatch(/Package: app\nStatus: install ok installed/); // apt's work is kept: repair rolls nothing back
+      } else {
+        expect(rep.stdout).toContain('nothing to repair');
+        expect(h).toBeUndefined();
+      }
+      expect((await state(s)).interruptedTransactions).toEqual([]);
+      rows.push({ point: `apt in place: ${point}`, shown, repaired: point === 'apt-ran' ? 'repair: unmounted, ended' : 'nothing to repair', nothingLost: await usable(s, made.id, () => expect(tree(s)).toBe(before)) });
+    }
+  }, 300_000);
+
+  it('zcp apt -s: killed after apt ran in the boot environment (mounted aside) and right after the clone', async () => {
+    const s = aptSystem('cmapts', true);
+    for (const point of ['apt-into-clone-ran', 'be-cloned']) {
+      const running = tree(s);
+      const r = await s.zcp(['apt', '-s', '--yes', 'install', 'app=1.0-1', ...APT_TEST_OPTIONS], { ...process.env, ZCP_FAULT: point });
+      expect(r.code, r.stderr).toBe(-1);
+      const l = await state(s);
+      const made = l.checkpoints.at(-1)!;
+      const be = `upgrade-${made.id.slice(4)}`;
+      expect(l.bootEnvironments.map((b) => b.name)).toContain(be);
+      const [t] = l.interruptedTransactions;
+      expect(t).toMatchObject({ checkpoint: made.id, busy: [] });
+      if (point === 'apt-into-clone-ran') {
+        // The boot environment, its /var and the chroot's kernel file systems, newest first; zcp's policy-rc.d in it.
+        const dir = t!.leftMounted.at(-1)!;
+        expect(dir).toMatch(/^\/tmp\/zcp-be-/);
+        expect(t!.leftMounted).toEqual(['dev/pts', 'dev', 'sys', 'proc', 'var', ''].map((x) => (x ? `${dir}/${x}` : dir)));
+        expect(t!.leftFiles).toEqual([`${dir}/usr/sbin/policy-rc.d`]);
+        expect(mountedUnder(dir)).toHaveLength(6);
+        // A process still running in there (a package manager that outlived zcp) is shown, and repair leaves it all as it is until it ends.
+        const inside = spawn('chroot', [dir, '/usr/bin/busybox', 'sleep', '600'], { stdio: 'ignore' });
+        await new Promise((r) => setTimeout(r, 1000));
+        expect((await state(s)).interruptedTransactions[0]!.busy).toEqual([{ pid: inside.pid, command: 'busybox' }]);
+        const early = await s.zcp(['repair', '--yes']);
+        expect(early.code, early.stderr).toBe(0);
+        expect(early.stdout).toMatch(new RegExp(`left transaction ${made.id.slice(4)} running: busybox \\(pid ${inside.pid}\\) still runs in its mounts; zcp repair again once that ends`));
+        expect(mountedUnder(dir)).toHaveLength(6);
+        inside.kill('SIGKILL');
+        await new Promise((r) => inside.once('exit', r));
+      } else {
+        expect(t!.leftMounted).toEqual([]);
+      }
+      const rep = await s.zcp(['repair', '--yes']);
+      expect(rep.code, rep.stderr).toBe(0);
+      expect(rep.stdout).toMatch(/ended transaction \d+ as failed: its process is gone \(interrupted\)\n(  .*\n)*  removed \/tmp\/zcp-be-\w+\n/);
+      expect(mountTable().filter((m) => m.mountpoint.startsWith('/tmp/zcp-be-'))).toEqual([]);
+      expect((await historyOf(s)).find((e) => e.checkpoint === made.id)).toMatchObject({ state: 'failed', interrupted: true });
+      // The boot environment keeps no policy-rc.d (it would stop every daemon once booted) and can be destroyed.
+      const look = mkdtempSync(join(tmpdir(), 'zcp-look-'));
+      execFileSync('mount', ['-t', 'zfs', '-o', 'zfsutil', `${POOL}/${be}`, look]);
+      const rc = lstatSync(join(look, 'usr/sbin/policy-rc.d'), { throwIfNoEntry: false });
+      execFileSync('umount', [look]);
+      rmdirSync(look);
+      expect(rc).toBeUndefined();
+      const d = await s.zcp(['destroy', be, '--yes']);
+      expect(d.code, d.stderr).toBe(0);
+      expect(tree(s)).toBe(running); // the running system was never touched
+      rows.push({ point: `apt -s: ${point}`, shown: `${be} listed; interrupted, ${t!.leftMounted.length} mounts left`, repaired: point === 'be-cloned' ? 'repair: ended; zcp destroy BE' : 'repair: unmounted, ended; zcp destroy BE', nothingLost: await usable(s, made.id, () => expect(tree(s)).toBe(running)) });
+    }
+  }, 300_000);
+
+  it('the apt hook killed in pre (checkpoint made, no history entry) and in post (end not recorded): apt goes on; repair ends what is left', async () => {
+    const s = aptSystem('cmhookapt', false);
+    const aptConfig = writeAptConfig(s.root, join(s.root, '..', `${s.ds.split('/').pop()}-apt.conf`));
+    expect((await s.zcp(['hook', 'install', 'apt'])).code).toBe(0);
+    for (const [point, pkg] of [['transaction-checkpointed', 'app=1.0-1'], ['transaction-ending', 'tool']] as const) {
+      const before = packageState(s);
+      const apt = await spawnAsync('env', [`APT_CONFIG=${aptConfig}`, `ZCP_FAULT=${point}`, 'apt-get', '-y', 'install', pkg]);
+      expect(apt.code, apt.stderr).toBe(0); // a hook never stops apt
+      const l = await state(s);
+      const made = l.checkpoints.at(-1)!;
+      expect(made.kind).toBe('apt');
+      const pre = point === 'transaction-checkpointed';
+      expect(l.interruptedTransactions.map((t) => t.checkpoint)).toEqual(pre ? [] : [made.id]);
+      const rep = await s.zcp(['repair', '--yes']);
+      expect(rep.code, rep.stderr).toBe(0);
+      const h = (await historyOf(s)).find((e) => e.checkpoint === made.id);
+      if (pre) expect(h).toBeUndefined();
+      else expect(h).toMatchObject({ state: 'failed', interrupted: true });
+      rows.push({ point: `apt hook ${pre ? 'pre' : 'post'}: ${point}`, shown: pre ? `${made.id}; no history entry` : `${made.id}; interrupted`, repaired: pre ? 'nothing to repair' : 'repair: ended as failed', nothingLost: await usable(s, made.id, () => expect(packageState(s)).toBe(before)) });
+    }
+  }, 300_000);
+
+  it('the dnf hook killed in pre and in post: dnf goes on; repair ends what is left', async () => {
+    const s = aptSystem('cmhookdnf', false);
+    execFileSync('rpm', ['--root', s.root, '--dbpath', '/var/lib/rpm', '--initdb']);
+    const pluginDir = join(s.root, 'usr/lib/python3/dist-packages/dnf-plugins');
+    mkdirSync(pluginDir, { recursive: true });
+    expect((await s.zcp(['hook', 'install', 'dnf'])).code).toBe(0);
+    const home = join(s.root, '..', `${s.ds.split('/').pop()}-home`);
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, '.rpmmacros'), '%_dbpath /var/lib/rpm\n');
+    // dnf writes its logs and caches before its pre hook: what a rollback must bring back is the package set.
+    const q = () => execFileSync('rpm', ['--root', s.root, '--dbpath', '/var/lib/rpm', '-qa', '--qf', '%{NAME}\\n'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).sort();
+    for (const [point, pkg] of [['transaction-checkpointed', buildRpm('one', '1.0')], ['transaction-ending', buildRpm('two', '1.0')]] as const) {
+      const before = q();
+      const dnf = await spawnAsync('env', [`HOME=${home}`, `ZCP_FAULT=${point}`, 'dnf', '-y', `--installroot=${s.root}`, '--releasever=12', '--disablerepo=*', '--setopt=reposdir=/dev/null', `--setopt=pluginpath=${pluginDir}`, `--setopt=pluginconfpath=${join(s.root, 'etc/dnf/plugins')}`, '--nogpgcheck', 'install', pkg]);
+      expect(dnf.code, dnf.stdout + dnf.stderr).toBe(0);
+      const l = await state(s);
+      const made = l.checkpoints.at(-1)!;
+      expect(made.kind).toBe('rpm');
+      const pre = point === 'transaction-checkpointed';
+      expect(l.interruptedTransactions.map((t) => t.checkpoint)).toEqual(pre ? [] : [made.id]);
+      const rep = await s.zcp(['repair', '--yes']);
+      expect(rep.code, rep.stderr).toBe(0);
+      const h = (await historyOf(s)).find((e) => e.checkpoint === made.id);
+      if (pre) expect(h).toBeUndefined();
+      else expect(h).toMatchObject({ state: 'failed', interrupted: true });
+      rows.push({ point: `dnf hook ${pre ? 'pre' : 'post'}: ${point}`, shown: pre ? `${made.id}; no history entry` : `${made.id}; interrupted`, repaired: pre ? 'nothing to repair' : 'repair: ended as failed', nothingLost: await usable(s, made.id, () => expect(q()).toEqual(before)) });
+    }
+  }, 300_000);
 });
