@@ -28,8 +28,10 @@ export {
   type CreateOptions,
   type System,
   type SystemOptions,
+  type MountRecord,
+  type LeftMounts,
 } from './checkpoint/index.js';
-export { Transactions, type HistoryEntry, type UndoPlan, type TransactionOwner } from './transaction/index.js';
+export { Transactions, type HistoryEntry, type UndoPlan, type TransactionOwner, type InterruptedTransaction } from './transaction/index.js';
 export { planPrune, prune, type PrunePolicy, type PruneDecision } from './checkpoint/index.js';
 export { planApt, describePlan, AptError, APT_ACTIONS, type AptPlan, type AptAction, type AptInstall } from './apt/plan.js';
 export { checkpointLatency, type LatencyResult, type LatencyRow } from './bench/latency.js';
