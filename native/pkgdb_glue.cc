@@ -347,6 +347,11 @@ void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("readSqliteRpmdb", Napi::Function::New(env, ReadSqliteRpmdbJs, "readSqliteRpmdb"));
   exports.Set("compareDebVersions", Napi::Function::New(env, CompareDebVersionsJs, "compareDebVersions"));
   exports.Set("compareRpmVersions", Napi::Function::New(env, CompareRpmVersionsJs, "compareRpmVersions"));
+  // The strides of the compact results, for the test that JS reads them with the same ones.
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("dpkgIndexStride", Napi::Number::New(env, static_cast<double>(kIndexStride)));
+  layout.Set("rpmStride", Napi::Number::New(env, static_cast<double>(kRpmStride)));
+  exports.Set("layout", layout);
   exports.Set("readNdbRpmdb", Napi::Function::New(env, ReadKeyedRpmdbJs<ScanNdbPackages>, "readNdbRpmdb"));
   exports.Set("readBdbRpmdb", Napi::Function::New(env, ReadKeyedRpmdbJs<ScanBdbPackages>, "readBdbRpmdb"));
 }

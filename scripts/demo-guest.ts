@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { aptRepository, buildDeb, initDpkgRoot, initSelfContainedRoot } from '../test/zfs/systems.js';
+import { aptRepository, buildDeb, initDpkgRoot, initSelfContainedRoot } from '../test/support/systems.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const ROOT = '/demo/ROOT/debian';

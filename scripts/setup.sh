@@ -23,6 +23,9 @@ PACKAGES=(
   db5.3-util
   # the dnf hook is tested with Debian's dnf (a plugin like snapper's)
   dnf
+  # the channel programs are checked and run on the host with Lua 5.2, the
+  # language OpenZFS embeds, against a fake zfs table (test/unit/programs)
+  lua5.2
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -59,6 +59,8 @@ export interface NativePkgdb {
   parseDpkgStatus(data: Uint8Array, extraFields: string[]): unknown[];
   parseRpmHeader(blob: Uint8Array, tags?: number[]): unknown;
   parseRpmFile(data: Uint8Array, tags?: number[]): unknown;
+  /** The strides of the compact results (kIndexStride, kRpmStride). */
+  layout: { dpkgIndexStride: number; rpmStride: number };
   /** The core fields of every package as one string and where each lies in it (see native/pkgdb_glue.cc). */
   parseDpkgStatusIndex(data: Uint8Array): [string, Int32Array] | undefined;
   /** With tags: objects; without: the compact form [text, numbers], or undefined (see native/pkgdb_glue.cc). */

@@ -9,6 +9,8 @@
  */
 export * as zfs from './zfs/index.js';
 export * as pkgdb from './pkgdb/index.js';
+export { ZcpError } from './errors.js';
+export { CommandError, type Finished } from './subprocess.js';
 export { ZfsError, type ZfsErrorCode, type ZfsErrorEntry } from './zfs/errors.js';
 export { PkgdbError, type PkgdbErrorCode } from './pkgdb/errors.js';
 export {
@@ -31,6 +33,7 @@ export {
   type MountRecord,
   type LeftMounts,
 } from './checkpoint/index.js';
+export * as packageManager from './package-manager/index.js';
 export { Transactions, type HistoryEntry, type UndoPlan, type TransactionOwner, type InterruptedTransaction } from './transaction/index.js';
 export { planPrune, prune, type PrunePolicy, type PruneDecision } from './checkpoint/index.js';
 export { planApt, describePlan, AptError, APT_ACTIONS, type AptPlan, type AptAction, type AptInstall } from './apt/plan.js';

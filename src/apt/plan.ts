@@ -5,7 +5,8 @@
  * whether it touches the kernel, libc or init (a reboot).
  * @module
  */
-import { execFile } from 'node:child_process';
+import { ZcpError } from '../errors.js';
+import { type Finished, run } from '../subprocess.js';
 import { touchesNames } from '../transaction/important.js';
 import { aptProgram } from './command.js';
 
@@ -45,27 +46,29 @@ export interface AptPlan {
 const READ_ONLY = ['-o', 'Dir::Log::Planner=/dev/null', '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache='];
 
 /** A failed apt-get or apt-cache: its exit status and what it said. */
-export class AptError extends Error {
+export class AptError extends ZcpError {
   override readonly name = 'AptError';
   /** The stable code in zcp's --json errors. */
   readonly code = 'APT_REFUSED';
   constructor(
     message: string,
     readonly exitCode: number,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { subject: 'apt-get', cause });
   }
 }
 
-function apt(argv: string[], label: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(argv[0]!, argv.slice(1), { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 1 << 28 }, (err, stdout, stderr) => {
-      if (err) {
-        const said = stderr.split('\n').filter((l) => /^(E|W): /.test(l)).join('; ') || stderr.trim() || err.message;
-        reject(new AptError(`${label}: ${said}`, typeof err.code === 'number' ? err.code : 127));
-      } else resolve(stdout);
-    });
-  });
+async function apt(argv: string[], label: string): Promise<string> {
+  let r: Finished;
+  try {
+    r = await run(argv, { maxBuffer: 1 << 28 });
+  } catch (e) {
+    throw new AptError(`${label}: ${(e as Error).message}`, 127, e);
+  }
+  if (r.status === 0) return r.stdout;
+  const said = r.stderr.split('\n').filter((l) => /^(E|W): /.test(l)).join('; ') || r.stderr.trim() || `exit status ${r.status}`;
+  throw new AptError(`${label}: ${said}`, r.status);
 }
 
 /** Reads apt-get -s output: `Inst NAME [OLD] (NEW ORIGIN [ARCH])`, `Remv NAME [OLD]`, `Purg NAME [OLD]`. */

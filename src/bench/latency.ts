@@ -6,7 +6,7 @@
  * everything in it afterwards, also when a step fails.
  * @module
  */
-import { execFile } from 'node:child_process';
+import { runChecked } from '../subprocess.js';
 import * as zfs from '../zfs/index.js';
 import type { ZfsError } from '../zfs/errors.js';
 
@@ -33,8 +33,8 @@ export function summarize(ms: readonly number[]): { min: number; median: number;
   return { min: s[0]!, median: at(0.5), p95: at(0.95) };
 }
 
-function zfsCommand(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => execFile('zfs', args, (err, _o, stderr) => (err ? reject(new Error(`zfs ${args[0]}: ${stderr.trim() || err.message}`)) : resolve())));
+async function zfsCommand(args: string[]): Promise<void> {
+  await runChecked(['zfs', ...args]);
 }
 
 /** The scratch dataset zcp bench would use on `pool`. */

@@ -13,7 +13,7 @@ import { CheckpointError } from './errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
 import type { Mounts } from './mount.js';
-import { zfsMounts } from './system.js';
+import { type System, zfsMounts } from './system.js';
 
 /** One boot environment: the system itself, or a zcp-made clone of one of its checkpoints. */
 export interface BootEnvironment {
@@ -31,8 +31,8 @@ export interface BootEnvironment {
 }
 
 /** Where each dataset of the system goes in a boot environment called `name`. */
-export function cloneTargets(cps: Checkpoints, name: string): Map<string, string> {
-  const [root, ...rest] = cps.system.datasets as [string, ...string[]];
+export function cloneTargets(system: Pick<System, 'datasets'>, name: string): Map<string, string> {
+  const [root, ...rest] = system.datasets as [string, ...string[]];
   const newRoot = `${dirname(root) === '.' ? root : dirname(root)}/${name}`;
   const out = new Map<string, string>([[root, newRoot]]);
   for (const ds of rest) {
@@ -49,21 +49,21 @@ export function cloneTargets(cps: Checkpoints, name: string): Map<string, string
  */
 export async function cloneCheckpoint(cps: Checkpoints, ref: string, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(name) || name.length > 200) {
-    throw new CheckpointError('BAD_SYSTEM', `"${name}" is not a boot environment name (letters, digits, _ . : -; not starting with a symbol)`);
+    throw new CheckpointError('INVALID_NAME', `"${name}" is not a boot environment name (letters, digits, _ . : -; not starting with a symbol)`);
   }
   const c = await cps.get(ref);
   if (c.state !== 'complete') throw new CheckpointError('INCOMPLETE', `${c.id} is incomplete; zcp will not clone it`, c.snapshots[0]);
-  const targets = cloneTargets(cps, name);
+  const targets = cloneTargets(cps.system, name);
   const seen = new Set<string>();
   for (const [ds, target] of targets) {
     // Two datasets of the system in one parent outside the root would get the same copy's name.
-    if (seen.has(target)) throw new CheckpointError('BAD_SYSTEM', `boot environment ${name}: ${ds} and another dataset of the system would both be cloned to ${target}; give the extra dataset a parent of its own`, ds);
+    if (seen.has(target)) throw new CheckpointError('CLONE_CONFLICT', `boot environment ${name}: ${ds} and another dataset of the system would both be cloned to ${target}; give the extra dataset a parent of its own`, ds);
     seen.add(target);
   }
   for (const [, target] of targets) {
     const problem = nameProblem(target, 'dataset');
-    if (problem) throw new CheckpointError('BAD_SYSTEM', `${target}: ${problem}`, target);
-    if (await zfs.exists(target)) throw new CheckpointError('BAD_SYSTEM', `${target} already exists`, target);
+    if (problem) throw new CheckpointError('INVALID_NAME', `${target}: ${problem}`, target);
+    if (await zfs.exists(target)) throw new CheckpointError('BOOT_ENVIRONMENT_EXISTS', `${target} already exists`, target);
   }
   if (options.dryRun) return [...targets.values()];
   const made: string[] = [];
@@ -101,7 +101,7 @@ export async function bootEnvironments(cps: Checkpoints): Promise<BootEnvironmen
       const p = await zfs.getProps(clone, ['zcp:be', 'zcp:origin']);
       const name = p['zcp:be']?.value;
       if (typeof name !== 'string' || p['zcp:origin']?.value !== c.id) continue; // not a zcp boot environment
-      const targets = [...cloneTargets(cps, name).values()];
+      const targets = [...cloneTargets(cps.system, name).values()];
       if (targets[0] !== clone) continue;
       out.push({ name, dataset: clone, datasets: targets, origin: c.id, active: bootfs === clone, current: slash === clone });
     }
@@ -112,7 +112,7 @@ export async function bootEnvironments(cps: Checkpoints): Promise<BootEnvironmen
 /** Boot environment `name` (by name or root dataset; the system itself included). */
 async function findBootEnvironment(cps: Checkpoints, name: string): Promise<BootEnvironment> {
   const be = (await bootEnvironments(cps)).find((b) => b.name === name || b.dataset === name);
-  if (!be) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`);
+  if (!be) throw new CheckpointError('BOOT_ENVIRONMENT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`, name);
   return be;
 }
 
@@ -171,7 +171,7 @@ export async function destroyBootEnvironment(cps: Checkpoints, name: string, opt
  */
 export async function mountBootEnvironment(cps: Checkpoints, name: string, dir: string, mounts: Mounts): Promise<BootEnvironment> {
   const be = await findBootEnvironment(cps, name);
-  if (!be.origin) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`);
+  if (!be.origin) throw new CheckpointError('BOOT_ENVIRONMENT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`, name);
   if (be.current) throw new CheckpointError('CURRENT', `${be.name} is the running system`, be.dataset);
   const mountpoint = async (ds: string) => {
     const v = (await zfs.getProps(ds, ['mountpoint'])).mountpoint?.value;

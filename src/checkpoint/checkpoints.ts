@@ -4,17 +4,19 @@
  * metadata in `zcp:` user properties on the snapshots themselves.
  * @module
  */
-import { execFile } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { run } from '../subprocess.js';
 import * as zfs from '../zfs/index.js';
-import { ZfsError, errno } from '../zfs/errors.js';
+import type { ZfsError } from '../zfs/errors.js';
 import { groupByPool } from '../zfs/names.js';
+import { writeSpace } from '../zfs/stored-values.js';
+import { MAP, lzcError, snapshotMapper } from '../zfs/translate.js';
 import { CheckpointError } from './errors.js';
 import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
-import { CREATE, LIST, MARK_COMPLETE, TID_FLOOR } from './lua.js';
+import { CREATE, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, TID_FLOOR } from './programs.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
 import { SystemLock, ensureState, stateDataset } from './state.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
@@ -82,16 +84,6 @@ export interface CreateOptions {
   important?: boolean;
 }
 
-interface ListedSnapshot {
-  createtxg?: number;
-  guid?: string;
-  creation?: number;
-  used?: number;
-  userrefs?: number;
-  clones?: Record<string, string> | string[];
-  props?: Record<string, string>;
-}
-
 /**
  * Writes dirty pages of the system's filesystems back before the snapshot: a
  * snapshot holds what was written, and data written through mmap (sqlite's
@@ -103,7 +95,7 @@ interface ListedSnapshot {
 async function flushToDisk(system: System): Promise<void> {
   const mounts = await mountpoints(system);
   const synced = await Promise.all(mounts.map((m) => zfs.syncFilesystem(m.dataset, m.mountpoint).then(() => true, () => false)));
-  if (!mounts.length || !synced.every(Boolean)) await new Promise<void>((resolve) => execFile('sync', () => resolve()));
+  if (!mounts.length || !synced.every(Boolean)) await run(['sync']).catch(() => undefined);
 }
 
 /**
@@ -123,11 +115,29 @@ export async function destroyEverywhere(snapshots: readonly string[], fault = 'd
 
 /** Sets zcp:state=complete on a checkpoint's snapshots, one channel program per pool. */
 async function markComplete(snapshots: readonly string[]): Promise<void> {
-  for (const [pool, snaps] of groupByPool(snapshots)) await zfs.channelProgram(pool, MARK_COMPLETE, { args: { snapshots: snaps }, sync: true });
+  for (const [pool, snaps] of groupByPool(snapshots)) {
+    const ret = await zfs.runProgram(pool, MARK_COMPLETE, { snapshots: snaps });
+    if (!ret.ok) throw lzcError('markComplete', [ret.failed], { errno: ret.errno }, MAP.setProp);
+  }
 }
 
-/** 1 MiB of room beyond what the metadata takes: a pool that full can't take the upgrade anyway. */
-const HEADROOM = 1024 * 1024;
+/** The one place a {@link Checkpoint} record is made: its metadata and what the pool says of its snapshots. */
+function checkpointRecord(
+  id: string,
+  meta: CheckpointMeta,
+  on: { created: Date; used: number; held: boolean; clones: string[]; snapshots: string[]; missing: string[]; interrupted: boolean },
+): Checkpoint {
+  return {
+    id,
+    tid: meta.tid,
+    kind: meta.kind,
+    title: meta.title,
+    ...(meta.command ? { command: meta.command } : {}),
+    state: on.missing.length || on.interrupted ? 'incomplete' : 'complete',
+    important: meta.important,
+    ...on,
+  };
+}
 
 export class Checkpoints {
   private constructor(readonly system: System) {}
@@ -274,7 +284,7 @@ export class Checkpoints {
 
   /**
    * Clones checkpoint `ref` into boot environment `name`.
-   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `INCOMPLETE`, `BAD_SYSTEM` (a bad or taken name), `LOCKED`; {@link ZfsError} from the kernel.
+   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `INCOMPLETE`, `INVALID_NAME`, `BOOT_ENVIRONMENT_EXISTS`, `CLONE_CONFLICT`, `LOCKED`; {@link ZfsError} from the kernel.
    */
   async clone(ref: string, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
     return this.locked(() => cloneCheckpoint(this, ref, name, options), options);
@@ -282,7 +292,7 @@ export class Checkpoints {
 
   /**
    * Makes boot environment `name` boot next (the pool's `bootfs`).
-   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND` (no such boot environment), `LOCKED`; {@link ZfsError} from zpool.
+   * @throws {@link CheckpointError} `BOOT_ENVIRONMENT_NOT_FOUND`, `LOCKED`; {@link ZfsError} from zpool.
    */
   async activate(name: string, options: { dryRun?: boolean } = {}): Promise<BootEnvironment> {
     return this.locked(() => activate(this, name, options), options);
@@ -298,7 +308,7 @@ export class Checkpoints {
 
   /**
    * Destroys a boot environment zcp made.
-   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `ACTIVE`, `CURRENT`, `LOCKED`; {@link ZfsError} `BUSY` (mounted).
+   * @throws {@link CheckpointError} `BOOT_ENVIRONMENT_NOT_FOUND`, `ACTIVE`, `CURRENT`, `LOCKED`; {@link ZfsError} `BUSY` (mounted).
    */
   async destroyBootEnvironment(name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
     return this.locked(() => destroyBootEnvironment(this, name, options), options);
@@ -329,21 +339,19 @@ export class Checkpoints {
     const legacy: { ds: string; short: string; snap: ListedSnapshot }[] = [];
     for (const pool of this.system.pools) {
       const datasets = this.system.byPool.get(pool)!;
-      const out = (await zfs.channelProgram(pool, LIST, { args: { datasets, primary, prefix: SNAPSHOT_PREFIX } })) as {
-        datasets?: Record<string, { missing?: boolean; snapshots?: Record<string, ListedSnapshot> }>;
-        others?: Record<string, number>;
-      };
-      for (const [name, txg] of Object.entries(out.others ?? {})) foreign.push({ name, createtxg: Number(txg) });
+      const out = await zfs.runProgram(pool, LIST, { datasets, primary, prefix: SNAPSHOT_PREFIX });
+      for (const [name, createtxg] of out.others) foreign.push({ name, createtxg });
       for (const ds of datasets) {
-        for (const [short, snap] of Object.entries(out.datasets?.[ds]?.snapshots ?? {})) {
+        const listed = out.datasets.get(ds);
+        for (const [short, snap] of listed && !listed.missing ? listed.snapshots : []) {
           // Only what zcp made: a zcp-N name whose own zcp:tid is N.
-          if (!/^zcp-[1-9][0-9]*$/.test(short) || snap.props?.['zcp:tid'] !== short.slice(SNAPSHOT_PREFIX.length)) {
-            foreign.push({ name: `${ds}@${short}`, createtxg: Number(snap.createtxg ?? 0) });
+          if (!/^zcp-[1-9][0-9]*$/.test(short) || snap.props['zcp:tid'] !== short.slice(SNAPSHOT_PREFIX.length)) {
+            foreign.push({ name: `${ds}@${short}`, createtxg: snap.createtxg });
             continue;
           }
-          const owner = snap.props?.['zcp:system'];
+          const owner = snap.props['zcp:system'];
           if (owner && owner !== mine) {
-            foreign.push({ name: `${ds}@${short}`, createtxg: Number(snap.createtxg ?? 0), owner });
+            foreign.push({ name: `${ds}@${short}`, createtxg: snap.createtxg, owner });
             continue;
           }
           if (!owner && ds !== primary) {
@@ -360,40 +368,35 @@ export class Checkpoints {
     // A checkpoint made before zcp 0.2 carries no system id: it is this system's if its first dataset has it.
     for (const { ds, short, snap } of legacy) {
       const entry = found.get(short);
-      if (entry?.primary && !entry.primary.props?.['zcp:system']) entry.on.set(ds, snap);
-      else foreign.push({ name: `${ds}@${short}`, createtxg: Number(snap.createtxg ?? 0), owner: 'unknown' });
+      if (entry?.primary && !entry.primary.props['zcp:system']) entry.on.set(ds, snap);
+      else foreign.push({ name: `${ds}@${short}`, createtxg: snap.createtxg, owner: 'unknown' });
     }
     const checkpoints: Checkpoint[] = [];
     const txg = new Map<string, number>();
     for (const [id, entry] of found) {
       const source = entry.primary ?? [...entry.on.values()][0]!;
-      const meta = decodeMeta(source.props ?? {});
+      const meta = decodeMeta(source.props);
       if (!meta) continue;
       for (const [ds, snap] of entry.on) {
-        txg.set(`${ds}@${id}`, Number(snap.createtxg ?? 0));
+        txg.set(`${ds}@${id}`, snap.createtxg);
         guid.set(`${ds}@${id}`, guidString(snap.guid));
       }
       const missing = this.system.datasets.filter((ds) => !entry.on.has(ds));
-      const creating = [...entry.on.values()].some((s) => s.props?.['zcp:state'] !== 'complete');
+      const creating = [...entry.on.values()].some((s) => s.props['zcp:state'] !== 'complete');
       const clones = new Set<string>();
-      for (const snap of entry.on.values()) for (const c of snap.clones ? Object.values(snap.clones) : []) clones.add(String(c));
-      checkpoints.push({
-        id,
-        tid: meta.tid,
-        kind: meta.kind,
-        title: meta.title,
-        ...(meta.command ? { command: meta.command } : {}),
-        state: missing.length || creating ? 'incomplete' : 'complete',
-        important: meta.important,
-        created: new Date(Number(source.creation ?? 0) * 1000),
-        used: Number(entry.primary?.used ?? 0),
-        // A hold on any of its snapshots protects the checkpoint: destroying it would destroy them all.
-        held: [...entry.on.values()].some((s) => Number(s.userrefs ?? 0) > 0),
-        clones: [...clones].sort(),
-        snapshots: [...entry.on.keys()].map((ds) => `${ds}@${id}`),
-        missing,
-        interrupted: creating,
-      });
+      for (const snap of entry.on.values()) for (const c of snap.clones) clones.add(c);
+      checkpoints.push(
+        checkpointRecord(id, meta, {
+          created: new Date(source.creation * 1000),
+          used: entry.primary?.used ?? 0,
+          // A hold on any of its snapshots protects the checkpoint: destroying it would destroy them all.
+          held: [...entry.on.values()].some((s) => s.userrefs > 0),
+          clones: [...clones].sort(),
+          snapshots: [...entry.on.keys()].map((ds) => `${ds}@${id}`),
+          missing,
+          interrupted: creating,
+        }),
+      );
     }
     return { checkpoints: checkpoints.sort((x, y) => x.tid - y.tid), foreign, txg, guid };
   }
@@ -430,19 +433,9 @@ export class Checkpoints {
   /** {@link create} for a caller that already holds the lock. */
   async createLocked(options: CreateOptions = {}): Promise<Checkpoint> {
     const sys = this.system;
-    // The lock's pool has its state dataset already (taking the lock made it).
-    for (const pool of sys.pools.slice(1)) await ensureState(pool);
-    // CREATE takes the TID above its own pool's counter and zcp-N names; a
-    // later pool's counter and names must count too (one call per later pool).
-    let floor = 0;
-    for (const pool of sys.pools.slice(1)) {
-      const args = { datasets: sys.byPool.get(pool)!, prefix: SNAPSHOT_PREFIX, counter: stateDataset(pool) };
-      const ret = (await zfs.channelProgram(pool, TID_FLOOR, { args })) as { floor?: number; missing?: string };
-      if (ret.missing) throw this.createFailure(pool, ret);
-      floor = Math.max(floor, Number(ret.floor ?? 0));
-    }
+    const floor = await this.laterPoolsFloor();
     const meta: CheckpointMeta = {
-      tid: 0,
+      tid: 0, // the first pool's CREATE takes it
       kind: options.kind ?? 'manual',
       state: sys.pools.length > 1 ? 'creating' : 'complete',
       title: options.title ?? '',
@@ -455,71 +448,65 @@ export class Checkpoints {
     const props = encodeMeta(meta);
     delete props['zcp:tid'];
     await flushToDisk(this.system);
-    let bytes = 0;
-    for (const [k, v] of Object.entries(props)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 64;
-    let tid: number | undefined;
-    let id = '';
-    let first: { creation?: number; used?: number } = {};
+    const made = await this.snapshotPools(props, floor);
+    // What list() would say of it, without a scan of every checkpoint: it is new, so no holds or clones.
+    return checkpointRecord(made.id, { ...meta, tid: made.tid }, { created: new Date(made.creation * 1000), used: made.used, held: false, clones: [], snapshots: made.snapshots, missing: [], interrupted: false });
+  }
+
+  /**
+   * The floor a TID must be above because of the system's later pools: their
+   * counters and `zcp-N` names (CREATE counts its own pool's). Makes their
+   * state datasets (the lock's pool has one already).
+   */
+  private async laterPoolsFloor(): Promise<number> {
+    let floor = 0;
+    for (const pool of this.system.pools.slice(1)) {
+      await ensureState(pool);
+      const ret = await zfs.runProgram(pool, TID_FLOOR, { datasets: this.system.byPool.get(pool)!, prefix: SNAPSHOT_PREFIX, counter: stateDataset(pool) });
+      if ('missing' in ret) throw this.createFailure(pool, { made: false, missing: ret.missing });
+      floor = Math.max(floor, ret.floor);
+    }
+    return floor;
+  }
+
+  /**
+   * CREATE on every pool, the first dataset's first (it takes the TID, the
+   * others use it), as one step for signals; all or nothing: a failure on a
+   * later pool destroys the snapshots made on the earlier ones. With two
+   * pools or more the snapshots are marked complete at the end.
+   */
+  private async snapshotPools(props: Record<string, string>, floor: number): Promise<{ id: string; tid: number; creation: number; used: number; snapshots: string[] }> {
+    const sys = this.system;
+    let first: Extract<CreateResult, { made: true }> | undefined;
     const made: string[][] = [];
-    // One step for signals: Ctrl-C between two pools would leave a half-made checkpoint.
     await uninterruptible(async () => {
       for (const pool of sys.pools) {
         const datasets = sys.byPool.get(pool)!;
-        const args = {
-          datasets,
-          prefix: SNAPSHOT_PREFIX,
-          props,
-          counter: stateDataset(pool),
-          floor,
-          ...(tid === undefined ? {} : { tid }),
-          need: HEADROOM + 2 * bytes * datasets.length,
-          space_of: datasets[0]!,
-        };
-        let ret: { tid?: number; name?: string; creation?: number; used?: number; missing?: string; nospace?: number; failed?: string; errno?: number; step?: string } | undefined;
+        const args = { datasets, prefix: SNAPSHOT_PREFIX, props, counter: stateDataset(pool), floor, ...(first ? { tid: first.tid } : {}), need: writeSpace(props, datasets.length), space_of: datasets[0]! };
         try {
-          ret = (await zfs.channelProgram(pool, CREATE, { args, sync: true })) as typeof ret;
-          if (!ret?.name) throw this.createFailure(pool, ret);
+          const ret = await zfs.runProgram(pool, CREATE, args);
+          if (!ret.made) throw this.createFailure(pool, ret);
+          first ??= ret;
         } catch (e) {
-          // All or nothing: undo the pools already done.
           for (const snaps of made) await zfs.destroySnapshots(snaps).catch(() => undefined);
           throw e;
         }
-        if (tid === undefined) first = ret; // the first pool holds the first dataset
-        tid = Number(ret.tid);
-        id = ret.name;
-        made.push(datasets.map((ds) => `${ds}@${id}`));
+        made.push(datasets.map((ds) => `${ds}@${first!.name}`));
         faultPoint('create-between-pools');
       }
       if (sys.pools.length > 1) await markComplete(made.flat());
     });
-    // What list() would say of it, without a scan of every checkpoint: it is new, so no holds or clones.
-    return {
-      id,
-      tid: tid!,
-      kind: meta.kind,
-      title: meta.title,
-      ...(meta.command ? { command: meta.command } : {}),
-      state: 'complete',
-      important: meta.important,
-      created: new Date(Number(first.creation ?? 0) * 1000),
-      used: Number(first.used ?? 0),
-      held: false,
-      clones: [],
-      snapshots: made.flat(),
-      missing: [],
-      interrupted: false,
-    };
+    return { id: first!.name, tid: first!.tid, creation: first!.creation, used: first!.used, snapshots: made.flat() };
   }
 
-  private createFailure(pool: string, ret: { missing?: string; nospace?: number; failed?: string; errno?: number; step?: string } | undefined): Error {
-    if (!ret) return new CheckpointError('BAD_SYSTEM', `checkpoint on ${pool}: the channel program returned nothing`);
-    if (ret.missing) return new CheckpointError('NOT_ZFS', `${ret.missing}: no such dataset`, ret.missing);
-    if (ret.nospace !== undefined) {
+  /** Why CREATE or TID_FLOOR made nothing, as an error; the kernel's errno through the operation's own translation. */
+  private createFailure(pool: string, ret: Exclude<CreateResult, { made: true }>): Error {
+    if ('missing' in ret) return new CheckpointError('NOT_ZFS', `${ret.missing}: no such dataset`, ret.missing);
+    if ('nospace' in ret) {
       return new CheckpointError('NO_SPACE', `${pool}: only ${ret.nospace} bytes available; a checkpoint needs room for its metadata and the pool must not run into its reserve`, pool);
     }
-    const e = Number(ret.errno);
-    const code = e === errno('EEXIST') ? 'SNAPSHOT_EXISTS' : e === errno('ENOSPC') ? 'NO_SPACE' : e === errno('EPERM') || e === errno('EACCES') ? 'PERMISSION_DENIED' : 'COMMAND_FAILED';
-    return new ZfsError({ code, errno: e, operation: 'snapshot', dataset: ret.failed, message: `checkpoint ${ret.step ?? ''} ${ret.failed ?? pool}: errno ${e} (${code})` });
+    const map = ret.step === 'metadata' ? MAP.setProp : snapshotMapper([ret.failed]);
+    return lzcError(ret.step === 'metadata' ? 'setUserProps' : 'snapshot', [ret.failed], { errno: ret.errno }, map);
   }
 
   /**

@@ -3,6 +3,7 @@
  * stable code (ZFS failures underneath stay {@link ZfsError}s).
  * @module
  */
+import { ZcpError } from '../errors.js';
 
 /** Stable codes of {@link CheckpointError}. */
 export type CheckpointErrorCode =
@@ -43,18 +44,40 @@ export type CheckpointErrorCode =
   /** zcp's state dataset may be changed by delegated users (`zfs allow`): refused. */
   | 'STATE_DELEGATED'
   /** A path inside a system root goes through a symbolic link (or is no directory): not written to or mounted on. */
-  | 'UNSAFE_PATH';
+  | 'UNSAFE_PATH'
+  /** No boot environment of that name on this system. */
+  | 'BOOT_ENVIRONMENT_NOT_FOUND'
+  /** A boot environment's dataset name is taken already. */
+  | 'BOOT_ENVIRONMENT_EXISTS'
+  /** Two datasets of the system would be cloned to one name (an extra dataset needs a parent of its own). */
+  | 'CLONE_CONFLICT'
+  /** No transaction with that TID in the history. */
+  | 'TRANSACTION_NOT_FOUND'
+  /** A boot environment or dataset name breaks the rules. */
+  | 'INVALID_NAME'
+  /** A hook file is there and is not zcp's: left alone. */
+  | 'HOOK_CONFLICT'
+  /** A word of the hook's command line can't be written safely (quotes, control characters). */
+  | 'HOOK_UNSAFE_COMMAND'
+  /** The package manager a hook is for is not installed under the root. */
+  | 'NO_PACKAGE_MANAGER'
+  /** The configuration file can't be read or is not what zcp expects. */
+  | 'BAD_CONFIG';
+
+/** The codes whose subject is something else than a dataset or snapshot: a file, a word, a TID, a boot environment's name. */
+const NOT_ABOUT_A_DATASET: ReadonlySet<CheckpointErrorCode> = new Set<CheckpointErrorCode>(['HOOK_CONFLICT', 'HOOK_UNSAFE_COMMAND', 'NO_PACKAGE_MANAGER', 'BAD_CONFIG', 'CONFIG_INSECURE', 'TRANSACTION_NOT_FOUND', 'BOOT_ENVIRONMENT_NOT_FOUND', 'UNSAFE_PATH']);
 
 /** A checkpoint-layer failure. */
-export class CheckpointError extends Error {
+export class CheckpointError extends ZcpError {
   override readonly name = 'CheckpointError';
   readonly code: CheckpointErrorCode;
-  /** The dataset or snapshot concerned, when there is one. */
+  /** The subject, when it is a dataset or snapshot (what `--json` has long called `dataset`). */
   readonly dataset: string | undefined;
 
-  constructor(code: CheckpointErrorCode, message: string, dataset?: string) {
-    super(message);
+  /** `subject`: the dataset, snapshot, boot environment, transaction or file it is about. */
+  constructor(code: CheckpointErrorCode, message: string, subject?: string, cause?: unknown) {
+    super(message, { subject, cause });
     this.code = code;
-    this.dataset = dataset;
+    this.dataset = NOT_ABOUT_A_DATASET.has(code) ? undefined : subject;
   }
 }

@@ -13,4 +13,4 @@ export { type RollbackPlan, type PackagePlan, type PendingRollback } from './rol
 export { uninterruptible, deferSignal, inUninterruptibleStep } from './interrupt.js';
 export { snapshotRoot, packagesOf } from './packages.js';
 export { type MountRecord, type LeftMounts } from './mount.js';
-export { planPrune, prune, type PrunePolicy, type PruneDecision } from './prune.js';
+export { planPrune, choosePrune, prune, type PrunePolicy, type PruneDecision } from './prune.js';

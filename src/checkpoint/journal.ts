@@ -13,6 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
+import { joinValue, splitValue, valueKeys } from '../zfs/stored-values.js';
+import { CheckpointError } from './errors.js';
 import { stateDataset } from './state.js';
 
 /** A rollback under way, as the journal keeps it. */
@@ -36,6 +38,9 @@ export interface RollbackJournal {
 export type JournalRead = { journal: RollbackJournal } | { unreadable: string };
 
 /** One journal property per system on the pool's state dataset (user property names are lowercase: a hash of the name). */
+/** Chunks of 7 KiB a journal may take: some 1,000 datasets' names and guids. */
+const JOURNAL_CHUNKS = 16;
+
 const key = (system: string) => `zcp:journal:${createHash('sha256').update(system).digest('hex').slice(0, 24)}`;
 
 const isRecordOfStrings = (v: unknown): v is Record<string, string> =>
@@ -70,12 +75,19 @@ export async function readJournal(pool: string, system: string): Promise<Journal
   const ds = stateDataset(pool);
   if (!(await zfs.exists(ds))) return undefined;
   const k = key(system);
-  const text = (await zfs.getProps(ds, [k]))[k]?.value;
-  if (typeof text !== 'string' || text === '') return undefined;
+  const props: Record<string, string> = {};
+  for (const [name, e] of Object.entries(await zfs.getProps(ds, valueKeys(k, JOURNAL_CHUNKS)))) if (typeof e.value === 'string') props[name] = e.value;
+  const text = joinValue(props, k);
+  if (text === undefined || text === '') return undefined;
   return parseJournal(text);
 }
 
 /** Writes (or, with undefined, clears) the system's journal: one txg. */
 export async function writeJournal(pool: string, system: string, entry: RollbackJournal | undefined): Promise<void> {
-  await zfs.setUserProps(stateDataset(pool), { [key(system)]: entry ? JSON.stringify(entry) : '' });
+  const text = entry ? JSON.stringify(entry) : '';
+  const props = splitValue(key(system), text, { rewritable: true });
+  if (Object.keys(props).length > JOURNAL_CHUNKS + 1) {
+    throw new CheckpointError('METADATA_TOO_LARGE', `the rollback journal would be ${Buffer.byteLength(text)} bytes: more datasets than zcp rolls back in one go`);
+  }
+  await zfs.setUserProps(stateDataset(pool), props);
 }

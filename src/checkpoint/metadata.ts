@@ -2,9 +2,11 @@
  * Checkpoint metadata as ZFS user properties on the checkpoint's snapshots
  * (`zcp:tid`, `zcp:kind`, ...), so it lives with the data and needs no side
  * database. A value longer than one user property may hold (8 KiB) is split
- * into `zcp:title`, `zcp:title.1`, ... and joined on reading: nothing is cut.
+ * into `zcp:title`, `zcp:title.1`, ... (`zfs/stored-values.ts`) and joined on
+ * reading: nothing is cut.
  * @module
  */
+import { joinValue, splitValue } from '../zfs/stored-values.js';
 import { CheckpointError } from './errors.js';
 
 /** What a checkpoint is for. */
@@ -32,38 +34,17 @@ export interface CheckpointMeta {
 }
 
 export const PREFIX = 'zcp:';
-/** A user property value must stay under 8 KiB (ZAP_MAXVALUELEN); chunks stay well under. */
-const CHUNK = 7 * 1024;
 /** More than this in one field is refused: it is no longer metadata. */
 const MAX_FIELD = 256 * 1024;
 export const KINDS: readonly CheckpointKind[] = ['manual', 'run', 'apt', 'rpm', 'upgrade', 'pre-rollback'];
 
-/** Splits text into parts of at most `max` UTF-8 bytes each, on character boundaries (a property value's limit is in bytes). */
-export function splitBytes(value: string, max: number): string[] {
-  const out: string[] = [];
-  let part = '';
-  let size = 0;
-  for (const ch of value) {
-    const n = Buffer.byteLength(ch);
-    if (size + n > max) {
-      out.push(part);
-      part = '';
-      size = 0;
-    }
-    part += ch;
-    size += n;
-  }
-  out.push(part);
-  return out;
-}
-
-/** Splits one field into properties of at most CHUNK bytes (on character boundaries). */
+/** One field as properties (split over several when long); refuses one too long to be metadata. */
 function chunks(key: string, value: string): Record<string, string> {
   const bytes = Buffer.byteLength(value);
   if (bytes > MAX_FIELD) {
     throw new CheckpointError('METADATA_TOO_LARGE', `${key} is ${bytes} bytes; zcp keeps at most ${MAX_FIELD} bytes per field`);
   }
-  return Object.fromEntries(splitBytes(value, CHUNK).map((part, n) => [n === 0 ? key : `${key}.${n}`, part]));
+  return splitValue(key, value);
 }
 
 /** The user properties for a checkpoint's metadata. */
@@ -81,15 +62,6 @@ export function encodeMeta(meta: CheckpointMeta): Record<string, string> {
   };
 }
 
-/** The user property names to read back (chunks beyond the first are found by listing all `zcp:` props). */
-export function joined(props: Record<string, string>, key: string): string | undefined {
-  const first = props[key];
-  if (first === undefined) return undefined;
-  let out = first;
-  for (let n = 1; props[`${key}.${n}`] !== undefined; n++) out += props[`${key}.${n}`];
-  return out;
-}
-
 /** Metadata from a snapshot's `zcp:` properties; undefined when it is not a zcp checkpoint. */
 export function decodeMeta(props: Record<string, string>): CheckpointMeta | undefined {
   const tid = Number(props[`${PREFIX}tid`]);
@@ -102,15 +74,15 @@ export function decodeMeta(props: Record<string, string>): CheckpointMeta | unde
       return fallback;
     }
   };
-  const command = parse<string[] | undefined>(joined(props, `${PREFIX}command`), undefined);
+  const command = parse<string[] | undefined>(joinValue(props, `${PREFIX}command`), undefined);
   return {
     tid,
     kind: KINDS.includes(kind) ? kind : 'manual',
     state: props[`${PREFIX}state`] === 'complete' ? 'complete' : 'creating',
-    title: joined(props, `${PREFIX}title`) ?? '',
+    title: joinValue(props, `${PREFIX}title`) ?? '',
     ...(command ? { command } : {}),
     important: props[`${PREFIX}important`] === 'yes',
-    datasets: parse<string[]>(joined(props, `${PREFIX}datasets`), []),
+    datasets: parse<string[]>(joinValue(props, `${PREFIX}datasets`), []),
     version: props[`${PREFIX}version`] ?? '',
     system: props[`${PREFIX}system`] ?? '',
   };

@@ -5,16 +5,15 @@
  * when a later one fails.
  * @module
  */
-import { execFile } from 'node:child_process';
 import { lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { realDirectory, writeFileInRoot } from '../fs/in-root.js';
+import { runChecked } from '../subprocess.js';
 import { mountTable } from '../fs/mount-table.js';
 
-function exec(program: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(program, args, { env: { ...process.env, LC_ALL: 'C' } }, (err, _out, stderr) => (err ? reject(new Error(`${program} ${args.join(' ')}: ${stderr.trim() || err.message}`)) : resolve()));
-  });
+/** Runs a mount or umount. @throws {@link CommandError} `COMMAND_FAILED`, `COMMAND_NOT_FOUND`. */
+async function exec(program: string, args: string[]): Promise<void> {
+  await runChecked([program, ...args]);
 }
 
 /** The platform's way to mount a ZFS dataset at a directory whatever its mountpoint property says. */
@@ -201,7 +200,7 @@ export async function undoLeftMounts(record: MountRecord): Promise<string[]> {
     done.push(`removed ${f}`);
   }
   for (const dir of left.unmount) {
-    await exec('umount', [dir]).catch(() => (process.platform === 'linux' ? exec('umount', ['-l', dir]) : Promise.reject(new Error(`umount ${dir} failed`))));
+    await exec('umount', [dir]).catch((e: unknown) => (process.platform === 'linux' ? exec('umount', ['-l', dir]) : Promise.reject(e)));
     done.push(`unmounted ${dir}`);
   }
   if (left.dir) {

@@ -32,8 +32,19 @@ export interface PruneDecision {
  * What a prune would destroy and why (never held, cloned, foreign, active or current ones).
  * @throws {@link ZfsError} from the kernel.
  */
-export async function planPrune(cps: Checkpoints, policy: PrunePolicy, now = new Date()): Promise<PruneDecision[]> {
-  const all = await cps.list();
+export async function planPrune(cps: Pick<Checkpoints, 'system' | 'list'>, policy: PrunePolicy, now = new Date()): Promise<PruneDecision[]> {
+  const available = new Map<string, number>();
+  if (policy.minFreeBytes !== undefined) {
+    for (const pool of cps.system.pools) available.set(pool, Number((await zfs.getProps(pool, ['available'])).available?.value ?? 0));
+  }
+  return choosePrune(await cps.list(), policy, now, available);
+}
+
+/**
+ * The choice itself, from the checkpoints (oldest first), the policy, the
+ * time and each pool's free bytes (needed only with `minFreeBytes`).
+ */
+export function choosePrune(all: readonly Checkpoint[], policy: PrunePolicy, now: Date, available: ReadonlyMap<string, number>): PruneDecision[] {
   const free = (c: Checkpoint) => !c.held && c.clones.length === 0;
   const doomed = new Map<string, PruneDecision>();
   const ordinary = all.filter((c) => !c.important && free(c));
@@ -47,15 +58,15 @@ export async function planPrune(cps: Checkpoints, policy: PrunePolicy, now = new
     }
   }
   if (policy.minFreeBytes !== undefined) {
-    for (const pool of cps.system.pools) {
-      let available = Number((await zfs.getProps(pool, ['available'])).available?.value ?? 0);
-      for (const c of doomed.values()) available += c.checkpoint.used;
+    for (const [pool, before] of available) {
+      let bytes = before;
+      for (const c of doomed.values()) bytes += c.checkpoint.used;
       const order = [...all.filter((c) => !c.important && free(c)), ...all.filter((c) => c.important && free(c))];
       for (const c of order) {
-        if (available >= policy.minFreeBytes) break;
+        if (bytes >= policy.minFreeBytes) break;
         if (doomed.has(c.id) || !c.snapshots.some((s) => poolOf(s) === pool)) continue;
         doomed.set(c.id, { checkpoint: c, reason: `${pool} has less than ${policy.minFreeBytes} bytes free` });
-        available += c.used;
+        bytes += c.used;
       }
     }
   }

@@ -7,8 +7,8 @@
  * process ends, even by kill -9: a crashed zcp never leaves a stale lock.
  * @module
  */
-import { execFile } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { run } from '../subprocess.js';
 import * as zfs from '../zfs/index.js';
 import { ZfsError } from '../zfs/errors.js';
 import { CheckpointError } from './errors.js';
@@ -68,9 +68,11 @@ export function writingDelegations(zfsAllowOutput: string, ds: string): string[]
 
 /** Refuses a state dataset that delegated users may change (STATE_DELEGATED). */
 async function refuseDelegated(ds: string): Promise<void> {
-  const text = await new Promise<string>((resolve) => {
-    execFile('zfs', ['allow', ds], { env: { ...process.env, LC_ALL: 'C' } }, (err, stdout) => resolve(err ? '' : stdout));
-  });
+  // No zfs command (or it fails): no delegation can be read, as none can be made.
+  const text = await run(['zfs', 'allow', ds]).then(
+    (r) => (r.status === 0 ? r.stdout : ''),
+    () => '',
+  );
   const found = writingDelegations(text, ds);
   if (found.length) {
     throw new CheckpointError(
@@ -86,7 +88,7 @@ async function refuseDelegated(ds: string): Promise<void> {
  * `POOL/zcp` that zcp did not make, or that delegated users may change.
  * @throws {@link CheckpointError} `NOT_ZCP`, `STATE_DELEGATED`.
  */
-export async function ensureState(pool: string, dryRun = false): Promise<string> {
+export async function ensureState(pool: string): Promise<string> {
   const ds = stateDataset(pool);
   if (await zfs.exists(ds)) {
     const role = (await zfs.getProps(ds, ['zcp:role']))['zcp:role']?.value;
@@ -94,7 +96,7 @@ export async function ensureState(pool: string, dryRun = false): Promise<string>
       throw new CheckpointError('NOT_ZCP', `${ds} exists and was not made by zcp (no zcp:role=state); zcp keeps its state there and will not touch it`, ds);
     }
     await refuseDelegated(ds);
-  } else if (!dryRun) {
+  } else {
     try {
       await zfs.create(ds, { canmount: 'off', mountpoint: 'none', 'zcp:role': 'state' });
     } catch (e) {
@@ -102,7 +104,7 @@ export async function ensureState(pool: string, dryRun = false): Promise<string>
     }
     await refuseDelegated(ds); // inherited from the pool
   }
-  if (!dryRun && !(await zfs.exists(`${ds}@lock`))) {
+  if (!(await zfs.exists(`${ds}@lock`))) {
     try {
       await zfs.snapshot([`${ds}@lock`]);
     } catch (e) {
@@ -114,11 +116,7 @@ export async function ensureState(pool: string, dryRun = false): Promise<string>
 
 /** The lock of one system, held until {@link SystemLock.release} or the process's end. */
 export class SystemLock {
-  private constructor(
-    private readonly snapshot: string,
-    private readonly tag: string,
-    private fd: number | undefined,
-  ) {}
+  private constructor(private fd: number | undefined) {}
 
   /**
    * Takes the lock of the system whose first dataset is `key`, on `pool`.
@@ -138,7 +136,7 @@ export class SystemLock {
       }
       throw e;
     }
-    return new SystemLock(snapshot, tag, fd);
+    return new SystemLock(fd);
   }
 
   /** Releases the lock (closing the descriptor drops the hold). */
@@ -146,11 +144,6 @@ export class SystemLock {
     if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;
-  }
-
-  /** The hold that is the lock, for messages. */
-  toString(): string {
-    return `${this.snapshot}#${this.tag}`;
   }
 }
 

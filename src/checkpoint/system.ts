@@ -71,14 +71,14 @@ export async function readConfig(file: string): Promise<ZcpConfig> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return {};
-    if (code === 'ELOOP') throw new CheckpointError('CONFIG_INSECURE', `${file} is a symbolic link; zcp reads its configuration only from a file that is root's own`);
-    throw new CheckpointError('BAD_SYSTEM', `${file}: ${(e as Error).message}`);
+    if (code === 'ELOOP') throw new CheckpointError('CONFIG_INSECURE', `${file} is a symbolic link; zcp reads its configuration only from a file that is root's own`, file);
+    throw new CheckpointError('BAD_CONFIG', `${file}: ${(e as Error).message}`, file, e);
   }
   let text: string;
   try {
     const insecure = (path: string, st: { uid: number; mode: number }) => {
       if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
-        throw new CheckpointError('CONFIG_INSECURE', `${path} may be changed by users other than root (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); zcp refuses it, as sudo refuses a writable sudoers`);
+        throw new CheckpointError('CONFIG_INSECURE', `${path} may be changed by users other than root (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8)}); zcp refuses it, as sudo refuses a writable sudoers`, path);
       }
     };
     insecure(file, await handle.stat());
@@ -91,22 +91,22 @@ export async function readConfig(file: string): Promise<ZcpConfig> {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new CheckpointError('BAD_SYSTEM', `${file}: not valid JSON (${(e as Error).message})`);
+    throw new CheckpointError('BAD_CONFIG', `${file}: not valid JSON (${(e as Error).message})`, file, e);
   }
   const c = parsed as ZcpConfig;
   const list = (v: unknown, key: string) => {
     if (v === undefined) return;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new CheckpointError('BAD_SYSTEM', `${file}: "${key}" must be a list of dataset names`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new CheckpointError('BAD_CONFIG', `${file}: "${key}" must be a list of dataset names`, file);
   };
   list(c.datasets, 'datasets');
   list(c.extraDatasets, 'extraDatasets');
-  if (c.root !== undefined && typeof c.root !== 'string') throw new CheckpointError('BAD_SYSTEM', `${file}: "root" must be a path`);
+  if (c.root !== undefined && typeof c.root !== 'string') throw new CheckpointError('BAD_CONFIG', `${file}: "root" must be a path`, file);
   return c;
 }
 
 /**
  * Resolves and checks a system: every dataset exists and is a filesystem.
- * @throws {@link CheckpointError} `NOT_ZFS`, `BAD_SYSTEM`, `CONFIG_INSECURE`.
+ * @throws {@link CheckpointError} `NOT_ZFS`, `BAD_SYSTEM`, `INVALID_NAME`, `BAD_CONFIG`, `CONFIG_INSECURE`.
  */
 export async function resolveSystem(options: SystemOptions = {}): Promise<System> {
   const config = await readConfig(options.configFile ?? process.env.ZCP_CONFIG ?? '/etc/zcp/config.json');
@@ -121,7 +121,7 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
   const seen = new Set<string>();
   for (const ds of datasets) {
     const problem = nameProblem(ds, 'dataset');
-    if (problem) throw new CheckpointError('BAD_SYSTEM', `"${ds}" is not a dataset name: ${problem}`, ds);
+    if (problem) throw new CheckpointError('INVALID_NAME', `"${ds}" is not a dataset name: ${problem}`, ds);
     if (seen.has(ds)) throw new CheckpointError('BAD_SYSTEM', `${ds} is named twice`, ds);
     seen.add(ds);
   }

@@ -1,19 +1,19 @@
 /**
  * How the CLI talks: results on stdout (text, or one JSON document with
- * --json), prompts, progress and errors on stderr, exit codes per DESIGN.md.
+ * --json), prompts, progress and errors on stderr, and the exit codes the README lists.
  * @module
  */
 import { createInterface } from 'node:readline';
-import { CheckpointError } from '../checkpoint/errors.js';
-import { PkgdbError } from '../pkgdb/errors.js';
+import { ZcpError } from '../errors.js';
 import { ZfsError } from '../zfs/errors.js';
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, zfsUnavailable: 69, permission: 77, interrupted: 130 } as const;
 
 /** A usage error: exit 2. */
-export class UsageError extends Error {
+export class UsageError extends ZcpError {
   override readonly name = 'UsageError';
+  readonly code = 'USAGE';
 }
 
 export interface OutputOptions {
@@ -73,10 +73,10 @@ export class Output {
   /** Reports an error (JSON on stdout with --json) and returns the exit code. */
   fail(e: unknown): number {
     const code = exitCode(e);
-    const err = e as { code?: string; message?: string; dataset?: string };
+    // zcp's own errors in their one shape; anything else (a system call's errno, a bug) with its code or INTERNAL.
+    const err = e as { code?: unknown; message?: string; dataset?: unknown };
     const body = {
-      code: e instanceof UsageError ? 'USAGE' : typeof err.code === 'string' ? err.code : 'INTERNAL',
-      message: err.message ?? String(e),
+      ...(e instanceof ZcpError ? e.toJSON() : { code: typeof err.code === 'string' ? err.code : 'INTERNAL', message: err.message ?? String(e) }),
       ...(typeof err.dataset === 'string' ? { dataset: err.dataset } : {}),
     };
     if (this.options.json) process.stdout.write(`${JSON.stringify({ error: body })}\n`);
@@ -88,11 +88,7 @@ export class Output {
 /** The exit code for an error. */
 export function exitCode(e: unknown): number {
   if (e instanceof UsageError) return EXIT.usage;
-  if (e instanceof ZfsError) {
-    if (e.code === 'ZFS_UNAVAILABLE') return EXIT.zfsUnavailable;
-    if (e.code === 'PERMISSION_DENIED') return EXIT.permission;
-    return EXIT.failure;
-  }
-  if (e instanceof CheckpointError || e instanceof PkgdbError) return EXIT.failure;
+  if (e instanceof ZfsError && e.code === 'ZFS_UNAVAILABLE') return EXIT.zfsUnavailable;
+  if (e instanceof ZfsError && e.code === 'PERMISSION_DENIED') return EXIT.permission;
   return EXIT.failure;
 }

@@ -5,24 +5,17 @@
  * @module
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmdirSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { aptCommand, aptProgram } from '../apt/command.js';
 import { APT_ACTIONS, AptError, type AptAction, type AptPlan, describePlan, planApt } from '../apt/plan.js';
-import { mountBootEnvironment } from '../checkpoint/bootenv.js';
-import type { Checkpoint, Checkpoints } from '../checkpoint/checkpoints.js';
+import type { Checkpoint, Checkpoints, CreateOptions } from '../checkpoint/checkpoints.js';
 import { CheckpointError } from '../checkpoint/errors.js';
-import { faultPoint } from '../checkpoint/fault.js';
-import { uninterruptible } from '../checkpoint/interrupt.js';
-import { Mounts, chrootRecord } from '../checkpoint/mount.js';
-import { packagesOf } from '../checkpoint/packages.js';
 import { aptHook, aptProcess } from '../hooks/apt.js';
 import { dnfHook } from '../hooks/dnf.js';
 import { installFiles, removeFiles } from '../hooks/files.js';
 import { type HookManager, hookBegin, hookEnd } from '../hooks/transaction.js';
-import { type PackageDiff, diff, readPackages } from '../pkgdb/packages.js';
+import { type CommandRunner, type Ran, aptInPlace, discardUpgrade, recordRun, runAsTransaction, upgradeInBootEnvironment } from '../package-manager/workflows.js';
+import type { PackageDiff } from '../pkgdb/packages.js';
 import type { HistoryEntry } from '../transaction/history.js';
 import { Transactions } from '../transaction/transactions.js';
 import * as zfs from '../zfs/index.js';
@@ -38,11 +31,12 @@ export const PACKAGE_COMMANDS = {
     async run(ctx) {
       if (!ctx.args.length) throw new UsageError('run needs a command after --');
       const cps = await open(ctx);
-      const tx = new Transactions(cps);
       const argv = ctx.args;
-      const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'run' }));
-      ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running ${argv[0]}`);
-      return settle(ctx, tx, checkpoint, argv[0]!, await runAndRecord(tx, checkpoint, () => runCommand(argv, checkpoint.tid, ctx.out.options.json)));
+      const ran = await runAsTransaction(cps, { title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'run' }, runner(ctx), argv, {
+        progress: (l, w) => ctx.out.progress(l, w),
+        onCheckpoint: (c) => ctx.out.note(`checkpoint ${c.id} (TID ${c.tid}); running ${argv[0]}`),
+      });
+      return settle(ctx, cps, argv[0]!, ran);
     },
   },
   apt: {
@@ -92,26 +86,17 @@ export const PACKAGE_COMMANDS = {
       }
       const title = ctx.options.message ?? ['apt-get', action, ...aptArgs].join(' ');
       const aptArgv = ['-y', action, ...aptArgs]; // -y: confirmed above
+      const begin = { title, command: ['apt-get', action, ...aptArgs], kind: 'apt' as const };
+      const progress = <T>(l: string, w: Promise<T>) => ctx.out.progress(l, w);
       if (!ctx.options.intoClone) {
         // apt-clone's "Rollback Checkpoint": the change in place, the checkpoint keeps the old state.
-        const tx = new Transactions(cps);
-        // Entered with chroot: the kernel file systems it mounts there are recorded first, for zcp repair if zcp is killed.
-        const chroot = aptProgram(root, 'apt-get')[0] === 'chroot' ? { mounts: { chroot: chrootRecord(root) } } : {};
-        const { checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, command: ['apt-get', action, ...aptArgs], kind: 'apt', ...chroot }));
-        ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running apt-get ${action}`);
-        const mounts = new Mounts();
-        const ran = await runAndRecord(tx, checkpoint, async () => {
-          try {
-            const code = await runCommand(await aptCommand(root, aptArgv, mounts), checkpoint.tid, ctx.out.options.json);
-            faultPoint('apt-ran');
-            return code;
-          } finally {
-            await mounts.undo();
-          }
+        const ran = await aptInPlace(cps, begin, aptArgv, runner(ctx), {
+          progress,
+          onCheckpoint: (c) => ctx.out.note(`checkpoint ${c.id} (TID ${c.tid}); running apt-get ${action}`),
         });
-        return settle(ctx, tx, checkpoint, 'apt-get', ran, summary);
+        return settle(ctx, cps, 'apt-get', ran, summary);
       }
-      return upgradeIntoClone(ctx, cps, title, ['apt-get', action, ...aptArgs], aptArgv, summary);
+      return upgradeIntoClone(ctx, cps, begin, aptArgv, summary);
     },
   },
   rpm: {
@@ -122,17 +107,19 @@ export const PACKAGE_COMMANDS = {
       if (!ctx.args.length) throw new UsageError('rpm needs its arguments after --');
       const argv = ['rpm', ...ctx.args];
       // A wrapper stands in for rpm (it may be an alias): without a checkpoint, rpm still runs, after one warning.
-      let tx: Transactions;
-      let checkpoint: Checkpoint;
+      let cps: Checkpoints;
+      let began: { tx: Transactions; checkpoint: Checkpoint };
       try {
-        tx = new Transactions(await open(ctx));
-        ({ checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'rpm' })));
+        cps = await open(ctx);
+        const tx = new Transactions(cps);
+        began = { tx, checkpoint: (await ctx.out.progress('checkpointing', tx.begin({ title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'rpm' }))).checkpoint };
       } catch (e) {
         process.stderr.write(`zcp: warning: no checkpoint before this rpm run: ${(e as Error).message}\n`);
         return runCommand(argv, undefined, ctx.out.options.json);
       }
+      const { tx, checkpoint } = began;
       ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running rpm`);
-      return settle(ctx, tx, checkpoint, 'rpm', await runAndRecord(tx, checkpoint, () => runCommand(argv, checkpoint.tid, ctx.out.options.json)));
+      return settle(ctx, cps, 'rpm', await recordRun(tx, checkpoint, () => runCommand(argv, checkpoint.tid, ctx.out.options.json)));
     },
   },
   hook: {
@@ -173,7 +160,6 @@ export const PACKAGE_COMMANDS = {
  * --json its stdout goes to stderr, keeping stdout for the JSON document.
  * Resolves to its exit status (127 when it could not be started, 128+N on signal N).
  */
-/** Runs argv (no shell), its stdout on stderr with --json; ZCP_TRANSACTION tells hooks inside that the transaction exists. */
 function runCommand(argv: string[], tid: number | undefined, json: boolean): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), {
@@ -199,32 +185,15 @@ function committedNote(e: HistoryEntry): string {
   return `transaction ${e.tid} committed: ${packageChanges(e.changes)}${e.touches?.length ? `; touches ${e.touches.join(', ')}: reboot to use it` : ''}`;
 }
 
-/**
- * Runs a transaction's command and records its end (committed, or failed
- * with its status) as one step: Ctrl-C reaches the command, and zcp waits
- * until its mounts are undone and the end is recorded before it exits, so no
- * transaction stays `running` and nothing stays mounted.
- */
-async function runAndRecord(tx: Transactions, checkpoint: Checkpoint, run: () => Promise<number>): Promise<{ code: number; entry: HistoryEntry }> {
-  return uninterruptible(async () => {
-    let code = 127;
-    let error: unknown;
-    try {
-      code = await run();
-      faultPoint('transaction-ran');
-    } catch (e) {
-      error = e; // recorded as failed first, then thrown
-    }
-    const entry = code === 0 && error === undefined ? await tx.commit(checkpoint.tid) : await tx.fail(checkpoint.tid, code);
-    if (error !== undefined) throw error;
-    return { code, entry };
-  });
+/** zcp's way of running a transaction's command: on its terminal (stdout on stderr with --json). */
+function runner(ctx: Context): CommandRunner {
+  return (argv, tid) => runCommand(argv, tid, ctx.out.options.json);
 }
 
 /** After a transaction's command ran and its end was recorded: say so, or offer (or, with --rollback-on-failure, take) the rollback. */
-async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, label: string, ran: { code: number; entry: HistoryEntry }, plan?: unknown): Promise<number> {
+async function settle(ctx: Context, cps: Checkpoints, label: string, ran: Ran, plan?: unknown): Promise<number> {
   const extra = plan === undefined ? {} : { plan };
-  const { code } = ran;
+  const { code, checkpoint } = ran;
   if (code === 0) {
     ctx.out.note(committedNote(ran.entry));
     ctx.out.result({ ...extra, transaction: ran.entry, rolledBack: false });
@@ -235,7 +204,7 @@ async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, la
   const back = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`${label} failed. Roll back to ${checkpoint.id}?`, { byYes: false }));
   let rolledBack = false;
   if (back) {
-    const r = await ctx.out.progress('rolling back', tx.rollbackTo(checkpoint.tid));
+    const r = await ctx.out.progress('rolling back', new Transactions(cps).rollbackTo(checkpoint.tid));
     rolledBack = r.done;
     ctx.out.note(`rolled back to ${checkpoint.id}`);
   } else {
@@ -245,77 +214,28 @@ async function settle(ctx: Context, tx: Transactions, checkpoint: Checkpoint, la
   return code;
 }
 
-/**
- * apt-clone's "Upgrade Checkpoint": checkpoint, clone it to boot environment
- * upgrade-TID, mount that aside and run apt-get in it (entered with chroot
- * when it has an apt-get of its own, as a running system does; else the
- * host's, pointed at it: src/apt/command.ts). The running system is never
- * touched; activate makes the result boot next.
- */
-async function upgradeIntoClone(ctx: Context, cps: Checkpoints, title: string, command: string[], aptArgs: string[], plan: unknown): Promise<number> {
-  // A transaction like any other (in the history, its changes measured in the boot environment).
-  const tx = new Transactions(cps);
-  // The directory the boot environment is mounted at is zcp's own, named in the history before
-  // anything is mounted there: if zcp is killed, zcp repair knows what to unmount.
-  const dir = mkdtempSync(join(tmpdir(), 'zcp-be-'));
-  let checkpoint: Checkpoint;
-  try {
-    ({ checkpoint } = await ctx.out.progress('checkpointing', tx.begin({ title, kind: 'upgrade', command, mounts: { aside: dir } })));
-  } catch (e) {
-    rmdirSync(dir);
-    throw e;
-  }
-  const name = `upgrade-${checkpoint.tid}`;
-  try {
-    await ctx.out.progress('cloning', cps.clone(checkpoint.id, name));
-  } catch (e) {
-    rmdirSync(dir);
-    await tx.end(checkpoint.tid, { ok: false, changes: null }); // nothing ran: not left `running`
-    throw e;
-  }
-  faultPoint('be-cloned');
-  ctx.out.note(`checkpoint ${checkpoint.id}; boot environment ${name} cloned from it; running apt-get there (the running system is not touched)`);
-  const mounts = new Mounts();
-  let code = 1;
-  let changes: PackageDiff | null = null;
-  let entry: HistoryEntry | undefined;
-  // Ctrl-C reaches apt-get (it stops); zcp itself waits until the mounts are undone and the
-  // transaction is recorded, then exits: nothing stays mounted, nothing stays `running`.
-  await uninterruptible(async () => {
-    try {
-      await mountBootEnvironment(cps, name, dir, mounts);
-      code = await runCommand(await aptCommand(dir, aptArgs, mounts), checkpoint.tid, ctx.out.options.json);
-      faultPoint('apt-into-clone-ran');
-      changes = await packagesOf(cps.system, checkpoint.id).then(
-        async (before) => diff(before, await readPackages(dir)),
-        () => null,
-      );
-    } finally {
-      await mounts.undo();
-      try {
-        rmdirSync(dir); // only when empty: never delete through a mount that did not go
-      } catch {
-        /* left for the operator: still mounted */
-      }
-      entry = await tx.end(checkpoint.tid, { ok: code === 0, ...(code === 0 ? {} : { exitCode: code }), changes });
-    }
+/** apt-clone's "Upgrade Checkpoint" (the library's upgradeInBootEnvironment), said and, on failure, offered to be dropped. */
+async function upgradeIntoClone(ctx: Context, cps: Checkpoints, begin: CreateOptions, aptArgs: string[], plan: unknown): Promise<number> {
+  const up = await upgradeInBootEnvironment(cps, begin, aptArgs, runner(ctx), {
+    progress: (l, w) => ctx.out.progress(l, w),
+    onCloned: (c, name) => ctx.out.note(`checkpoint ${c.id}; boot environment ${name} cloned from it; running apt-get there (the running system is not touched)`),
   });
-  const be = { name, origin: checkpoint.id };
+  const { code, changes, entry: transaction, bootEnvironment: be, checkpoint } = up;
+  const name = be.name;
   if (code === 0) {
     ctx.out.line(`boot environment ${name}: ${packageChanges(changes ?? undefined)}; zcp activate ${name} makes it boot next`);
-    ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, transaction: entry, destroyed: false });
+    ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, transaction, destroyed: false });
     return 0;
   }
   ctx.out.note(`apt-get failed (exit ${code}) in boot environment ${name}; the running system is untouched`);
   const drop = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`apt-get failed. Destroy boot environment ${name} and checkpoint ${checkpoint.id}?`, { byYes: false }));
   if (drop) {
-    await cps.destroyBootEnvironment(name);
-    await cps.destroy(checkpoint.id);
+    await discardUpgrade(cps, up);
     ctx.out.note(`destroyed ${name} and ${checkpoint.id}`);
   } else {
     ctx.out.note(`kept ${name} as apt left it; zcp destroy ${name} removes it`);
   }
-  ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, transaction: entry, destroyed: drop });
+  ctx.out.result({ plan, checkpoint: checkpointJson(checkpoint), bootEnvironment: be, changes, transaction, destroyed: drop });
   return code;
 }
 

@@ -25,7 +25,7 @@ export function dnfPluginDir(root: string): string {
       if (existsSync(dir)) return dir;
     }
   }
-  throw new CheckpointError('BAD_SYSTEM', `no dnf plugin directory under ${root} (is dnf installed?)`);
+  throw new CheckpointError('NO_PACKAGE_MANAGER', `no dnf plugin directory under ${root} (is dnf installed?)`, root);
 }
 
 /** The plugin module and its config; `zcp` is the argv that reaches this system's zcp. */

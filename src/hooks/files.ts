@@ -21,7 +21,7 @@ export const MARK = 'zcp hook install';
 export function hookCommand(argv: readonly string[], phase: string, manager: string): string {
   for (const w of argv) {
     // eslint-disable-next-line no-control-regex
-    if (/['"\u0000-\u001f\u007f]/.test(w)) throw new CheckpointError('BAD_SYSTEM', `cannot put ${JSON.stringify(w)} into a hook command line (quotes or control characters)`);
+    if (/['"\u0000-\u001f\u007f]/.test(w)) throw new CheckpointError('HOOK_UNSAFE_COMMAND', `cannot put ${JSON.stringify(w)} into a hook command line (quotes or control characters)`, w);
   }
   return [...argv.map((w) => `'${w}'`), 'hook', phase, manager].join(' ');
 }
@@ -45,7 +45,7 @@ export function installFiles(root: string, files: readonly HookFile[], options: 
     if (lstatSync(f.path, { throwIfNoEntry: false })?.isSymbolicLink()) {
       throw new CheckpointError('UNSAFE_PATH', `${f.path} is a symbolic link; zcp leaves it alone`);
     }
-    if (ours(f.path) === false) throw new CheckpointError('BAD_SYSTEM', `${f.path} exists and is not zcp's; zcp leaves it alone`);
+    if (ours(f.path) === false) throw new CheckpointError('HOOK_CONFLICT', `${f.path} exists and is not zcp's; zcp leaves it alone`, f.path);
   }
   if (options.dryRun) return files.map((f) => f.path);
   for (const f of files) writeFileInRoot(root, f.path, f.text);

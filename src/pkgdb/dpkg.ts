@@ -54,8 +54,9 @@ export function parseDpkgStatus(data: Uint8Array | string, options: DpkgReadOpti
   }
 }
 
-/** Index stride and layout: see ParseDpkgStatusIndexJs in native/pkgdb_glue.cc. */
-const STRIDE = 19;
+/** Numbers per package in the index: kIndexStride in native/pkgdb_glue.cc, layout in ParseDpkgStatusIndexJs (a unit test checks they agree). */
+export const DPKG_INDEX_STRIDE = 19;
+const STRIDE = DPKG_INDEX_STRIDE;
 
 function fromIndex(text: string, index: Int32Array): DpkgPackage[] {
   const at = (k: number) => (index[k]! < 0 ? undefined : text.slice(index[k], index[k + 1]));

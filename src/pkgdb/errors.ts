@@ -2,6 +2,7 @@
  * PkgdbError: a package database or version string that can't be read.
  * @module
  */
+import { ZcpError } from '../errors.js';
 
 /** Stable codes of {@link PkgdbError}. */
 export type PkgdbErrorCode =
@@ -15,7 +16,7 @@ export type PkgdbErrorCode =
   | 'NO_DATABASE';
 
 /** A package-database failure, naming the file and the byte offset where it went wrong. */
-export class PkgdbError extends Error {
+export class PkgdbError extends ZcpError {
   override readonly name = 'PkgdbError';
   readonly code: PkgdbErrorCode;
   /** The file read, when there is one. */
@@ -23,8 +24,8 @@ export class PkgdbError extends Error {
   /** Byte offset in the file (or string) where the problem is. */
   readonly offset: number | undefined;
 
-  constructor(init: { code: PkgdbErrorCode; message: string; file?: string | undefined; offset?: number | undefined }) {
-    super(init.message);
+  constructor(init: { code: PkgdbErrorCode; message: string; file?: string | undefined; offset?: number | undefined; cause?: unknown }) {
+    super(init.message, { subject: init.file, cause: init.cause });
     this.code = init.code;
     this.file = init.file;
     this.offset = init.offset;

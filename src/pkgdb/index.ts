@@ -1,6 +1,6 @@
 /**
  * Package databases: dpkg status (and apt lists), exact Debian version
- * comparison, RPM headers and .rpm files (DESIGN.md, "Package databases").
+ * comparison, RPM headers and .rpm files.
  * The rpmdb readers follow.
  * @module
  */
@@ -10,5 +10,5 @@ export { parseDpkgStatus, readDpkgStatus, type DpkgPackage, type DpkgReadOptions
 export { parseRpmHeader, readRpmFile, type RpmHeaderInfo } from './rpm.js';
 export { compareRpmVersions, compareRpmEVR, parseRpmEVR, type RpmEVR } from './rpmversion.js';
 export { readRpmDb, type RpmPackage } from './rpmdb.js';
-export { readPackages, diff, type Package, type PackageSet, type PackageDiff, type VersionChange } from './packages.js';
+export { readPackages, diff, type Package, type PackageManager, type PackageSet, type PackageDiff, type VersionChange } from './packages.js';
 export { inRoot, type SystemRoot } from './root.js';

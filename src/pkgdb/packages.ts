@@ -24,9 +24,12 @@ export interface Package {
   installTime?: number;
 }
 
+/** The package database a system has. */
+export type PackageManager = 'dpkg' | 'rpm';
+
 /** The packages of a system and the manager that keeps them. */
 export interface PackageSet {
-  manager: 'dpkg' | 'rpm';
+  manager: PackageManager;
   packages: Package[];
 }
 

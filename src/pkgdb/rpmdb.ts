@@ -35,10 +35,13 @@ interface Backend {
   read(path: string, tags: number[] | undefined): Promise<NativeRead>;
 }
 
-/** Packages from the compact form: kRpmStride numbers each. */
+/** Numbers per package in the compact form: kRpmStride in native/pkgdb_glue.cc (a unit test checks they agree). */
+export const RPM_STRIDE = 12;
+
+/** Packages from the compact form: RPM_STRIDE numbers each. */
 function fromCompact(text: string, n: Float64Array): RpmPackage[] {
-  const out: RpmPackage[] = new Array(n.length / 12);
-  for (let i = 0, k = 0; k < n.length; i++, k += 12) {
+  const out: RpmPackage[] = new Array(n.length / RPM_STRIDE);
+  for (let i = 0, k = 0; k < n.length; i++, k += RPM_STRIDE) {
     const p: RpmPackage = {
       name: text.slice(n[k], n[k + 1]),
       version: text.slice(n[k + 2], n[k + 3]),

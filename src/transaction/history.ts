@@ -2,13 +2,13 @@
  * The transaction history of a system, as user properties on the pool's zcp
  * state dataset: outside every dataset a rollback touches, so it survives
  * rollbacks and records them too. One entry per TID (split over properties
- * past 7 KiB like checkpoint metadata).
+ * past 7 KiB: `zfs/stored-values.ts`).
  * @module
  */
 import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
 import type { VersionChange, Package } from '../pkgdb/packages.js';
-import { joined, splitBytes } from '../checkpoint/metadata.js';
+import { joinValue, splitValue } from '../zfs/stored-values.js';
 import { stateDataset } from '../checkpoint/state.js';
 import type { MountRecord } from '../checkpoint/mount.js';
 import type { TransactionOwner } from './owner.js';
@@ -40,8 +40,6 @@ export interface HistoryEntry {
   rollback?: { to: string; undid: number[] };
 }
 
-const CHUNK = 7 * 1024;
-
 /** The property prefix of a system's history (user property names are lowercase: a hash of the system). */
 function prefix(system: string): string {
   return `zcp:h:${createHash('sha256').update(system).digest('hex').slice(0, 16)}:`;
@@ -51,9 +49,8 @@ function prefix(system: string): string {
 export async function writeEntry(pool: string, system: string, entry: HistoryEntry, event = false): Promise<void> {
   const text = JSON.stringify(entry);
   const key = `${prefix(system)}${event ? `r${Date.now()}` : entry.tid}`;
-  // Chunks by UTF-8 bytes, as the kernel counts a value's size (not by UTF-16 units: 7 KiB of Cyrillic is 14 KiB).
-  const props = Object.fromEntries(splitBytes(text, CHUNK).map((part, n) => [n === 0 ? key : `${key}.${n}`, part]));
-  await zfs.setUserProps(stateDataset(pool), props);
+  // An entry is rewritten as its transaction goes on: rewritable, so a shorter one never reads a longer one's tail.
+  await zfs.setUserProps(stateDataset(pool), splitValue(key, text, { rewritable: true }));
 }
 
 /** Every entry of the system's history, by TID. */
@@ -68,7 +65,7 @@ export async function readHistory(pool: string, system: string): Promise<History
   for (const k of Object.keys(props)) {
     if (!/^r?\d+$/.test(k.slice(p.length))) continue;
     try {
-      out.push(JSON.parse(joined(props, k) ?? '') as HistoryEntry);
+      out.push(JSON.parse(joinValue(props, k) ?? '') as HistoryEntry);
     } catch {
       // a damaged entry is skipped, not fatal
     }

@@ -17,6 +17,7 @@ import { type HistoryEntry, readHistory, writeEntry } from './history.js';
 import { touches } from './important.js';
 import { ownerGone, ownerOf } from './owner.js';
 import { faultPoint } from '../checkpoint/fault.js';
+import { adapterFor } from '../package-manager/adapters.js';
 import { type LeftMounts, type MountRecord, leftMounts, undoLeftMounts } from '../checkpoint/mount.js';
 
 /** A running transaction whose process is gone (killed, or a reboot since): what `zcp repair` does with it. */
@@ -49,7 +50,7 @@ export class Transactions {
 
   /**
    * The transactions of a system (see {@link Checkpoints.open}).
-   * @throws {@link CheckpointError} `NOT_ZFS`, `BAD_SYSTEM`, `CONFIG_INSECURE`.
+   * @throws {@link CheckpointError} `NOT_ZFS`, `BAD_SYSTEM`, `INVALID_NAME`, `BAD_CONFIG`, `CONFIG_INSECURE`.
    */
   static async open(options: SystemOptions = {}): Promise<Transactions> {
     return new Transactions(await Checkpoints.open(options));
@@ -124,11 +125,11 @@ export class Transactions {
   /**
    * Ends a transaction: its package changes are recorded; kernel/libc/init changes mark its checkpoint important.
    * An unreadable package database does not stop it (no changes recorded).
-   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND` (no such transaction).
+   * @throws {@link CheckpointError} `TRANSACTION_NOT_FOUND`.
    */
   async end(tid: number, outcome: { ok: boolean; exitCode?: number; changes?: PackageDiff | null }): Promise<HistoryEntry> {
     const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
-    if (!entry) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no transaction ${tid}`);
+    if (!entry) throw new CheckpointError('TRANSACTION_NOT_FOUND', `no transaction ${tid}`, String(tid));
     const { owner: _ended, mounts: _undone, ...open } = entry;
     const done: HistoryEntry = { ...open, state: outcome.ok ? 'committed' : 'failed', ended: new Date().toISOString() };
     if (outcome.exitCode !== undefined) done.exitCode = outcome.exitCode;
@@ -150,12 +151,12 @@ export class Transactions {
     return done;
   }
 
-  /** {@link end} as committed. @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`. */
+  /** {@link end} as committed. @throws {@link CheckpointError} `TRANSACTION_NOT_FOUND`. */
   async commit(tid: number): Promise<HistoryEntry> {
     return this.end(tid, { ok: true });
   }
 
-  /** {@link end} as failed, with the command's exit status. @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`. */
+  /** {@link end} as failed, with the command's exit status. @throws {@link CheckpointError} `TRANSACTION_NOT_FOUND`. */
   async fail(tid: number, exitCode?: number): Promise<HistoryEntry> {
     return this.end(tid, { ok: false, ...(exitCode !== undefined ? { exitCode } : {}) });
   }
@@ -205,11 +206,11 @@ export class Transactions {
    * How to undo one transaction at package level while later ones stay: the
    * files can't be rolled back for it alone, so this is a plan, with the
    * package-manager commands that would carry it out.
-   * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND` (no such transaction, or no package changes recorded).
+   * @throws {@link CheckpointError} `TRANSACTION_NOT_FOUND`, `INCOMPLETE` (no package changes recorded).
    */
   async undoPlan(tid: number): Promise<UndoPlan> {
     const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
-    if (!entry) throw new CheckpointError('CHECKPOINT_NOT_FOUND', `no transaction ${tid} in the history`);
+    if (!entry) throw new CheckpointError('TRANSACTION_NOT_FOUND', `no transaction ${tid} in the history`, String(tid));
     if (!entry.changes) throw new CheckpointError('INCOMPLETE', `transaction ${tid} has no recorded package changes (${entry.state})`);
     const c = entry.changes;
     const plan: UndoPlan = {
@@ -222,15 +223,8 @@ export class Transactions {
       note: 'later transactions stay, so only the packages are undone, by the package manager; files those packages do not own (configuration edited since, data) are not restored. To restore files too, roll back to this transaction (zcp rollback --tid).',
     };
     const manager = (await readPackages(this.checkpoints.system.root).catch(() => ({ manager: 'dpkg' as const }))).manager;
-    const versions = [...plan.downgrade, ...plan.upgrade].map((x) => (manager === 'rpm' ? `${x.name}-${x.to.replace(/^\d+:/, '')}.${x.architecture}` : `${x.name}:${x.architecture}=${x.to}`));
-    const back = plan.reinstall.map((p) => (manager === 'rpm' ? `${p.name}-${p.version.replace(/^\d+:/, '')}.${p.architecture}` : `${p.name}:${p.architecture}=${p.version}`));
-    if (manager === 'rpm') {
-      if (versions.length + back.length) plan.commands.push(`dnf install --allowerasing ${[...versions, ...back].join(' ')}`);
-      if (plan.remove.length) plan.commands.push(`dnf remove ${plan.remove.map((p) => `${p.name}.${p.architecture}`).join(' ')}`);
-    } else {
-      if (versions.length + back.length) plan.commands.push(`apt-get install --allow-downgrades ${[...versions, ...back].join(' ')}`);
-      if (plan.remove.length) plan.commands.push(`apt-get remove ${plan.remove.map((p) => `${p.name}:${p.architecture}`).join(' ')}`);
-    }
+    const install = [...plan.downgrade, ...plan.upgrade].map((x) => ({ name: x.name, architecture: x.architecture, version: x.to }));
+    plan.commands = adapterFor(manager).undoCommands([...install, ...plan.reinstall], plan.remove);
     return plan;
   }
 }

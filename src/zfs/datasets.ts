@@ -2,12 +2,12 @@
  * Filesystems: exists, create, clone, promote, rename, rollback, destroy.
  * @module
  */
-import { readFile } from 'node:fs/promises';
+import { mountTable } from '../fs/mount-table.js';
 import type { NvValue } from '../addon.js';
 import { lzc, lzcChecked } from './call.js';
 import { ZfsError, errno, errnoName } from './errors.js';
 import { checkName, checkSamePool, checkUserProps, datasetOf, poolOf } from './names.js';
-import { listSnapshots } from './program.js';
+import { listSnapshots } from './props.js';
 import { MAP, lzcError } from './translate.js';
 
 /**
@@ -162,17 +162,8 @@ export async function rollbackTo(snapshot: string): Promise<void> {
 }
 
 /** Where a dataset is mounted, from the kernel's mount table (Linux), if it is. */
-async function mountpointOf(dataset: string): Promise<string | undefined> {
-  try {
-    const table = await readFile('/proc/self/mounts', 'utf8');
-    for (const line of table.split('\n')) {
-      const [source, target, type] = line.split(' ');
-      if (type === 'zfs' && source === dataset) return target?.replace(/\\040/g, ' ');
-    }
-  } catch {
-    // not Linux: no mount table to read
-  }
-  return undefined;
+function mountpointOf(dataset: string): string | undefined {
+  return mountTable().find((m) => m.fstype === 'zfs' && m.source === dataset)?.mountpoint;
 }
 
 /**
@@ -183,7 +174,7 @@ async function mountpointOf(dataset: string): Promise<string | undefined> {
  */
 export async function destroy(dataset: string): Promise<void> {
   checkName('destroy', dataset, 'dataset');
-  const mounted = await mountpointOf(dataset);
+  const mounted = mountpointOf(dataset);
   if (mounted !== undefined) {
     throw new ZfsError({
       code: 'BUSY',

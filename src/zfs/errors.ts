@@ -3,6 +3,7 @@
  * @module
  */
 import { constants } from 'node:os';
+import { ZcpError } from '../errors.js';
 
 /**
  * Stable error codes. zcp meanings where the operation gives the errno one
@@ -107,7 +108,7 @@ export function errno(name: keyof typeof constants.errno): number {
 }
 
 /** An error of the ZFS layer. `code` is stable; `message` is for people. */
-export class ZfsError extends Error {
+export class ZfsError extends ZcpError {
   override readonly name = 'ZfsError';
   /** Stable, machine-readable code. */
   readonly code: ZfsErrorCode;
@@ -127,8 +128,9 @@ export class ZfsError extends Error {
     errno?: number | undefined;
     dataset?: string | undefined;
     errors?: readonly ZfsErrorEntry[];
+    cause?: unknown;
   }) {
-    super(init.message);
+    super(init.message, { subject: init.dataset, cause: init.cause });
     this.code = init.code;
     this.errno = init.errno;
     this.operation = init.operation;

@@ -22,21 +22,9 @@ export {
   type HoldOptions,
   type BookmarkInfo,
 } from './snapshots.js';
-export {
-  channelProgram,
-  listSnapshots,
-  listChildren,
-  getProps,
-  setUserProps,
-  maxLimits,
-  DEFAULT_LIMITS,
-  type ChannelProgramOptions,
-  type ListSnapshotsOptions,
-  type ProgramLimits,
-  type PropEntry,
-  type PropValue,
-  type SnapshotInfo,
-} from './program.js';
+export { channelProgram, maxLimits, DEFAULT_LIMITS, type ChannelProgramOptions, type ProgramLimits } from './channel-program.js';
+export { defineProgram, runProgram, Returned, type Program, type LuaFunction } from './lua.js';
+export { listSnapshots, listChildren, getProps, setUserProps, type ListSnapshotsOptions, type PropEntry, type PropValue, type SnapshotInfo } from './props.js';
 export { getPoolProp, setPoolProp } from './pool.js';
 export type { NvValue } from '../addon.js';
 

@@ -4,19 +4,21 @@
  * same API and error type.
  * @module
  */
-import { execFile } from 'node:child_process';
+import { CommandError, run as runProgram } from '../subprocess.js';
 import { ZfsError, errno } from './errors.js';
 import { nameProblem } from './names.js';
 
 const POOL_PROP = /^([a-z][a-z0-9_]*|feature@[a-z0-9_]+|[a-z0-9_.-]+:[a-z0-9_.:-]+)$/;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('zpool', args, { env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
-      resolve({ code, stdout, stderr: err && code === -1 ? err.message : stderr });
-    });
-  });
+/** zpool ARGS; code -1 when there is no zpool command. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await runProgram(['zpool', ...args]);
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    if (e instanceof CommandError) return { code: -1, stdout: '', stderr: e.message };
+    throw e;
+  }
 }
 
 function check(operation: string, pool: string, prop: string): void {

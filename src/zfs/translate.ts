@@ -143,6 +143,8 @@ export const MAP = {
     { [ZFS_ERR.BOOKMARK_SOURCE_NOT_ANCESTOR]: 'BOOKMARK_MISMATCH' },
   ),
   getBookmarks: mapper({ ENOENT: 'DATASET_NOT_FOUND' }),
+  // zfs.check/sync.set_prop in a channel program: EINVAL (and E2BIG, too long a value) is the property.
+  setProp: mapper({ EINVAL: 'INVALID_PROPERTY', E2BIG: 'INVALID_PROPERTY', ENOENT: 'DATASET_NOT_FOUND' }),
   // Channel programs: ENOSPC is Lua's memory limit, ENOMEM an output too big
   // for the buffer (sized by the memory limit), ETIME the instruction limit.
   channelProgram: mapper(

@@ -90,3 +90,11 @@ describe('ZFS calls without ZFS', () => {
     await expect(zfs.exists('tank')).rejects.toMatchObject({ code: 'ZFS_UNAVAILABLE' });
   });
 });
+
+describe('the native boundary', () => {
+  it('JS reads the compact package results with the strides the addon writes them with', async () => {
+    const { DPKG_INDEX_STRIDE } = await import('../../src/pkgdb/dpkg.js');
+    const { RPM_STRIDE } = await import('../../src/pkgdb/rpmdb.js');
+    expect(addon().pkgdb.layout).toEqual({ dpkgIndexStride: DPKG_INDEX_STRIDE, rpmStride: RPM_STRIDE });
+  });
+});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { aptProgram, hasOwnApt } from '../../src/apt/command.js';
 import { AptError, describePlan, planApt } from '../../src/apt/plan.js';
-import { APT_TEST_OPTIONS, aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot, treeDigest } from '../zfs/systems.js';
+import { APT_TEST_OPTIONS, aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot, treeDigest } from '../support/systems.js';
 
 let root: string;
 let debs: Record<string, string>;

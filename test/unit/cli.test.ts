@@ -57,3 +57,23 @@ describe('zcp CLI (built in dist/)', () => {
     expect((await zcp(['run'])).code).toBe(2);
   });
 });
+
+describe('sizes and boot environment targets (host)', () => {
+  it('parses sizes as zcp prune --min-free takes them', async () => {
+    const { parseSize } = await import('../../src/cli/commands.js');
+    expect(parseSize('10G')).toBe(10 * 2 ** 30);
+    expect(parseSize('512M')).toBe(512 * 2 ** 20);
+    expect(parseSize('1.5T')).toBe(1.5 * 2 ** 40);
+    expect(parseSize('2KiB')).toBe(2048);
+    expect(parseSize('100')).toBe(100);
+    for (const bad of ['', 'G', '10Q', '-1G', '1e9']) expect(() => parseSize(bad)).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+
+  it('puts each dataset of the system where a boot environment of it goes', async () => {
+    const { cloneTargets } = await import('../../src/checkpoint/bootenv.js');
+    expect(cloneTargets({ datasets: ['rpool/ROOT/debian', 'rpool/ROOT/debian/var', 'bpool/BOOT/debian'] }, 'be1')).toEqual(
+      new Map([['rpool/ROOT/debian', 'rpool/ROOT/be1'], ['rpool/ROOT/debian/var', 'rpool/ROOT/be1/var'], ['bpool/BOOT/debian', 'bpool/BOOT/be1']]),
+    );
+    expect(cloneTargets({ datasets: ['tank'] }, 'be1')).toEqual(new Map([['tank', 'tank/be1']]));
+  });
+});

@@ -61,8 +61,8 @@ describe('config file', () => {
   it('rejects a config that is not what zcp expects, saying what', async () => {
     const c = configDir();
     writeFileSync(c.file, '{"datasets": "rpool/ROOT/debian"}');
-    expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'BAD_SYSTEM', message: expect.stringContaining('"datasets" must be a list') });
+    expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'BAD_CONFIG', subject: c.file, message: expect.stringContaining('"datasets" must be a list') });
     writeFileSync(c.file, '{not json');
-    expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'BAD_SYSTEM', message: expect.stringContaining('not valid JSON') });
+    expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'BAD_CONFIG', message: expect.stringContaining('not valid JSON') });
   });
 });

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { realDirectory } from '../../src/fs/in-root.js';
 import { brokenPackages } from '../../src/hooks/apt.js';
 import { readDpkgStatus } from '../../src/pkgdb/dpkg.js';
-import { aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot, writeAptConfig } from '../zfs/systems.js';
+import { aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot, writeAptConfig } from '../support/systems.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -64,7 +64,7 @@ describe('hooks (host: no ZFS here)', () => {
     writeFileSync(join(other, 'etc/apt/apt.conf.d/80zcp'), 'APT::Get::Assume-Yes "true";\n');
     const r = await zcp(['hook', 'install', 'apt', '--root', other, '--json']);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'BAD_SYSTEM', message: expect.stringContaining("exists and is not zcp's") } });
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'HOOK_CONFLICT', message: expect.stringContaining("exists and is not zcp's"), subject: expect.stringMatching(/80zcp$/) } });
     expect((await zcp(['hook', 'remove', 'apt', '--root', other])).code).toBe(0);
     expect(readFileSync(join(other, 'etc/apt/apt.conf.d/80zcp'), 'utf8')).toBe('APT::Get::Assume-Yes "true";\n');
     expect((await zcp(['hook', 'install', 'yum', '--root', other])).code).toBe(2);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Run, createFilesystems, fresh, run, spawnAsync } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { APT_TEST_OPTIONS, aptRepository, buildDeb, initAptRoot, initDpkgRoot, initSelfContainedRoot, treeDigest } from './systems.js';
+import { APT_TEST_OPTIONS, aptRepository, buildDeb, initAptRoot, initDpkgRoot, initSelfContainedRoot, treeDigest } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -110,10 +110,10 @@ describe('zcp apt (guest, real apt-get)', () => {
     expect(unknown.stderr).toContain('Unable to locate package no-such-package');
     const unknownJson = await s.apt(['--yes', '--json'], 'install', 'no-such-package');
     expect(unknownJson.code).toBe(100);
-    expect(json(unknownJson)).toEqual({ error: { code: 'APT_REFUSED', message: expect.stringContaining('Unable to locate package') } });
+    expect(json(unknownJson)).toEqual({ error: { code: 'APT_REFUSED', message: expect.stringContaining('Unable to locate package'), subject: 'apt-get' } });
     const huge = await s.apt(['--yes', '--json'], 'install', 'huge');
     expect(huge.code).toBe(1);
-    expect(json(huge)).toEqual({ error: { code: 'NO_SPACE', message: expect.stringMatching(/^apt needs about 64\.0G and .* has [\d.]+M free; nothing was changed/), dataset: s.ds } });
+    expect(json(huge)).toEqual({ error: { code: 'NO_SPACE', message: expect.stringMatching(/^apt needs about 64\.0G and .* has [\d.]+M free; nothing was changed/), subject: s.ds, dataset: s.ds } });
     const unconfirmed = await s.apt([], 'install', 'app=1.0-1');
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain('Checkpoint and run apt-get install? [y/N]');

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Run, createFilesystems, fresh, run, spawnAsync, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { buildDeb, dpkg, initDpkgRoot, treeDigest } from './systems.js';
+import { buildDeb, dpkg, initDpkgRoot, treeDigest } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -135,7 +135,11 @@ describe('zcp CLI (guest)', () => {
     expect(list[1]).toMatch(/^ {3}C/);
     const active = (await zcp(['destroy', name, '--yes', '--json']));
     expect(active.code).toBe(1);
-    expect(json(active)).toEqual({ error: { code: 'ACTIVE', message: expect.stringContaining('boots next'), dataset: `${POOL}/${name}` } });
+    expect(json(active)).toEqual({ error: { code: 'ACTIVE', message: expect.stringContaining('boots next'), subject: `${POOL}/${name}`, dataset: `${POOL}/${name}` } });
+    // Codes of their own: a boot environment that is not there, a name that is no name, a name that is taken.
+    expect(json(await zcp(['activate', 'no-such-be', '--json']))).toMatchObject({ error: { code: 'BOOT_ENVIRONMENT_NOT_FOUND', subject: 'no-such-be' } });
+    expect(json(await zcp(['clone', id, 'bad!name', '--json']))).toMatchObject({ error: { code: 'INVALID_NAME' } });
+    expect(json(await zcp(['clone', id, name, '--json']))).toMatchObject({ error: { code: 'BOOT_ENVIRONMENT_EXISTS', subject: `${POOL}/${name}` } });
     const current = (await zcp(['destroy', sys.ds.split('/').pop()!, '--yes']));
     expect(current.code).toBe(1);
     expect(current.stderr).toContain('is the running system');
@@ -152,6 +156,7 @@ describe('zcp CLI (guest)', () => {
     const unknown = (await zcp(['show', 'zcp-999999', '--json']));
     expect(unknown.code).toBe(1);
     expect(json(unknown)).toMatchObject({ error: { code: 'CHECKPOINT_NOT_FOUND' } });
+    expect(json(await zcp(['undo', '999999', '--json']))).toMatchObject({ error: { code: 'TRANSACTION_NOT_FOUND', subject: '999999' } });
     const notZfs = spawnSync(process.execPath, [CLI, 'list', '--dataset', `${POOL}/no/such`, '--json'], { encoding: 'utf8' });
     expect(notZfs.status).toBe(1);
     expect(JSON.parse(notZfs.stdout)).toMatchObject({ error: { code: 'NOT_ZFS', dataset: `${POOL}/no/such` } });
@@ -172,7 +177,7 @@ describe('zcp CLI (guest)', () => {
     const before = zfsSnapshots(sys.ds);
     const second = await zcp(['create', '-m', 'while locked', '--json']);
     expect(second.code).toBe(1);
-    expect(json(second)).toEqual({ error: { code: 'LOCKED', message: expect.stringMatching(/another zcp|locked/i), dataset: expect.any(String) } });
+    expect(json(second)).toEqual({ error: { code: 'LOCKED', message: expect.stringMatching(/another zcp|locked/i), subject: expect.any(String), dataset: expect.any(String) } });
     const text = await zcp(['rollback', id, '--yes']);
     expect(text.code).toBe(1);
     expect(text.stderr).toMatch(/^zcp: .*(another zcp|locked)/im);

@@ -18,7 +18,7 @@ import { Checkpoints } from '../../src/checkpoint/index.js';
 import { mountTable } from '../../src/fs/mount-table.js';
 import { createFilesystems, fresh, run, spawnAsync, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { APT_TEST_OPTIONS, aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, initSelfContainedRoot, treeDigest, writeAptConfig } from './systems.js';
+import { APT_TEST_OPTIONS, aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, initSelfContainedRoot, treeDigest, writeAptConfig } from '../support/systems.js';
 
 const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
 const OP = fileURLToPath(new URL('./fixtures/op.mjs', import.meta.url));

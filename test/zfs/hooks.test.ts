@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type Run, createFilesystems, fresh, run, spawnAsync } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, treeDigest, writeAptConfig } from './systems.js';
+import { aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, treeDigest, writeAptConfig } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));

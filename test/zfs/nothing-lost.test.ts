@@ -13,7 +13,7 @@ import { Checkpoints } from '../../src/checkpoint/index.js';
 import { Transactions } from '../../src/transaction/transactions.js';
 import { createFilesystems, failure, fresh, run, spawnAsync, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { buildDeb, dpkg, initDpkgRoot, treeDigest } from './systems.js';
+import { buildDeb, dpkg, initDpkgRoot, treeDigest } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const OP = fileURLToPath(new URL('./fixtures/op.mjs', import.meta.url));

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoints } from '../../src/checkpoint/index.js';
 import { createFilesystems, failure, fresh, run, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { buildDeb, dpkg, initDpkgRoot, treeDigest } from './systems.js';
+import { buildDeb, dpkg, initDpkgRoot, treeDigest } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 

@@ -1,0 +1,254 @@
+/**
+ * The channel programs of the checkpoint layer, as typed units (see
+ * `zfs/lua.ts`): each runs as one kernel call per pool, so a checkpoint of
+ * 100 datasets is still one call (and one txg) per pool, and what it checks
+ * and what it does can't be interleaved with another writer. The parts they
+ * share are Lua local functions; `test/unit/programs.test.ts` runs each on
+ * the host against a fake `zfs` table.
+ * @module
+ */
+import { type LuaFunction, type Returned, defineProgram } from '../zfs/lua.js';
+
+/** The first of `datasets`, or the pool's state dataset `counter_ds`, that does not exist; nil when all do. */
+const FIRST_MISSING: LuaFunction = {
+  name: 'first_missing',
+  lua: `local function first_missing(datasets, counter_ds)
+  for _, ds in ipairs(datasets) do
+    if not zfs.exists(ds) then return ds end
+  end
+  if not zfs.exists(counter_ds) then return counter_ds end
+  return nil
+end`,
+};
+
+/** The next TID the pool's counter gives: 1 when it has none, or when its value is not a plain positive integer (a TID is a snapshot name's number). */
+const NEXT_TID: LuaFunction = {
+  name: 'next_tid',
+  lua: `local function next_tid(counter_ds)
+  local stored = zfs.get_prop(counter_ds, "zcp:next-tid")
+  if type(stored) == "string" and #stored <= 15 and string.match(stored, "^[1-9][0-9]*$") then return tonumber(stored) end
+  return 1
+end`,
+};
+
+/** `floor` raised to the highest N of the PREFIX-N snapshot names of `datasets` (names only: no property read per snapshot, so it stays cheap with thousands). */
+const NAME_FLOOR: LuaFunction = {
+  name: 'name_floor',
+  lua: `local function name_floor(datasets, prefix, floor)
+  for _, ds in ipairs(datasets) do
+    for snap in zfs.list.snapshots(ds) do
+      local short = string.sub(snap, #ds + 2)
+      if string.sub(short, 1, #prefix) == prefix then
+        local n = string.sub(short, #prefix + 1)
+        if #n <= 15 and string.match(n, "^[1-9][0-9]*$") then
+          local v = tonumber(n)
+          if v > floor then floor = v end
+        end
+      end
+    end
+  end
+  return floor
+end`,
+};
+
+/** The pool's state dataset and the system's datasets on it, as the TID programs take them. */
+interface TidArgs {
+  [key: string]: string | string[] | number | Record<string, string>;
+  datasets: string[];
+  prefix: string;
+  /** The pool's zcp state dataset (its `zcp:next-tid` is the counter). */
+  counter: string;
+}
+
+/**
+ * The TID floor a later pool of a system sets: its counter's last TID and
+ * the highest N of its `zcp-N` snapshot names. CREATE goes above these on
+ * its own pool; on a system of two pools the first pool's CREATE must go
+ * above the second's too, or a `zcp-N` there (made by hand, or left by a
+ * lost counter) would fail every create.
+ */
+export const TID_FLOOR = defineProgram<TidArgs, { floor: number } | { missing: string }>({
+  name: 'tid-floor',
+  uses: [FIRST_MISSING, NEXT_TID, NAME_FLOOR],
+  body: `local missing = first_missing(args.datasets, args.counter)
+if missing then return {missing = missing} end
+return {floor = name_floor(args.datasets, args.prefix, next_tid(args.counter) - 1)}`,
+  decode: (r) => (r.has('missing') ? { missing: r.get('missing').string() } : { floor: r.get('floor').number() }),
+});
+
+/** What CREATE did: made the checkpoint, or nothing (and why). */
+export type CreateResult =
+  | { made: true; tid: number; name: string; creation: number; used: number }
+  | { made: false; missing: string }
+  | { made: false; nospace: number }
+  | { made: false; failed: string; errno: number; step: 'check' | 'snapshot' | 'metadata' };
+
+/**
+ * Creates one checkpoint on one pool: checks every dataset and the free
+ * space, takes the TID from the pool's counter (never at or below `floor`
+ * or a `zcp-N` name, never reused) unless `tid` is given (the second pool of
+ * a system), snapshots every dataset, sets the metadata on every snapshot
+ * and advances the counter, all in one txg. A failure after the first
+ * snapshot destroys what this run made: nothing half-made stays. Returns the
+ * first dataset's snapshot's creation and used, so the caller needs no list
+ * afterwards.
+ */
+export const CREATE = defineProgram<TidArgs & { props: Record<string, string>; floor: number; tid?: number; need: number; space_of: string }, CreateResult>({
+  name: 'create',
+  sync: true,
+  uses: [FIRST_MISSING, NEXT_TID, NAME_FLOOR],
+  body: `local missing = first_missing(args.datasets, args.counter)
+if missing then return {missing = missing} end
+local counter = next_tid(args.counter)
+local avail = zfs.get_prop(args.space_of, "available")
+if avail < args.need then return {nospace = avail} end
+local tid = args.tid
+if tid == nil then
+  local floor = name_floor(args.datasets, args.prefix, args.floor)
+  tid = counter
+  if tid <= floor then tid = floor + 1 end
+end
+local name = args.prefix .. tid
+for _, ds in ipairs(args.datasets) do
+  local err = zfs.check.snapshot(ds .. "@" .. name)
+  if err ~= 0 then return {failed = ds .. "@" .. name, errno = err, step = "check"} end
+end
+local made = {}
+local function undo()
+  for _, snap in ipairs(made) do zfs.sync.destroy(snap) end
+end
+for _, ds in ipairs(args.datasets) do
+  local snap = ds .. "@" .. name
+  local err = zfs.sync.snapshot(snap)
+  if err ~= 0 then undo(); return {failed = snap, errno = err, step = "snapshot"} end
+  made[#made + 1] = snap
+end
+for _, snap in ipairs(made) do
+  local err = zfs.sync.set_prop(snap, "zcp:tid", tostring(tid))
+  if err ~= 0 then undo(); return {failed = snap, errno = err, step = "metadata"} end
+  for k, v in pairs(args.props) do
+    err = zfs.sync.set_prop(snap, k, v)
+    if err ~= 0 then undo(); return {failed = snap, errno = err, step = "metadata"} end
+  end
+end
+if tid + 1 > counter then zfs.sync.set_prop(args.counter, "zcp:next-tid", tostring(tid + 1)) end
+return {tid = tid, name = name, creation = zfs.get_prop(made[1], "creation"), used = zfs.get_prop(made[1], "used")}`,
+  decode: (r): CreateResult => {
+    if (r.has('missing')) return { made: false, missing: r.get('missing').string() };
+    if (r.has('nospace')) return { made: false, nospace: r.get('nospace').number() };
+    if (r.has('failed')) {
+      const step = r.get('step').string();
+      const isStep = (x: string): x is 'check' | 'snapshot' | 'metadata' => x === 'check' || x === 'snapshot' || x === 'metadata';
+      if (!isStep(step)) return r.get('step').unexpected('check, snapshot or metadata');
+      return { made: false, failed: r.get('failed').string(), errno: r.get('errno').number(), step };
+    }
+    return { made: true, tid: r.get('tid').number(), name: r.get('name').string(), creation: r.get('creation').number(), used: r.get('used').number() };
+  },
+});
+
+/** One `zcp-N` snapshot as LIST reads it. */
+export interface ListedSnapshot {
+  createtxg: number;
+  /** As a string: a Lua number is a signed 64-bit one. */
+  guid: string;
+  creation: number;
+  /** The first dataset's only. */
+  used?: number;
+  userrefs: number;
+  clones: string[];
+  /** Every zcp: property on the first dataset; `zcp:tid`, `zcp:state`, `zcp:system` (those set) elsewhere. */
+  props: Record<string, string>;
+}
+
+/** What LIST found on one pool. */
+export interface ListResult {
+  /** By dataset: its `zcp-N` snapshots by short name, or missing. */
+  datasets: Map<string, { missing: true } | { missing: false; snapshots: Map<string, ListedSnapshot> }>;
+  /** Every other snapshot of those datasets with its createtxg. */
+  others: Map<string, number>;
+}
+
+function listedSnapshot(s: Returned): ListedSnapshot {
+  const used = s.get('used').optional((u) => u.number());
+  return {
+    createtxg: s.get('createtxg').number(),
+    guid: s.get('guid').string(),
+    creation: s.get('creation').number(),
+    ...(used === undefined ? {} : { used }),
+    userrefs: s.get('userrefs').number(),
+    clones: s.get('clones').list().map((c) => c.string()),
+    props: Object.fromEntries(s.get('props').entries().map(([k, v]) => [k, v.string()])),
+  };
+}
+
+/**
+ * The checkpoints (snapshots named PREFIX-N) of a system's datasets on one
+ * pool. For every one: createtxg, creation, guid, holds and clones (a command
+ * that destroys a checkpoint destroys every snapshot of it, so every one is
+ * checked, not only the first dataset's), its TID, state and system id; for
+ * the primary dataset also every zcp: property and the space used. Also
+ * every other snapshot of those datasets with its createtxg: a rollback must
+ * not pass over what zcp did not make.
+ */
+export const LIST = defineProgram<{ datasets: string[]; primary: string; prefix: string }, ListResult>({
+  name: 'list',
+  body: `local out = {}
+local others = {}
+for _, ds in ipairs(args.datasets) do
+  if not zfs.exists(ds) then
+    out[ds] = {missing = true}
+  else
+    local snaps = {}
+    for snap in zfs.list.snapshots(ds) do
+      local short = string.sub(snap, #ds + 2)
+      if string.sub(short, 1, #args.prefix) ~= args.prefix then
+        others[ds .. "@" .. short] = zfs.get_prop(snap, "createtxg")
+      else
+        local s = {createtxg = zfs.get_prop(snap, "createtxg"), creation = zfs.get_prop(snap, "creation"),
+          guid = tostring(zfs.get_prop(snap, "guid")), userrefs = zfs.get_prop(snap, "userrefs")}
+        local clones = {}
+        for c in zfs.list.clones(snap) do clones[#clones + 1] = c end
+        s.clones = clones
+        local props = {}
+        if ds == args.primary then
+          for k, v in zfs.list.user_properties(snap) do
+            if string.sub(k, 1, 4) == "zcp:" then props[k] = v end
+          end
+          s.used = zfs.get_prop(snap, "used")
+        else
+          props["zcp:tid"] = zfs.get_prop(snap, "zcp:tid")
+          props["zcp:state"] = zfs.get_prop(snap, "zcp:state")
+          props["zcp:system"] = zfs.get_prop(snap, "zcp:system")
+        end
+        s.props = props
+        snaps[short] = s
+      end
+    end
+    out[ds] = {snapshots = snaps}
+  end
+end
+return {datasets = out, others = others}`,
+  decode: (r): ListResult => ({
+    datasets: new Map(
+      r
+        .get('datasets')
+        .entries()
+        .map(([ds, d]) => [ds, d.has('missing') ? { missing: true as const } : { missing: false as const, snapshots: new Map(d.get('snapshots').entries().map(([short, s]) => [short, listedSnapshot(s)])) }]),
+    ),
+    others: new Map(r.get('others').entries().map(([name, txg]) => [name, txg.number()])),
+  }),
+});
+
+/** Marks a checkpoint's snapshots on one pool complete (those that exist). */
+export const MARK_COMPLETE = defineProgram<{ snapshots: string[] }, { ok: true } | { ok: false; failed: string; errno: number }>({
+  name: 'mark-complete',
+  sync: true,
+  body: `for _, snap in ipairs(args.snapshots) do
+  if zfs.exists(snap) then
+    local err = zfs.sync.set_prop(snap, "zcp:state", "complete")
+    if err ~= 0 then return {failed = snap, errno = err} end
+  end
+end
+return {ok = true}`,
+  decode: (r) => (r.has('failed') ? { ok: false, failed: r.get('failed').string(), errno: r.get('errno').number() } : { ok: true }),
+});

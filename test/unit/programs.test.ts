@@ -1,0 +1,190 @@
+// Every channel program zcp runs, on the host: its text parses as Lua 5.2
+// (luac5.2 -p, the language OpenZFS embeds) and its logic holds against the
+// fake `zfs` table of test/support/fake-zfs.lua: TIDs above the counter, the
+// names and the floor; all or nothing when a snapshot or a property fails; the
+// no-space path; what the listings read. A Lua mistake fails here in seconds;
+// the guest tests stay the judge of the real kernel.
+import { describe, expect, it } from 'vitest';
+import * as checkpointPrograms from '../../src/checkpoint/programs.js';
+import { CREATE, LIST, MARK_COMPLETE, TID_FLOOR } from '../../src/checkpoint/programs.js';
+import type { Program } from '../../src/zfs/lua.js';
+import * as zfsPrograms from '../../src/zfs/props.js';
+import { GET_PROPS, LIST_CHILDREN, LIST_SNAPSHOTS, SET_USER_PROPS } from '../../src/zfs/props.js';
+import { type FakeObject, type FakePool, runOnHost, syntaxErrors } from '../support/lua-host.js';
+
+const ENOSPC = 28;
+const EEXIST = 17;
+
+/** Every Program exported by the modules that define them. */
+const ALL = ([...Object.values(checkpointPrograms), ...Object.values(zfsPrograms)] as unknown[]).filter(
+  (v): v is Pick<Program<Record<string, never>, unknown>, 'name' | 'lua'> => typeof v === 'object' && v !== null && 'lua' in v && 'decode' in v,
+);
+
+const fsys = (avail = 10_000_000, user: Record<string, string> = {}): FakeObject => ({ props: { available: avail, used: 1000, mountpoint: '/x' }, source: { mountpoint: 'default' }, user });
+const snap = (txg: number, user: Record<string, string> = {}, clones: string[] = []): FakeObject => ({ props: { createtxg: txg, creation: 1_600_000_000 + txg, guid: 5000 + txg, used: 10 * txg, userrefs: 0 }, user, clones });
+
+/** A pool `p` with state dataset p/zcp (counter `next`) and datasets p/a, p/a/var. */
+function pool(next: string | undefined, extra: Record<string, FakeObject> = {}, fail: Record<string, number> = {}): FakePool {
+  return {
+    objects: { p: fsys(), 'p/zcp': fsys(10_000_000, next === undefined ? {} : { 'zcp:next-tid': next }), 'p/a': fsys(), 'p/a/var': fsys(), ...extra },
+    fail,
+  };
+}
+const tidArgs = { datasets: ['p/a', 'p/a/var'], prefix: 'zcp-', counter: 'p/zcp' };
+const createArgs = (o: { floor?: number; tid?: number; need?: number } = {}) => ({ ...tidArgs, props: { 'zcp:kind': 'manual', 'zcp:title': 'a "title" with %, quotes and ü' }, floor: o.floor ?? 0, need: o.need ?? 1024, space_of: 'p/a', ...(o.tid === undefined ? {} : { tid: o.tid }) });
+const snapshotsOf = (objects: Record<string, FakeObject>) => Object.keys(objects).filter((n) => n.includes('@')).sort();
+
+describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
+  it('every program parses with luac5.2 and names itself', () => {
+    expect(ALL.map((p) => p.name).sort()).toEqual(['create', 'get-props', 'list', 'list-children', 'list-snapshots', 'mark-complete', 'set-user-props', 'tid-floor']);
+    for (const p of ALL) expect(syntaxErrors(p.lua), p.name).toBe('');
+    expect(syntaxErrors('local args = ...\nif args then return {')).toMatch(/expected/); // the check can fail
+  });
+
+  describe('tid-floor', () => {
+    it('is the highest of the counter - 1 and the zcp-N names (plain numbers of up to 15 digits only)', () => {
+      const names = { 'p/a@zcp-3': snap(1), 'p/a/var@zcp-12': snap(2), 'p/a@zcp-012': snap(3), 'p/a@zcp-x': snap(4), 'p/a@zcp-1234567890123456': snap(5), 'p/a@other-99': snap(6) };
+      expect(runOnHost(TID_FLOOR, tidArgs, pool('7', names))).toMatchObject({ ok: true, result: { floor: 12 } });
+      expect(runOnHost(TID_FLOOR, tidArgs, pool('40', names))).toMatchObject({ ok: true, result: { floor: 39 } });
+    });
+    it('takes a counter that is unset or not a plain number as 1', () => {
+      for (const next of [undefined, 'abc', '0', '-5', '07', '1234567890123456']) expect(runOnHost(TID_FLOOR, tidArgs, pool(next)).ok && runOnHost(TID_FLOOR, tidArgs, pool(next))).toMatchObject({ result: { floor: 0 } });
+    });
+    it('names the first dataset, or the state dataset, that does not exist', () => {
+      const p = pool('3');
+      delete p.objects['p/a/var'];
+      expect(runOnHost(TID_FLOOR, tidArgs, p)).toMatchObject({ result: { missing: 'p/a/var' } });
+      const q = pool('3');
+      delete q.objects['p/zcp'];
+      expect(runOnHost(TID_FLOOR, tidArgs, q)).toMatchObject({ result: { missing: 'p/zcp' } });
+    });
+  });
+
+  describe('create', () => {
+    it('takes the TID above the counter, the names and the floor; snapshots every dataset with the metadata; advances the counter', () => {
+      const r = runOnHost(CREATE, createArgs({ floor: 3 }), pool('5', { 'p/a/var@zcp-7': snap(1) }));
+      expect(r).toMatchObject({ ok: true, result: { made: true, tid: 8, name: 'zcp-8', creation: 1_700_000_101, used: 0 } });
+      expect(snapshotsOf(r.objects)).toEqual(['p/a/var@zcp-7', 'p/a/var@zcp-8', 'p/a@zcp-8']);
+      for (const s of ['p/a@zcp-8', 'p/a/var@zcp-8']) expect(r.objects[s]!.user).toEqual({ 'zcp:tid': '8', 'zcp:kind': 'manual', 'zcp:title': 'a "title" with %, quotes and ü' });
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '9' });
+      expect(runOnHost(CREATE, createArgs({ floor: 20 }), pool('5')).ok && runOnHost(CREATE, createArgs({ floor: 20 }), pool('5'))).toMatchObject({ result: { tid: 21 } });
+      expect(runOnHost(CREATE, createArgs(), pool(undefined))).toMatchObject({ result: { tid: 1 } });
+      // A counter that did not move past a name (restored from a backup): the next TID, not the taken one.
+      expect(runOnHost(CREATE, createArgs(), pool('8', { 'p/a@zcp-8': snap(1) }))).toMatchObject({ result: { made: true, tid: 9 } });
+      expect(runOnHost(CREATE, createArgs({ floor: 8 }), pool('8'))).toMatchObject({ result: { made: true, tid: 9 } });
+    });
+    it('uses the TID it is given (a later pool), and never moves the counter back', () => {
+      const r = runOnHost(CREATE, createArgs({ tid: 12 }), pool('3'));
+      expect(r).toMatchObject({ result: { made: true, tid: 12 } });
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '13' });
+      const s = runOnHost(CREATE, createArgs({ tid: 12 }), pool('30'));
+      expect(s.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '30' });
+    });
+    it('makes nothing without the space it needs', () => {
+      const r = runOnHost(CREATE, createArgs({ need: 20_000_000 }), pool('5'));
+      expect(r).toMatchObject({ result: { made: false, nospace: 10_000_000 } });
+      expect(snapshotsOf(r.objects)).toEqual([]);
+      expect(r.calls).toEqual({});
+    });
+    it('makes nothing when a snapshot name is taken (the check before any snapshot)', () => {
+      const r = runOnHost(CREATE, createArgs({ tid: 4 }), pool('4', { 'p/a/var@zcp-4': snap(1, { 'zcp:tid': '4' }) }));
+      expect(r).toMatchObject({ result: { made: false, failed: 'p/a/var@zcp-4', errno: EEXIST, step: 'check' } });
+      expect(snapshotsOf(r.objects)).toEqual(['p/a/var@zcp-4']);
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '4' });
+    });
+    it('undoes its snapshots when a later snapshot fails', () => {
+      const r = runOnHost(CREATE, createArgs(), pool('5', {}, { 'sync_snapshot:p/a/var@zcp-5': ENOSPC }));
+      expect(r).toMatchObject({ result: { made: false, failed: 'p/a/var@zcp-5', errno: ENOSPC, step: 'snapshot' } });
+      expect(snapshotsOf(r.objects)).toEqual([]);
+      expect(Object.values(r.calls)).toEqual(['snapshot p/a@zcp-5 0', 'snapshot p/a/var@zcp-5 28', 'destroy p/a@zcp-5 0']);
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '5' });
+    });
+    it('undoes every snapshot when the metadata of one fails', () => {
+      const r = runOnHost(CREATE, createArgs(), pool('5', {}, { 'sync_set_prop:p/a/var@zcp-5': ENOSPC }));
+      expect(r).toMatchObject({ result: { made: false, failed: 'p/a/var@zcp-5', step: 'metadata' } });
+      expect(snapshotsOf(r.objects)).toEqual([]);
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '5' });
+    });
+    it('names a dataset or the state dataset that does not exist', () => {
+      const p = pool('5');
+      delete p.objects['p/zcp'];
+      expect(runOnHost(CREATE, createArgs(), p)).toMatchObject({ result: { made: false, missing: 'p/zcp' } });
+    });
+  });
+
+  describe('list', () => {
+    it('reads each zcp-N snapshot (all zcp: properties and used on the primary, the three that matter elsewhere), holds, clones, guids as strings; every other snapshot by createtxg', () => {
+      const objects = {
+        'p/a@zcp-1': snap(10, { 'zcp:tid': '1', 'zcp:state': 'complete', 'zcp:title': 't', 'other:x': 'no' }, ['p/be', 'p/be2']),
+        'p/a/var@zcp-1': snap(10, { 'zcp:tid': '1', 'zcp:state': 'complete', 'zcp:title': 'not read here' }),
+        'p/a/var@auto-2020': snap(8),
+      };
+      const p = pool('2', objects);
+      p.objects['p/a@zcp-1']!.props.userrefs = 1;
+      const r = runOnHost(LIST, { datasets: ['p/a', 'p/a/var', 'p/gone'], primary: 'p/a', prefix: 'zcp-' }, p);
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      expect(r.result.others).toEqual(new Map([['p/a/var@auto-2020', 8]]));
+      expect(r.result.datasets.get('p/gone')).toEqual({ missing: true });
+      const a = r.result.datasets.get('p/a');
+      expect(a).toEqual({
+        missing: false,
+        snapshots: new Map([['zcp-1', { createtxg: 10, guid: '5010', creation: 1_600_000_010, used: 100, userrefs: 1, clones: ['p/be', 'p/be2'], props: { 'zcp:tid': '1', 'zcp:state': 'complete', 'zcp:title': 't' } }]]),
+      });
+      const v = r.result.datasets.get('p/a/var');
+      expect(v).toEqual({ missing: false, snapshots: new Map([['zcp-1', { createtxg: 10, guid: '5010', creation: 1_600_000_010, userrefs: 0, clones: [], props: { 'zcp:tid': '1', 'zcp:state': 'complete' } }]]) });
+    });
+  });
+
+  describe('mark-complete', () => {
+    it('sets zcp:state=complete on the snapshots that exist; says which failed', () => {
+      const p = pool('2', { 'p/a@zcp-1': snap(1, { 'zcp:state': 'creating' }) });
+      const r = runOnHost(MARK_COMPLETE, { snapshots: ['p/a@zcp-1', 'p/a/var@zcp-1'] }, p);
+      expect(r).toMatchObject({ result: { ok: true } });
+      expect(r.objects['p/a@zcp-1']!.user).toEqual({ 'zcp:state': 'complete' });
+      p.fail = { 'sync_set_prop:p/a@zcp-1': ENOSPC };
+      expect(runOnHost(MARK_COMPLETE, { snapshots: ['p/a@zcp-1'] }, p)).toMatchObject({ result: { ok: false, failed: 'p/a@zcp-1', errno: ENOSPC } });
+    });
+  });
+
+  describe('the zfs layer: list-snapshots, list-children, get-props, set-user-props', () => {
+    it('list-snapshots reads the properties asked for, leaving unset ones out', () => {
+      const r = runOnHost(LIST_SNAPSHOTS, { dataset: 'p/a', props: ['createtxg', 'zcp:tid'] }, pool('1', { 'p/a@one': snap(2, { 'zcp:tid': '9' }), 'p/a@two': snap(3) }));
+      expect(r).toMatchObject({ result: { missing: false, snapshots: [{ name: 'p/a@one', props: { createtxg: 2, 'zcp:tid': '9' } }, { name: 'p/a@two', props: { createtxg: 3 } }] } });
+      expect(runOnHost(LIST_SNAPSHOTS, { dataset: 'p/none', props: [] }, pool('1'))).toMatchObject({ result: { missing: true } });
+    });
+    it('list-children: children, or every descendant', () => {
+      const p = pool('1', { 'p/a/var/log': fsys() });
+      expect(runOnHost(LIST_CHILDREN, { dataset: 'p', recursive: false }, p)).toMatchObject({ result: ['p/a', 'p/zcp'] });
+      expect(runOnHost(LIST_CHILDREN, { dataset: 'p', recursive: true }, p)).toMatchObject({ result: ['p/a', 'p/a/var', 'p/a/var/log', 'p/zcp'] });
+      expect(runOnHost(LIST_CHILDREN, { dataset: 'p/x', recursive: false }, p)).toMatchObject({ result: undefined });
+    });
+    it('get-props: values with their sources (set here, inherited, default, read-only)', () => {
+      const p = pool('1');
+      p.objects['p/a']!.user = { 'zcp:system': '42' };
+      const r = runOnHost(GET_PROPS, { name: 'p/a/var' }, p);
+      expect(r.ok && r.result).toMatchObject({ available: { value: 10_000_000, source: undefined }, mountpoint: { value: '/x', source: 'default' }, 'zcp:system': { value: '42', source: 'p/a' } });
+      expect(runOnHost(GET_PROPS, { name: 'p/a', props: ['used', 'zcp:none'] }, p)).toMatchObject({ result: { used: { value: 1000 } } });
+      expect(runOnHost(GET_PROPS, { name: 'p/a', props: ['no-such-property'] }, p)).toMatchObject({ ok: false, error: expect.stringMatching(/no property no-such-property/) });
+    });
+    it('set-user-props sets all or none: checked before any is set, and the space first', () => {
+      const args = { name: 'p/a', props: { 'zcp:a': '1', 'zcp:b': '2' }, space_of: 'p/a', need: 1000 };
+      const r = runOnHost(SET_USER_PROPS, args, pool('1'));
+      expect(r).toMatchObject({ result: { done: 'set' } });
+      expect(r.objects['p/a']!.user).toEqual({ 'zcp:a': '1', 'zcp:b': '2' });
+      const bad = runOnHost(SET_USER_PROPS, { ...args, props: { 'zcp:a': '1', 'not-user': '2' } }, pool('1'));
+      expect(bad).toMatchObject({ result: { done: 'failed', property: 'not-user', errno: 22 } });
+      expect(bad.objects['p/a']!.user).toEqual({});
+      const full = runOnHost(SET_USER_PROPS, { ...args, need: 20_000_000 }, pool('1'));
+      expect(full).toMatchObject({ result: { done: 'nospace', available: 10_000_000 } });
+      expect(full.objects['p/a']!.user).toEqual({});
+      expect(runOnHost(SET_USER_PROPS, { ...args, name: 'p/none' }, pool('1'))).toMatchObject({ result: { done: 'missing' } });
+    });
+  });
+
+  it('a result of another shape is refused by the program\'s decoder, naming the program and the field', () => {
+    expect(() => CREATE.decode({ tid: 'seven', name: 'zcp-7', creation: 1, used: 1 })).toThrow(/channel program create returned a string as its result\.tid, not a number/);
+    expect(() => LIST.decode(undefined)).toThrow(expect.objectContaining({ code: 'CHANNEL_PROGRAM_ERROR' }));
+    expect(() => CREATE.decode({ failed: 'p/a@zcp-1', errno: 1, step: 'later' })).toThrow(/step, not check, snapshot or metadata/);
+  });
+});
