@@ -4,6 +4,7 @@
  * @internal
  * @module
  */
+import { ZcpError } from './errors.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -87,6 +88,15 @@ function findPackageRoot(): string {
 const packageRoot = findPackageRoot();
 let cached: NativeAddon | undefined;
 
+/** The native addon is not built or does not load (`ADDON_UNAVAILABLE`). */
+export class AddonError extends ZcpError {
+  override readonly name = 'AddonError';
+  readonly code = 'ADDON_UNAVAILABLE';
+  constructor(message: string, cause: unknown) {
+    super(message, { subject: 'build/Release/zcp.node', cause });
+  }
+}
+
 export function addon(): NativeAddon {
   if (!cached) {
     const require = createRequire(import.meta.url);
@@ -96,11 +106,7 @@ export function addon(): NativeAddon {
       const explicit = process.env.ZCP_ADDON;
       cached = explicit ? (require(explicit) as NativeAddon) : load(packageRoot);
     } catch (e) {
-      throw new Error(
-        `zcp: the native addon is not built or does not load (${(e as Error).message}); ` +
-          'run `npm install` (or `npm run build`) in the zcp package',
-        { cause: e },
-      );
+      throw new AddonError(`zcp: the native addon is not built or does not load (${(e as Error).message}); run \`npm install\` (or \`npm run build\`) in the zcp package`, e);
     }
   }
   return cached;

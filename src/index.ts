@@ -10,6 +10,7 @@
 export * as zfs from './zfs/index.js';
 export * as pkgdb from './pkgdb/index.js';
 export { ZcpError } from './errors.js';
+export { AddonError } from './addon.js';
 export { CommandError, type Finished } from './subprocess.js';
 export { ZfsError, type ZfsErrorCode, type ZfsErrorEntry } from './zfs/errors.js';
 export { PkgdbError, type PkgdbErrorCode } from './pkgdb/errors.js';
@@ -19,6 +20,7 @@ export {
   SystemLock,
   resolveSystem,
   type Checkpoint,
+  type CheckpointSource,
   type BootEnvironment,
   type RollbackPlan,
   type PackagePlan,

@@ -8,7 +8,7 @@
  */
 import { runChecked } from '../subprocess.js';
 import * as zfs from '../zfs/index.js';
-import type { ZfsError } from '../zfs/errors.js';
+import { ZfsError } from '../zfs/errors.js';
 
 /** min / median / p95 of one case, in milliseconds. */
 export interface LatencyRow {
@@ -44,12 +44,14 @@ export function scratchName(pool: string): string {
 
 /**
  * Measures; `iterations` snapshots per row.
- * @throws {@link ZfsError} (after cleaning up) when ZFS refuses a step; Error when the scratch dataset already exists.
+ * @throws {@link ZfsError} (after cleaning up) when ZFS refuses a step; `DATASET_EXISTS` when the scratch dataset already exists.
  */
 export async function checkpointLatency(pool: string, options: { iterations?: number } = {}): Promise<LatencyResult> {
   const iterations = options.iterations ?? 20;
   const scratch = scratchName(pool);
-  if (await zfs.exists(scratch)) throw new Error(`${scratch} exists; zcp bench uses it as scratch and will not touch one it did not make`);
+  if (await zfs.exists(scratch)) {
+    throw new ZfsError({ code: 'DATASET_EXISTS', operation: 'bench', dataset: scratch, message: `${scratch} exists; zcp bench uses it as scratch and will not touch one it did not make` });
+  }
   const made: string[] = [];
   try {
     await zfs.create(scratch, { canmount: 'off', 'zcp:role': 'bench' });

@@ -8,7 +8,7 @@
 import { dirname, join } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { nameProblem, poolOf } from '../zfs/names.js';
-import type { Checkpoints } from './checkpoints.js';
+import type { CheckpointSource } from './checkpoints.js';
 import { CheckpointError } from './errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
@@ -47,7 +47,7 @@ export function cloneTargets(system: Pick<System, 'datasets'>, name: string): Ma
  * mounted: `canmount=noauto`, the origin's own mountpoints kept).
  * @returns the datasets made (or, with dryRun, that would be).
  */
-export async function cloneCheckpoint(cps: Checkpoints, ref: string, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
+export async function cloneCheckpoint(cps: CheckpointSource, ref: string, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(name) || name.length > 200) {
     throw new CheckpointError('INVALID_NAME', `"${name}" is not a boot environment name (letters, digits, _ . : -; not starting with a symbol)`);
   }
@@ -88,7 +88,7 @@ export async function cloneCheckpoint(cps: Checkpoints, ref: string, name: strin
 }
 
 /** The system itself and every zcp-made boot environment of it, with A and C. */
-export async function bootEnvironments(cps: Checkpoints): Promise<BootEnvironment[]> {
+export async function bootEnvironments(cps: CheckpointSource): Promise<BootEnvironment[]> {
   const root = cps.system.datasets[0]!;
   const pool = poolOf(root);
   const bootfs = await zfs.getPoolProp(pool, 'bootfs').catch(() => '-');
@@ -110,14 +110,14 @@ export async function bootEnvironments(cps: Checkpoints): Promise<BootEnvironmen
 }
 
 /** Boot environment `name` (by name or root dataset; the system itself included). */
-async function findBootEnvironment(cps: Checkpoints, name: string): Promise<BootEnvironment> {
+async function findBootEnvironment(cps: CheckpointSource, name: string): Promise<BootEnvironment> {
   const be = (await bootEnvironments(cps)).find((b) => b.name === name || b.dataset === name);
   if (!be) throw new CheckpointError('BOOT_ENVIRONMENT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`, name);
   return be;
 }
 
 /** Makes boot environment `name` (or the system itself, by its name) boot next: the pool's bootfs. */
-export async function activate(cps: Checkpoints, name: string, options: { dryRun?: boolean } = {}): Promise<BootEnvironment> {
+export async function activate(cps: CheckpointSource, name: string, options: { dryRun?: boolean } = {}): Promise<BootEnvironment> {
   const be = await findBootEnvironment(cps, name);
   if (!options.dryRun) await zfs.setPoolProp(poolOf(be.dataset), 'bootfs', be.dataset);
   return { ...be, active: true };
@@ -132,7 +132,7 @@ export async function activate(cps: Checkpoints, name: string, options: { dryRun
  * stranger nor hides one of its own; one that was never made (a clone cut
  * short) is simply not there. Deepest first.
  */
-async function ownDatasets(cps: Checkpoints, be: BootEnvironment): Promise<string[]> {
+async function ownDatasets(cps: CheckpointSource, be: BootEnvironment): Promise<string[]> {
   const c = (await cps.list()).find((x) => x.id === be.origin);
   const candidates = new Set([...be.datasets, ...(c?.clones ?? [])]);
   const own: string[] = [];
@@ -148,7 +148,7 @@ async function ownDatasets(cps: Checkpoints, be: BootEnvironment): Promise<strin
 }
 
 /** Destroys a zcp-made boot environment: only the datasets verified as its own; refuses the active and the current one. */
-export async function destroyBootEnvironment(cps: Checkpoints, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
+export async function destroyBootEnvironment(cps: CheckpointSource, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
   const be = await findBootEnvironment(cps, name);
   if (be.current) throw new CheckpointError('CURRENT', `${be.name} is the running system; zcp will not destroy it`, be.dataset);
   if (be.active) throw new CheckpointError('ACTIVE', `${be.name} boots next (bootfs); activate another first`, be.dataset);
@@ -169,7 +169,7 @@ export async function destroyBootEnvironment(cps: Checkpoints, name: string, opt
  * dataset where the system has it relative to its root (/var at DIR/var).
  * Undo with `mounts.undo()`.
  */
-export async function mountBootEnvironment(cps: Checkpoints, name: string, dir: string, mounts: Mounts): Promise<BootEnvironment> {
+export async function mountBootEnvironment(cps: CheckpointSource, name: string, dir: string, mounts: Mounts): Promise<BootEnvironment> {
   const be = await findBootEnvironment(cps, name);
   if (!be.origin) throw new CheckpointError('BOOT_ENVIRONMENT_NOT_FOUND', `no boot environment ${name} of ${cps.system.datasets[0]}`, name);
   if (be.current) throw new CheckpointError('CURRENT', `${be.name} is the running system`, be.dataset);

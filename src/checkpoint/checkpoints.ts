@@ -121,6 +121,13 @@ async function markComplete(snapshots: readonly string[]): Promise<void> {
   }
 }
 
+/**
+ * What the operations beside {@link Checkpoints} (rollback, boot
+ * environments, prune planning) use of it: the system and reading its
+ * checkpoints. They take this, not the class, and change nothing through it.
+ */
+export type CheckpointSource = Pick<Checkpoints, 'system' | 'scan' | 'list' | 'get'>;
+
 /** The one place a {@link Checkpoint} record is made: its metadata and what the pool says of its snapshots. */
 function checkpointRecord(
   id: string,

@@ -76,7 +76,8 @@ export async function readJournal(pool: string, system: string): Promise<Journal
   if (!(await zfs.exists(ds))) return undefined;
   const k = key(system);
   const props: Record<string, string> = {};
-  for (const [name, e] of Object.entries(await zfs.getProps(ds, valueKeys(k, JOURNAL_CHUNKS)))) if (typeof e.value === 'string') props[name] = e.value;
+  // Only what is set on POOL/zcp itself: a value inherited from the pool is anyone's with userprop there.
+  for (const [name, e] of Object.entries(await zfs.getProps(ds, valueKeys(k, JOURNAL_CHUNKS)))) if (e.source === 'local' && typeof e.value === 'string') props[name] = e.value;
   const text = joinValue(props, k);
   if (text === undefined || text === '') return undefined;
   return parseJournal(text);

@@ -21,11 +21,12 @@ const FIRST_MISSING: LuaFunction = {
 end`,
 };
 
-/** The next TID the pool's counter gives: 1 when it has none, or when its value is not a plain positive integer (a TID is a snapshot name's number). */
+/** The next TID the pool's counter gives: 1 when it has none (set on the state dataset itself), or when its value is not a plain positive integer (a TID is a snapshot name's number). */
 const NEXT_TID: LuaFunction = {
   name: 'next_tid',
   lua: `local function next_tid(counter_ds)
-  local stored = zfs.get_prop(counter_ds, "zcp:next-tid")
+  local stored, src = zfs.get_prop(counter_ds, "zcp:next-tid")
+  if src ~= counter_ds then return 1 end -- inherited from the pool: not the counter
   if type(stored) == "string" and #stored <= 15 and string.match(stored, "^[1-9][0-9]*$") then return tonumber(stored) end
   return 1
 end`,
@@ -188,10 +189,22 @@ function listedSnapshot(s: Returned): ListedSnapshot {
  * checked, not only the first dataset's), its TID, state and system id; for
  * the primary dataset also every zcp: property and the space used. Also
  * every other snapshot of those datasets with its createtxg: a rollback must
- * not pass over what zcp did not make.
+ * not pass over what zcp did not make. zcp: properties count only where set
+ * on the snapshot itself (CREATE sets them there), never inherited.
  */
+/** A user property's value when it is set on `name` itself (not inherited); nil otherwise. */
+const OWN_PROP: LuaFunction = {
+  name: 'own_prop',
+  lua: `local function own_prop(name, prop)
+  local v, src = zfs.get_prop(name, prop)
+  if src == name then return v end
+  return nil
+end`,
+};
+
 export const LIST = defineProgram<{ datasets: string[]; primary: string; prefix: string }, ListResult>({
   name: 'list',
+  uses: [OWN_PROP],
   body: `local out = {}
 local others = {}
 for _, ds in ipairs(args.datasets) do
@@ -209,16 +222,18 @@ for _, ds in ipairs(args.datasets) do
         local clones = {}
         for c in zfs.list.clones(snap) do clones[#clones + 1] = c end
         s.clones = clones
+        -- Only properties set on the snapshot itself: a snapshot inherits user properties from its
+        -- dataset, and anyone allowed userprop there could make every snapshot look like zcp's.
         local props = {}
         if ds == args.primary then
-          for k, v in zfs.list.user_properties(snap) do
-            if string.sub(k, 1, 4) == "zcp:" then props[k] = v end
+          for k, v, src in zfs.list.user_properties(snap) do
+            if src == snap and string.sub(k, 1, 4) == "zcp:" then props[k] = v end
           end
           s.used = zfs.get_prop(snap, "used")
         else
-          props["zcp:tid"] = zfs.get_prop(snap, "zcp:tid")
-          props["zcp:state"] = zfs.get_prop(snap, "zcp:state")
-          props["zcp:system"] = zfs.get_prop(snap, "zcp:system")
+          props["zcp:tid"] = own_prop(snap, "zcp:tid")
+          props["zcp:state"] = own_prop(snap, "zcp:state")
+          props["zcp:system"] = own_prop(snap, "zcp:system")
         end
         s.props = props
         snaps[short] = s

@@ -12,7 +12,7 @@ import * as zfs from '../zfs/index.js';
 import { poolOf } from '../zfs/names.js';
 import type { ZfsError } from '../zfs/errors.js';
 import type { CheckpointError } from './errors.js';
-import { type Checkpoint, type Checkpoints, destroyEverywhere } from './checkpoints.js';
+import { type Checkpoint, type CheckpointSource, type Checkpoints, destroyEverywhere } from './checkpoints.js';
 
 export interface PrunePolicy {
   /** Keep the newest N ordinary checkpoints (default 10). */
@@ -32,7 +32,7 @@ export interface PruneDecision {
  * What a prune would destroy and why (never held, cloned, foreign, active or current ones).
  * @throws {@link ZfsError} from the kernel.
  */
-export async function planPrune(cps: Pick<Checkpoints, 'system' | 'list'>, policy: PrunePolicy, now = new Date()): Promise<PruneDecision[]> {
+export async function planPrune(cps: Pick<CheckpointSource, 'system' | 'list'>, policy: PrunePolicy, now = new Date()): Promise<PruneDecision[]> {
   const available = new Map<string, number>();
   if (policy.minFreeBytes !== undefined) {
     for (const pool of cps.system.pools) available.set(pool, Number((await zfs.getProps(pool, ['available'])).available?.value ?? 0));

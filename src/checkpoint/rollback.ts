@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { type Package, type VersionChange, diff } from '../pkgdb/packages.js';
 import { groupByPool } from '../zfs/names.js';
-import type { Checkpoint, Checkpoints, ForeignSnapshot } from './checkpoints.js';
+import type { Checkpoint, CheckpointSource, ForeignSnapshot } from './checkpoints.js';
 import { CheckpointError } from './errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
@@ -51,7 +51,7 @@ export interface RollbackPlan {
   packageError?: string;
 }
 
-export async function planRollback(cps: Checkpoints, ref: string, options: { packages?: boolean } = {}): Promise<RollbackPlan> {
+export async function planRollback(cps: CheckpointSource, ref: string, options: { packages?: boolean } = {}): Promise<RollbackPlan> {
   const { checkpoints, foreign, txg, guid } = await cps.scan();
   const target = await cps.get(ref, checkpoints);
   if (target.state !== 'complete') {
@@ -133,7 +133,7 @@ function samePlan(a: RollbackPlan, b: RollbackPlan): string | undefined {
  * Ctrl-C and TERM wait for the end.
  * @throws {@link CheckpointError} `CHANGED` (nothing done), or what {@link planRollback} throws.
  */
-export async function executeRollback(cps: Checkpoints, plan: RollbackPlan): Promise<void> {
+export async function executeRollback(cps: CheckpointSource, plan: RollbackPlan): Promise<void> {
   const now = await planRollback(cps, plan.target.id, { packages: false });
   const changed = samePlan(plan, now);
   if (changed) {
@@ -188,7 +188,7 @@ export interface PendingRollback {
  * target, neither held nor cloned, and no other snapshot newer than the
  * target on any dataset.
  */
-async function verify(cps: Checkpoints, j: RollbackJournal): Promise<PendingRollback> {
+async function verify(cps: CheckpointSource, j: RollbackJournal): Promise<PendingRollback> {
   const problems: string[] = [];
   const sys = cps.system;
   if (j.system !== sys.id) problems.push(`it is another system's (id ${j.system || 'none'}, this one's is ${sys.id})`);
@@ -245,16 +245,16 @@ async function verify(cps: Checkpoints, j: RollbackJournal): Promise<PendingRoll
 }
 
 /** This system's journal (one per system on its first pool's state dataset). */
-const journalOf = (cps: Checkpoints) => readJournal(cps.system.pools[0]!, cps.system.datasets[0]!);
+const journalOf = (cps: CheckpointSource) => readJournal(cps.system.pools[0]!, cps.system.datasets[0]!);
 
 /** What a journal read says, checked against the pool. */
-function checked(cps: Checkpoints, read: JournalRead): Promise<PendingRollback> {
+function checked(cps: CheckpointSource, read: JournalRead): Promise<PendingRollback> {
   if ('unreadable' in read) return Promise.resolve({ destroy: [], remaining: [], rolled: [], problems: [`the journal is unreadable: ${read.unreadable}`] });
   return verify(cps, read.journal);
 }
 
 /** The rollback an interrupted zcp left on this system, checked against the pool; undefined when there is none. */
-export async function pendingRollback(cps: Checkpoints): Promise<PendingRollback | undefined> {
+export async function pendingRollback(cps: CheckpointSource): Promise<PendingRollback | undefined> {
   const read = await journalOf(cps);
   return read && checked(cps, read);
 }
@@ -272,7 +272,7 @@ const MARKER = '.zcp-rollback-to-';
  * Opened without following a symlink, never replacing anything.
  * @returns the datasets marked.
  */
-async function placeMarkers(cps: Checkpoints, id: string): Promise<string[]> {
+async function placeMarkers(cps: CheckpointSource, id: string): Promise<string[]> {
   const mounts = await mountpoints(cps.system);
   const marked = await Promise.all(
     mounts.map(async (m) => {
@@ -299,7 +299,7 @@ async function placeMarkers(cps: Checkpoints, id: string): Promise<string[]> {
  * Marker files no journal accounts for (a rollback killed after its markers,
  * before its journal: nothing was rolled back): removed by `zcp repair`.
  */
-export async function strayMarkers(cps: Checkpoints): Promise<string[]> {
+export async function strayMarkers(cps: CheckpointSource): Promise<string[]> {
   if (await journalOf(cps)) return [];
   const out: string[] = [];
   for (const m of await mountpoints(cps.system)) {
@@ -312,7 +312,7 @@ export async function strayMarkers(cps: Checkpoints): Promise<string[]> {
 }
 
 /** Removes the markers of a rollback that will not happen (a journal that could not be written, or one dropped). */
-async function removeMarkers(cps: Checkpoints, id: string): Promise<void> {
+async function removeMarkers(cps: CheckpointSource, id: string): Promise<void> {
   for (const m of await mountpoints(cps.system)) {
     const path = markerPath(m.mountpoint, id);
     if (lstatSync(path, { throwIfNoEntry: false })?.isFile()) unlinkSync(path);
@@ -341,7 +341,7 @@ async function isBack(mounts: readonly { dataset: string; mountpoint: string }[]
  * the consumed snapshots still there destroyed (by name, after the guid
  * check), then each dataset that is not back yet rolled back: none twice.
  */
-async function finishRollback(cps: Checkpoints, j: RollbackJournal, check?: PendingRollback): Promise<string[]> {
+async function finishRollback(cps: CheckpointSource, j: RollbackJournal, check?: PendingRollback): Promise<string[]> {
   const done: string[] = [];
   const doomed = check ? check.destroy : Object.keys(j.destroy);
   let n = 0;
@@ -372,7 +372,7 @@ async function finishRollback(cps: Checkpoints, j: RollbackJournal, check?: Pend
  * @returns what was (or would be) done.
  * @throws {@link CheckpointError} `JOURNAL_INVALID` when the journal does not check out (nothing is done).
  */
-export async function repairRollback(cps: Checkpoints, options: { dryRun?: boolean } = {}): Promise<string[]> {
+export async function repairRollback(cps: CheckpointSource, options: { dryRun?: boolean } = {}): Promise<string[]> {
   const read = await journalOf(cps);
   if (!read) return [];
   const pending = await checked(cps, read);
@@ -396,7 +396,7 @@ export async function repairRollback(cps: Checkpoints, options: { dryRun?: boole
 }
 
 /** Drops this system's journal without acting on it (`zcp repair --discard-journal`). */
-export async function discardJournal(cps: Checkpoints, options: { dryRun?: boolean } = {}): Promise<string[]> {
+export async function discardJournal(cps: CheckpointSource, options: { dryRun?: boolean } = {}): Promise<string[]> {
   const read = await journalOf(cps);
   if (!read) return [];
   if (!options.dryRun) {

@@ -91,8 +91,8 @@ async function refuseDelegated(ds: string): Promise<void> {
 export async function ensureState(pool: string): Promise<string> {
   const ds = stateDataset(pool);
   if (await zfs.exists(ds)) {
-    const role = (await zfs.getProps(ds, ['zcp:role']))['zcp:role']?.value;
-    if (role !== 'state') {
+    const role = (await zfs.getProps(ds, ['zcp:role']))['zcp:role'];
+    if (role?.value !== 'state' || role.source !== 'local') {
       throw new CheckpointError('NOT_ZCP', `${ds} exists and was not made by zcp (no zcp:role=state); zcp keeps its state there and will not touch it`, ds);
     }
     await refuseDelegated(ds);

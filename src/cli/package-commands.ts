@@ -14,7 +14,7 @@ import { aptHook, aptProcess } from '../hooks/apt.js';
 import { dnfHook } from '../hooks/dnf.js';
 import { installFiles, removeFiles } from '../hooks/files.js';
 import { type HookManager, hookBegin, hookEnd } from '../hooks/transaction.js';
-import { type CommandRunner, type Ran, aptInPlace, discardUpgrade, recordRun, runAsTransaction, upgradeInBootEnvironment } from '../package-manager/workflows.js';
+import { type CommandRunner, type Ran, aptInPlace, discardUpgrade, recordRun, rollBackRun, runAsTransaction, upgradeInBootEnvironment } from '../package-manager/workflows.js';
 import type { PackageDiff } from '../pkgdb/packages.js';
 import type { HistoryEntry } from '../transaction/history.js';
 import { Transactions } from '../transaction/transactions.js';
@@ -204,7 +204,7 @@ async function settle(ctx: Context, cps: Checkpoints, label: string, ran: Ran, p
   const back = ctx.options.rollbackOnFailure === true || (await ctx.out.confirm(`${label} failed. Roll back to ${checkpoint.id}?`, { byYes: false }));
   let rolledBack = false;
   if (back) {
-    const r = await ctx.out.progress('rolling back', new Transactions(cps).rollbackTo(checkpoint.tid));
+    const r = await ctx.out.progress('rolling back', rollBackRun(cps, ran));
     rolledBack = r.done;
     ctx.out.note(`rolled back to ${checkpoint.id}`);
   } else {

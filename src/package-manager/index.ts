@@ -4,4 +4,4 @@
  * @module
  */
 export { APT, DNF, adapterFor, type ManagerAdapter, type PackageAt } from './adapters.js';
-export { aptInPlace, discardUpgrade, recordRun, runAsTransaction, upgradeInBootEnvironment, type BootEnvironmentUpgrade, type CommandRunner, type Progress, type Ran } from './workflows.js';
+export { aptInPlace, discardUpgrade, recordRun, rollBackRun, runAsTransaction, upgradeInBootEnvironment, type BootEnvironmentUpgrade, type CommandRunner, type Progress, type Ran } from './workflows.js';

@@ -101,6 +101,15 @@ export async function aptInPlace(cps: Checkpoints, begin: CreateOptions, aptArgs
   });
 }
 
+/**
+ * Takes a transaction back (the rollback `zcp run/apt/rpm` offer when the
+ * command failed): rolls the system back to its checkpoint, undoing it and
+ * any later transaction, as {@link Transactions.rollbackTo} does.
+ */
+export async function rollBackRun(cps: Checkpoints, ran: Pick<Ran, 'checkpoint'>, options: Parameters<Transactions['rollbackTo']>[1] = {}): ReturnType<Transactions['rollbackTo']> {
+  return new Transactions(cps).rollbackTo(ran.checkpoint.tid, options);
+}
+
 /** What an upgrade into a boot environment did. */
 export interface BootEnvironmentUpgrade extends Ran {
   /** The boot environment (`upgrade-TID`) and the checkpoint it was cloned from. */

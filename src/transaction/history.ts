@@ -60,7 +60,8 @@ export async function readHistory(pool: string, system: string): Promise<History
   const all = await zfs.getProps(ds);
   const p = prefix(system);
   const props: Record<string, string> = {};
-  for (const [k, v] of Object.entries(all)) if (k.startsWith(p) && typeof v.value === 'string') props[k] = v.value;
+  // Only what is set on POOL/zcp itself: values inherited from the pool are anyone's with userprop there.
+  for (const [k, v] of Object.entries(all)) if (k.startsWith(p) && v.source === 'local' && typeof v.value === 'string') props[k] = v.value;
   const out: HistoryEntry[] = [];
   for (const k of Object.keys(props)) {
     if (!/^r?\d+$/.test(k.slice(p.length))) continue;

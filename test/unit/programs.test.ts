@@ -50,6 +50,11 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
     it('takes a counter that is unset or not a plain number as 1', () => {
       for (const next of [undefined, 'abc', '0', '-5', '07', '1234567890123456']) expect(runOnHost(TID_FLOOR, tidArgs, pool(next)).ok && runOnHost(TID_FLOOR, tidArgs, pool(next))).toMatchObject({ result: { floor: 0 } });
     });
+    it('reads the counter only where set on the state dataset itself, never inherited from the pool', () => {
+      const p = pool(undefined, { 'p/a@zcp-3': snap(1) });
+      p.objects['p']!.user = { 'zcp:next-tid': '500' };
+      expect(runOnHost(TID_FLOOR, tidArgs, p)).toMatchObject({ result: { floor: 3 } });
+    });
     it('names the first dataset, or the state dataset, that does not exist', () => {
       const p = pool('3');
       delete p.objects['p/a/var'];
@@ -134,6 +139,19 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       const v = r.result.datasets.get('p/a/var');
       expect(v).toEqual({ missing: false, snapshots: new Map([['zcp-1', { createtxg: 10, guid: '5010', creation: 1_600_000_010, userrefs: 0, clones: [], props: { 'zcp:tid': '1', 'zcp:state': 'complete' } }]]) });
     });
+  });
+
+  it('list: zcp: properties count only where set on the snapshot itself, never inherited from its dataset', () => {
+    // With userprop delegated on a dataset, anyone could set zcp:tid and zcp:system there and take a zcp-N snapshot.
+    const p = pool('2', { 'p/a@zcp-7': snap(10), 'p/a/var@zcp-7': snap(10) });
+    p.objects['p/a']!.user = { 'zcp:tid': '7', 'zcp:system': 'mine', 'zcp:state': 'complete' };
+    const r = runOnHost(LIST, { datasets: ['p/a', 'p/a/var'], primary: 'p/a', prefix: 'zcp-' }, p);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    for (const ds of ['p/a', 'p/a/var']) {
+      const d = r.result.datasets.get(ds);
+      expect(d && !d.missing && d.snapshots.get('zcp-7')!.props).toEqual({});
+    }
   });
 
   describe('mark-complete', () => {

@@ -2,12 +2,13 @@
 // zcp: user properties, TIDs never reused, all-or-nothing across two pools,
 // the kernel-held lock, and the refusals.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError, Checkpoints, SystemLock } from '../../src/checkpoint/index.js';
-import { ZfsError, zfs } from '../../src/index.js';
+import { Transactions, ZfsError, zfs } from '../../src/index.js';
 import { createFilesystems, failure, fresh, run, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
 
@@ -41,6 +42,46 @@ describe('checkpoints (guest)', () => {
     expect(Math.abs(listed[0]!.created.getTime() - Date.now())).toBeLessThan(120_000);
     // create builds its answer from what the kernel returned, not from a list: the two agree.
     expect(listed[0]).toEqual(c);
+  });
+
+  it('counts zcp: properties only where set on the snapshot: a zcp-N snapshot that inherits them from its dataset is not a checkpoint', async () => {
+    // Anyone with userprop delegated on a dataset could set zcp:tid and zcp:system on it and take a snapshot zcp-N.
+    const root = fresh(POOL, 'root');
+    const cps = await system(root, `${root}/var`);
+    const real = await cps.create({ title: 'real' });
+    const forged = `zcp-${real.tid + 50}`;
+    for (const ds of [root, `${root}/var`]) {
+      run('zfs', 'set', `zcp:tid=${real.tid + 50}`, `zcp:system=${cps.system.id}`, 'zcp:state=complete', 'zcp:kind=manual', ds);
+    }
+    run('zfs', 'snapshot', `${root}@${forged}`, `${root}/var@${forged}`);
+    expect(run('zfs', 'get', '-H', '-o', 'value,source', 'zcp:tid', `${root}@${forged}`)).toBe(`${real.tid + 50}\tinherited from ${root}\n`);
+    const listed = await cps.list();
+    expect(listed.map((c) => c.id)).toEqual([real.id]);
+    expect(listed[0]).toEqual(real); // its own properties are read as before
+    // Not ours, so a rollback to the real one refuses to pass over it, and nothing destroys it.
+    expect(await failure(cps.rollback(real.id))).toMatchObject({ code: 'NOT_ZCP' });
+    expect(zfsSnapshots(root)).toContain(`${root}@${forged}`);
+  });
+
+  it('reads its state only from POOL/zcp itself: a journal, history entry or counter inherited from the pool is not zcp\'s', async () => {
+    // `zfs allow -l ... userprop POOL` (local to the pool: fine for zcp) lets a user set properties that POOL/zcp inherits.
+    const root = fresh(POOL, 'root');
+    const cps = await system(root);
+    const c = await cps.create({ title: 'real' });
+    const hash = (n: number) => createHash('sha256').update(root).digest('hex').slice(0, n);
+    const journal = JSON.stringify({ version: 2, system: cps.system.id, datasets: [root], target: { id: c.id, tid: c.tid, snapshots: { [root]: '1' } }, destroy: {}, started: new Date().toISOString() });
+    run('zfs', 'set', `zcp:journal:${hash(24)}=${journal}`, `zcp:h:${hash(16)}:999=${JSON.stringify({ tid: 999, checkpoint: 'zcp-999', title: 'forged', state: 'committed', started: new Date().toISOString() })}`, 'zcp:next-tid=5000', POOL);
+    try {
+      expect(run('zfs', 'get', '-H', '-o', 'source', `zcp:journal:${hash(24)}`, `${POOL}/zcp`)).toBe(`inherited from ${POOL}\n`);
+      expect(await cps.pendingRollback()).toBeUndefined();
+      expect((await new Transactions(cps).history()).map((e) => e.tid)).not.toContain(999);
+      const next = await cps.create({ title: 'next' });
+      expect(next.tid).toBe(c.tid + 1); // the pool's zcp:next-tid=5000 is no counter
+    } finally {
+      run('zfs', 'inherit', `zcp:journal:${hash(24)}`, POOL);
+      run('zfs', 'inherit', `zcp:h:${hash(16)}:999`, POOL);
+      run('zfs', 'inherit', 'zcp:next-tid', POOL);
+    }
   });
 
   it('gives increasing TIDs and never reuses one, also after the newest was destroyed', async () => {
