@@ -141,3 +141,25 @@ function isElf(file: string): boolean {
     closeSync(fd);
   }
 }
+
+/**
+ * Makes Debian's dnf work on `root` (an rpm database there, zcp's plugin
+ * directory under it) and returns the argv of `dnf -y ... ARGS` on it, with
+ * `env` for extra variables. Debian's rpm keeps its database in ~/.rpmdb: dnf
+ * (through rpm's macros in a HOME of its own, `home`) is told the standard
+ * place, as on Fedora.
+ */
+export function initDnfRoot(root: string, home: string): { pluginDir: string; dnf: (args: string[], env?: string[]) => string[] } {
+  execFileSync('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '--initdb']);
+  const pluginDir = join(root, 'usr/lib/python3/dist-packages/dnf-plugins');
+  mkdirSync(pluginDir, { recursive: true });
+  mkdirSync(home, { recursive: true });
+  writeFileSync(join(home, '.rpmmacros'), '%_dbpath /var/lib/rpm\n');
+  const options = ['-y', `--installroot=${root}`, '--releasever=12', '--disablerepo=*', '--setopt=reposdir=/dev/null', `--setopt=pluginpath=${pluginDir}`, `--setopt=pluginconfpath=${join(root, 'etc/dnf/plugins')}`, '--nogpgcheck'];
+  return { pluginDir, dnf: (args, env = []) => [`HOME=${home}`, ...env, 'dnf', ...options, ...args] };
+}
+
+/** The names of the packages rpm has on `root` (its database in the standard place), sorted. */
+export function rpmNames(root: string): string[] {
+  return execFileSync('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '-qa', '--qf', '%{NAME}\\n'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).sort();
+}

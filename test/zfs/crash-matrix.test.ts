@@ -9,16 +9,16 @@
 // next create and rollback must work. The package commands and the hooks
 // follow, on systems with apt and dnf. The table is printed.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoints } from '../../src/checkpoint/index.js';
 import { mountTable } from '../../src/fs/mount-table.js';
-import { createFilesystems, fresh, run, spawnAsync, zfsSnapshots } from './helpers.js';
+import { type Run, createFilesystems, fresh, run, spawnAsync, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { APT_TEST_OPTIONS, aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, initSelfContainedRoot, treeDigest, writeAptConfig } from '../support/systems.js';
+import { APT_TEST_OPTIONS, aptRepository, buildDeb, buildRpm, initAptRoot, initDnfRoot, initDpkgRoot, initSelfContainedRoot, rpmNames, treeDigest, writeAptConfig } from '../support/systems.js';
 
 const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
 const OP = fileURLToPath(new URL('./fixtures/op.mjs', import.meta.url));
@@ -376,54 +376,48 @@ describe('crash matrix: package commands and hooks (guest, real apt-get and dnf)
     }
   }, 300_000);
 
+  /**
+   * A hook row: the package manager runs with its hook's zcp killed at `point` (`run`), goes on all the
+   * same; the state is shown, repaired, and a rollback to the checkpoint brings back what `kept` read before.
+   */
+  async function hookRow<T>(s: PkgSystem, manager: 'apt' | 'dnf', point: 'transaction-checkpointed' | 'transaction-ending', run: () => Promise<Run>, kept: () => T): Promise<void> {
+    const before = kept();
+    const r = await run();
+    expect(r.code, r.stdout + r.stderr).toBe(0); // a hook never stops the package manager
+    const l = await state(s);
+    const made = l.checkpoints.at(-1)!;
+    expect(made.kind).toBe(manager === 'apt' ? 'apt' : 'rpm');
+    const pre = point === 'transaction-checkpointed';
+    expect(l.interruptedTransactions.map((t) => t.checkpoint)).toEqual(pre ? [] : [made.id]);
+    const rep = await s.zcp(['repair', '--yes']);
+    expect(rep.code, rep.stderr).toBe(0);
+    const h = (await historyOf(s)).find((e) => e.checkpoint === made.id);
+    if (pre) expect(h).toBeUndefined();
+    else expect(h).toMatchObject({ state: 'failed', interrupted: true });
+    rows.push({
+      point: `${manager} hook ${pre ? 'pre' : 'post'}: ${point}`,
+      shown: pre ? `${made.id}; no history entry` : `${made.id}; interrupted`,
+      repaired: pre ? 'nothing to repair' : 'repair: ended as failed',
+      nothingLost: await usable(s, made.id, () => expect(kept()).toEqual(before)),
+    });
+  }
+
   it('the apt hook killed in pre (checkpoint made, no history entry) and in post (end not recorded): apt goes on; repair ends what is left', async () => {
     const s = aptSystem('cmhookapt', false);
     const aptConfig = writeAptConfig(s.root, join(s.root, '..', `${s.ds.split('/').pop()}-apt.conf`));
     expect((await s.zcp(['hook', 'install', 'apt'])).code).toBe(0);
     for (const [point, pkg] of [['transaction-checkpointed', 'app=1.0-1'], ['transaction-ending', 'tool']] as const) {
-      const before = packageState(s);
-      const apt = await spawnAsync('env', [`APT_CONFIG=${aptConfig}`, `ZCP_FAULT=${point}`, 'apt-get', '-y', 'install', pkg]);
-      expect(apt.code, apt.stderr).toBe(0); // a hook never stops apt
-      const l = await state(s);
-      const made = l.checkpoints.at(-1)!;
-      expect(made.kind).toBe('apt');
-      const pre = point === 'transaction-checkpointed';
-      expect(l.interruptedTransactions.map((t) => t.checkpoint)).toEqual(pre ? [] : [made.id]);
-      const rep = await s.zcp(['repair', '--yes']);
-      expect(rep.code, rep.stderr).toBe(0);
-      const h = (await historyOf(s)).find((e) => e.checkpoint === made.id);
-      if (pre) expect(h).toBeUndefined();
-      else expect(h).toMatchObject({ state: 'failed', interrupted: true });
-      rows.push({ point: `apt hook ${pre ? 'pre' : 'post'}: ${point}`, shown: pre ? `${made.id}; no history entry` : `${made.id}; interrupted`, repaired: pre ? 'nothing to repair' : 'repair: ended as failed', nothingLost: await usable(s, made.id, () => expect(packageState(s)).toBe(before)) });
+      await hookRow(s, 'apt', point, () => spawnAsync('env', [`APT_CONFIG=${aptConfig}`, `ZCP_FAULT=${point}`, 'apt-get', '-y', 'install', pkg]), () => packageState(s));
     }
   }, 300_000);
 
   it('the dnf hook killed in pre and in post: dnf goes on; repair ends what is left', async () => {
     const s = aptSystem('cmhookdnf', false);
-    execFileSync('rpm', ['--root', s.root, '--dbpath', '/var/lib/rpm', '--initdb']);
-    const pluginDir = join(s.root, 'usr/lib/python3/dist-packages/dnf-plugins');
-    mkdirSync(pluginDir, { recursive: true });
+    const { dnf } = initDnfRoot(s.root, join(s.root, '..', `${s.ds.split('/').pop()}-home`));
     expect((await s.zcp(['hook', 'install', 'dnf'])).code).toBe(0);
-    const home = join(s.root, '..', `${s.ds.split('/').pop()}-home`);
-    mkdirSync(home, { recursive: true });
-    writeFileSync(join(home, '.rpmmacros'), '%_dbpath /var/lib/rpm\n');
-    // dnf writes its logs and caches before its pre hook: what a rollback must bring back is the package set.
-    const q = () => execFileSync('rpm', ['--root', s.root, '--dbpath', '/var/lib/rpm', '-qa', '--qf', '%{NAME}\\n'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).sort();
     for (const [point, pkg] of [['transaction-checkpointed', buildRpm('one', '1.0')], ['transaction-ending', buildRpm('two', '1.0')]] as const) {
-      const before = q();
-      const dnf = await spawnAsync('env', [`HOME=${home}`, `ZCP_FAULT=${point}`, 'dnf', '-y', `--installroot=${s.root}`, '--releasever=12', '--disablerepo=*', '--setopt=reposdir=/dev/null', `--setopt=pluginpath=${pluginDir}`, `--setopt=pluginconfpath=${join(s.root, 'etc/dnf/plugins')}`, '--nogpgcheck', 'install', pkg]);
-      expect(dnf.code, dnf.stdout + dnf.stderr).toBe(0);
-      const l = await state(s);
-      const made = l.checkpoints.at(-1)!;
-      expect(made.kind).toBe('rpm');
-      const pre = point === 'transaction-checkpointed';
-      expect(l.interruptedTransactions.map((t) => t.checkpoint)).toEqual(pre ? [] : [made.id]);
-      const rep = await s.zcp(['repair', '--yes']);
-      expect(rep.code, rep.stderr).toBe(0);
-      const h = (await historyOf(s)).find((e) => e.checkpoint === made.id);
-      if (pre) expect(h).toBeUndefined();
-      else expect(h).toMatchObject({ state: 'failed', interrupted: true });
-      rows.push({ point: `dnf hook ${pre ? 'pre' : 'post'}: ${point}`, shown: pre ? `${made.id}; no history entry` : `${made.id}; interrupted`, repaired: pre ? 'nothing to repair' : 'repair: ended as failed', nothingLost: await usable(s, made.id, () => expect(q()).toEqual(before)) });
+      // dnf writes its logs and caches before its pre hook: what a rollback must bring back is the package set.
+      await hookRow(s, 'dnf', point, () => spawnAsync('env', dnf(['install', pkg], [`ZCP_FAULT=${point}`])), () => rpmNames(s.root));
     }
   }, 300_000);
 });

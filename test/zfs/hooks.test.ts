@@ -2,14 +2,13 @@
 // apt.conf.d hook (apt reads the root's apt.conf.d: APT_CONFIG sets Dir),
 // real rpm through `zcp rpm`, real dnf through the plugin. Every run becomes
 // a transaction; failures are recorded; a full pool only makes a warning.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type Run, createFilesystems, fresh, run, spawnAsync } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, treeDigest, writeAptConfig } from '../support/systems.js';
+import { aptRepository, buildDeb, buildRpm, initAptRoot, initDnfRoot, initDpkgRoot, rpmNames, treeDigest, writeAptConfig } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -76,9 +75,9 @@ describe('package-manager hooks (guest)', () => {
   it('rpm: zcp rpm makes a transaction of an rpm run; a failing scriptlet is offered back; dnf through the plugin is a transaction too', async () => {
     const s = system('hookrpm');
     const rpm = ['--root', s.root, '--dbpath', '/var/lib/rpm', '--nodeps', '--nosignature'];
-    execFileSync('rpm', ['--root', s.root, '--dbpath', '/var/lib/rpm', '--initdb']);
+    const { dnf: dnfArgv } = initDnfRoot(s.root, join(s.root, '..', `${s.ds.split('/').pop()}-home`));
     const [one, broken, two] = [buildRpm('one', '1.0'), buildRpm('broken', '1.0', { pre: 'echo broken pre >&2; exit 1' }), buildRpm('two', '1.0')];
-    const q = () => execFileSync('rpm', ['--root', s.root, '--dbpath', '/var/lib/rpm', '-qa', '--qf', '%{NAME}\\n'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).sort();
+    const q = () => rpmNames(s.root);
 
     const r1 = await s.zcp(['rpm', '-m', 'install one', '--', ...rpm, '-i', one]);
     expect(r1.code, r1.stderr).toBe(0);
@@ -90,14 +89,8 @@ describe('package-manager hooks (guest)', () => {
     expect(q()).toEqual(['one']);
 
     // dnf with the plugin zcp wrote into the root (dnf's plugin path pointed there).
-    const pluginDir = join(s.root, 'usr/lib/python3/dist-packages/dnf-plugins');
-    mkdirSync(pluginDir, { recursive: true });
     expect((await s.zcp(['hook', 'install', 'dnf'])).code).toBe(0);
-    // Debian's rpm keeps its database in ~/.rpmdb; dnf (through rpm's macros) is told the standard place, as on Fedora.
-    const home = join(s.root, '..', `${s.ds.split('/').pop()}-home`);
-    mkdirSync(home, { recursive: true });
-    writeFileSync(join(home, '.rpmmacros'), '%_dbpath /var/lib/rpm\n');
-    const dnf = await spawnAsync('env', [`HOME=${home}`, 'dnf', '-y', `--installroot=${s.root}`, '--releasever=12', '--disablerepo=*', '--setopt=reposdir=/dev/null', `--setopt=pluginpath=${pluginDir}`, `--setopt=pluginconfpath=${join(s.root, 'etc/dnf/plugins')}`, '--nogpgcheck', 'install', two]);
+    const dnf = await spawnAsync('env', dnfArgv(['install', two]));
     expect(dnf.code, dnf.stdout + dnf.stderr).toBe(0);
     expect(q()).toEqual(['one', 'two']);
     const h = await history(s.zcp);
