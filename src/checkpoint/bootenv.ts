@@ -73,8 +73,10 @@ export async function cloneCheckpoint(cps: CheckpointSource, ref: string, name: 
     try {
       for (const [ds, target] of targets) {
         const props: Record<string, string> = { canmount: 'noauto', 'zcp:be': name, 'zcp:origin': c.id };
-        const mp = (await zfs.getProps(ds, ['mountpoint'])).mountpoint;
-        if (mp && mp.source === 'local' && typeof mp.value === 'string') props.mountpoint = mp.value;
+        // The setting, not where it mounts now: a pool imported under an altroot
+        // (a rescue system) must not give the clone a mountpoint of /mnt/alt.
+        const mp = await zfs.getMountpoint(ds);
+        if (mp.source === 'local') props.mountpoint = mp.setting;
         await zfs.clone(`${ds}@${c.id}`, target, props);
         made.push(target);
         if (made.length === 1) faultPoint('be-clone-first');

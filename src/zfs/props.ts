@@ -6,6 +6,7 @@
 import { ZfsError, errno } from './errors.js';
 import { type Returned, defineProgram, runProgram } from './lua.js';
 import { checkName, checkUserProps, datasetOf, poolOf } from './names.js';
+import { altrootOf, garbled, mountpointFromLibzfs, withoutAltroot } from './mountpoint.js';
 import { writeSpace } from './stored-values.js';
 import { MAP, lzcError } from './translate.js';
 import type { ProgramLimits } from './channel-program.js';
@@ -151,7 +152,14 @@ function checkPropName(operation: string, name: string, prop: string): void {
  * `INVALID_PROPERTY` (a bad property name), `INVALID_NAME`, `ZFS_UNAVAILABLE`.
  */
 export async function getProps(name: string, names?: readonly string[]): Promise<Record<string, PropEntry>> {
-  const op = 'getProps';
+  const out = await readProps('getProps', name, names);
+  const mp = out.mountpoint;
+  if (mp && typeof mp.value === 'string' && garbled(mp.value)) mp.value = await mountpointFromLibzfs(name);
+  return out;
+}
+
+/** The properties as the channel program reads them (a mountpoint under an altroot still garbled). */
+async function readProps(op: string, name: string, names?: readonly string[]): Promise<Record<string, PropEntry>> {
   checkName(op, name, name.includes('@') ? 'snapshot' : 'dataset');
   for (const p of names ?? []) checkPropName(op, name, p);
   let ret: Awaited<ReturnType<typeof GET_PROPS.decode>>;
@@ -171,6 +179,31 @@ export async function getProps(name: string, names?: readonly string[]): Promise
     out[k] = { value, source: src };
   }
   return out;
+}
+
+/** A dataset's mountpoint: where it mounts, and what to copy to another dataset. */
+export interface Mountpoint {
+  /** Where it mounts, as `zfs get` prints it (the pool's altroot in front), or `none` / `legacy`. */
+  value: string;
+  /** The path as set, without the pool's altroot: what a copy of it on another dataset must say. */
+  setting: string;
+  /** `local`, `default`, `inherited from POOL/DS`. */
+  source: string;
+  /** The pool's alternate root, when it was imported with one. */
+  altroot?: string;
+}
+
+/**
+ * A dataset's mountpoint, right on a pool imported with an alternate root too.
+ * @throws {@link ZfsError} `DATASET_NOT_FOUND`, `INVALID_NAME`, `ZFS_UNAVAILABLE`.
+ */
+export async function getMountpoint(dataset: string): Promise<Mountpoint> {
+  checkName('getMountpoint', dataset, 'dataset');
+  const entry = (await readProps('getMountpoint', dataset, ['mountpoint'])).mountpoint;
+  let value = typeof entry?.value === 'string' ? entry.value : 'none';
+  if (garbled(value)) value = await mountpointFromLibzfs(dataset);
+  const altroot = value.startsWith('/') ? await altrootOf(poolOf(dataset)) : undefined;
+  return { value, setting: withoutAltroot(value, altroot), source: entry?.source ?? '-', ...(altroot ? { altroot } : {}) };
 }
 
 /** Sets user properties all or none: every one checked before any is set, and the free space first. */

@@ -2,10 +2,11 @@
 // dpkg system (packages made by dpkg-deb, installed by dpkg --root) on a root
 // dataset with a separate /var, against real zfs.ko.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoints } from '../../src/checkpoint/index.js';
+import { zfs } from '../../src/index.js';
 import { createFilesystems, failure, fresh, run, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
 import { buildDeb, dpkg, initDpkgRoot, treeDigest } from '../support/systems.js';
@@ -159,5 +160,40 @@ describe('boot environments (guest)', () => {
     expect(await cps.destroyBootEnvironment(`be${c.tid}`)).toEqual([`${beRoot}/var`, beRoot]);
     await cps.destroy(c.id);
     run('zpool', 'set', 'bootfs=', POOL);
+  });
+
+  it('on a pool imported under an altroot (a rescue system) a clone gets the mountpoint as set, /, not the altroot', async () => {
+    // The kernel answers a channel program with /mnt/alt/mnt/alt/... (8 KiB) for
+    // every mountpoint there; copied, the boot environment would never mount at /.
+    const pool = 'zcpalt';
+    const img = '/dev/shm/zcpalt.img';
+    const alt = '/mnt/zcp-alt';
+    run('truncate', '-s', '256M', img);
+    run('zpool', 'create', '-O', 'mountpoint=none', pool, img);
+    try {
+      run('zfs', 'create', '-o', 'mountpoint=none', '-o', 'canmount=off', `${pool}/ROOT`);
+      run('zfs', 'create', '-o', 'mountpoint=/', '-o', 'canmount=noauto', `${pool}/ROOT/debian`);
+      run('zfs', 'create', `${pool}/ROOT/debian/var`);
+      run('zpool', 'export', pool);
+      run('zpool', 'import', '-N', '-R', alt, '-d', img, pool);
+      run('zfs', 'mount', `${pool}/ROOT/debian`);
+      run('zfs', 'mount', `${pool}/ROOT/debian/var`);
+      const datasets = [`${pool}/ROOT/debian`, `${pool}/ROOT/debian/var`];
+      expect((await zfs.getProps(datasets[0]!, ['mountpoint'])).mountpoint).toEqual({ value: alt, source: 'local' });
+      expect((await zfs.getProps(datasets[1]!, ['mountpoint'])).mountpoint).toEqual({ value: `${alt}/var`, source: `inherited from ${datasets[0]}` });
+      expect(await zfs.getMountpoint(datasets[0]!)).toEqual({ value: alt, setting: '/', source: 'local', altroot: alt });
+      const cps = await Checkpoints.open({ datasets, root: alt });
+      const c = await cps.create({ title: 'from the rescue system' });
+      expect(await cps.clone(c.id, 'rescued')).toEqual([`${pool}/ROOT/rescued`, `${pool}/ROOT/rescued/var`]);
+      expect(run('zfs', 'get', '-H', '-o', 'value,source', 'mountpoint', `${pool}/ROOT/rescued`)).toBe(`${alt}\tlocal\n`);
+      // Imported as the machine boots it (no altroot): the boot environment is at /, its /var below.
+      run('zpool', 'export', pool);
+      run('zpool', 'import', '-N', '-d', img, pool);
+      expect(run('zfs', 'get', '-H', '-o', 'value', 'mountpoint', `${pool}/ROOT/rescued`, `${pool}/ROOT/rescued/var`)).toBe('/\n/var\n');
+      expect(await zfs.getMountpoint(`${pool}/ROOT/rescued`)).toEqual({ value: '/', setting: '/', source: 'local' });
+    } finally {
+      run('zpool', 'destroy', '-f', pool);
+      rmSync(img, { force: true });
+    }
   });
 });
