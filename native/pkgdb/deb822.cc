@@ -58,7 +58,9 @@ bool Deb822Reader::Next(std::vector<Field>* fields, ParseError* error) {
   paragraph_offset_ = pos_;
   while (pos_ < d.size()) {
     Line l = LineAt(d, pos_);
-    if (IsBlank(d, l)) {
+    // Only an empty line ends a paragraph: a line of blanks inside one
+    // continues the field before it, as dpkg reads it (with a warning).
+    if (l.begin == l.end) {
       pos_ = l.next;
       break;  // end of paragraph
     }

@@ -27,9 +27,11 @@ inline bool Fail(ParseError* error, size_t offset, std::string message) {
   return false;
 }
 
-// Splits the input into paragraphs of fields. Blank (or whitespace-only)
-// lines separate paragraphs; lines starting with space or tab continue the
-// previous field; CRLF line ends and a missing final newline are accepted.
+// Splits the input into paragraphs of fields. Empty lines separate
+// paragraphs (blank lines between them are skipped too); inside a paragraph,
+// lines starting with space or tab continue the previous field, a line of
+// blanks included, as dpkg reads them; CRLF line ends and a missing final
+// newline are accepted.
 class Deb822Reader {
  public:
   explicit Deb822Reader(std::string_view data) : data_(data) {}

@@ -37,26 +37,34 @@ bool ParseDpkgStatus(std::string_view data, const std::vector<std::string>& extr
     p.has_extra.resize(extra_fields.size());
     std::string_view status;
     bool has_status = false;
+    unsigned seen = 0;  // one bit per field read below: dpkg rejects a second value
     for (const Field& f : fields) {
       // Dispatch on the name's length first: most fields are none of these.
       std::string_view* single = nullptr;  // a single-line field: its first line, trimmed
+      unsigned bit = 0;
       switch (f.name.size()) {
         case 6:
-          if (NameEquals(f.name, "Source")) single = &p.source;
-          else if (NameEquals(f.name, "Status")) single = &status, has_status = true;
+          if (NameEquals(f.name, "Source")) single = &p.source, bit = 1;
+          else if (NameEquals(f.name, "Status")) single = &status, has_status = true, bit = 2;
           break;
         case 7:
-          if (NameEquals(f.name, "Package")) single = &p.name;
-          else if (NameEquals(f.name, "Version")) single = &p.version;
-          else if (NameEquals(f.name, "Depends")) p.depends = Trim(f.value);
+          if (NameEquals(f.name, "Package")) single = &p.name, bit = 4;
+          else if (NameEquals(f.name, "Version")) single = &p.version, bit = 8;
+          else if (NameEquals(f.name, "Depends")) p.depends = Trim(f.value), bit = 16;
           break;
         case 10:
-          if (NameEquals(f.name, "Multi-Arch")) single = &p.multi_arch;
+          if (NameEquals(f.name, "Multi-Arch")) single = &p.multi_arch, bit = 32;
           break;
         case 12:
-          if (NameEquals(f.name, "Architecture")) single = &p.architecture;
+          if (NameEquals(f.name, "Architecture")) single = &p.architecture, bit = 64;
           break;
       }
+      if (seen & bit) {
+        *error = {static_cast<size_t>(f.name.data() - data.data()),
+                  "duplicate value for the " + std::string(f.name) + " field (a paragraph lost its empty line?)"};
+        return false;
+      }
+      seen |= bit;
       // A value that spans lines keeps only what dpkg would (names and
       // versions never do): the first line, trimmed.
       if (single) *single = Trim(f.value.substr(0, f.value.find('\n')));

@@ -37,6 +37,9 @@ try {
   seed('dpkg_status', 'crafted', 'Package: a\r\nStatus: install ok installed\r\nVersion: 1:2.0~rc1-1\r\nDescription: x\r\n more\r\n .\r\n end\r\n\r\npackage: b\nversion: 1\nMulti-Arch: same');
   const status = readFileSync('/var/lib/dpkg/status', 'utf8').split('\n\n').slice(0, 6).join('\n\n') + '\n';
   seed('dpkg_status', 'status-head', status);
+  // What dpkg reads and zcp once did not: a line of blanks inside a field, and a field given twice.
+  seed('dpkg_status', 'blank-continuation', 'Package: a\nStatus: install ok installed\nDescription: short\n long\n \n\t\n .\n end\nVersion: 1\n\n \nPackage: b\n');
+  seed('dpkg_status', 'duplicate-field', 'Package: a\nVersion: 1\n \nPackage: b\nVersion: 2\n');
 
   // RPM: a tiny package, its installed header blob, and an rpmdb holding it.
   const small = rpmbuild('seed-small', 2);

@@ -146,6 +146,25 @@ TEST(deb822_continuations_crlf_and_no_final_newline) {
   CHECK(e.message.empty());
 }
 
+TEST(deb822_a_line_of_blanks_continues_the_field_as_dpkg_reads_it) {
+  // Only an empty line ends a paragraph; blank lines before one are skipped.
+  std::string data = "Package: a\nDescription: one\n \n\t\n two\nVersion: 1\n\n  \nPackage: b\n";
+  Deb822Reader reader(data);
+  std::vector<Field> fields;
+  ParseError e;
+  CHECK(reader.Next(&fields, &e));
+  CHECK_EQ(fields.size(), size_t{3});
+  CHECK_EQ(FieldText(fields[1].value), std::string("one\n\n\ntwo"));
+  CHECK(reader.Next(&fields, &e));
+  CHECK_EQ(std::string(fields[0].value), std::string("b"));
+  CHECK(!reader.Next(&fields, &e) && e.message.empty());
+  // A line of blanks in place of the empty line joins two paragraphs: Package twice, refused as dpkg does.
+  std::vector<DpkgPackage> out;
+  std::string joined = "Package: a\nVersion: 1\n \nPackage: b\n";
+  CHECK(!ParseDpkgStatus(joined, {}, &out, &e));
+  CHECK_EQ(e.offset, joined.find("Package: b"));
+}
+
 TEST(dpkg_status_fields_and_errors) {
   std::string data =
       "Package: zcp\nStatus: install ok installed\nVersion: 1:2.0-1\nArchitecture: amd64\n"

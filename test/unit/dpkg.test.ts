@@ -1,8 +1,10 @@
 // The dpkg reader against real dpkg: the machine's own status file against
 // dpkg-query, every apt Packages list, and broken input.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { addon } from '../../src/addon.js';
 import { PkgdbError, pkgdb } from '../../src/index.js';
 
@@ -130,5 +132,88 @@ describe('dpkg status', () => {
       }
     }
     expect(corrupt).toBeGreaterThan(0);
+  });
+});
+
+// dpkg's database as dpkg itself reads it, dpkg-query (--admindir) the oracle:
+// status, then the updates/ an interrupted dpkg leaves, and what it refuses.
+describe('dpkg database (status + updates/)', () => {
+  const dirs = mkdtempSync(join(tmpdir(), 'zcp-dpkgdb-'));
+  afterAll(() => rmSync(dirs, { recursive: true, force: true }));
+  const stanza = (name: string, status: string, arch: string, version: string, more = '') =>
+    `Package: ${name}\nStatus: ${status}\n${arch ? `Architecture: ${arch}\n` : ''}${more}${version ? `Version: ${version}\n` : ''}`;
+  const ok = 'install ok installed';
+  let n = 0;
+  function root(status: string, updates: Record<string, string> = {}): string {
+    const r = join(dirs, String(n++));
+    mkdirSync(join(r, 'var/lib/dpkg/updates'), { recursive: true });
+    mkdirSync(join(r, 'var/lib/dpkg/info'));
+    writeFileSync(join(r, 'var/lib/dpkg/status'), status);
+    for (const [f, text] of Object.entries(updates)) writeFileSync(join(r, 'var/lib/dpkg/updates', f), text);
+    return r;
+  }
+  /** dpkg-query's listing, or undefined where it refuses the database. */
+  function oracle(r: string): string[] | undefined {
+    const q = spawnSync('dpkg-query', [`--admindir=${r}/var/lib/dpkg`, '-W', '-f', '${Package}\\t${Architecture}\\t${Version}\\t${Status}\\n'], { encoding: 'utf8' });
+    return q.status === 0 ? q.stdout.split('\n').filter(Boolean).sort() : undefined;
+  }
+  const listed = (ps: pkgdb.DpkgPackage[]) =>
+    ps.filter((p) => p.status?.state !== 'not-installed').map((p) => [p.name, p.architecture, p.version, `${p.status!.want} ${p.status!.flag} ${p.status!.state}`].join('\t')).sort();
+
+  const cases: [string, string, Record<string, string>?][] = [
+    ['a package listed twice, the first a forgotten selection', `${stanza('b', 'purge ok not-installed', 'all', '1')}\n${stanza('b', ok, 'all', '2')}`],
+    ['a Multi-Arch: same package listed twice for one architecture', `${stanza('c', ok, 'amd64', '1', 'Multi-Arch: same\n')}\n${stanza('c', ok, 'amd64', '2', 'Multi-Arch: same\n')}\n${stanza('c', ok, 'i386', '2', 'Multi-Arch: same\n')}`],
+    ['an installed package listed twice (refused)', `${stanza('b', ok, 'all', '1')}\n${stanza('b', ok, 'all', '2')}`],
+    ['config-files and installed for one package (refused: both are instances)', `${stanza('b', 'deinstall ok config-files', 'all', '1')}\n${stanza('b', ok, 'all', '2')}`],
+    ['Multi-Arch: same beside another instance (refused)', `${stanza('c', ok, 'amd64', '1', 'Multi-Arch: same\n')}\n${stanza('c', ok, 'i386', '1')}`],
+    ['a line of blanks that joins two paragraphs (refused: Package twice)', `${stanza('a', ok, 'all', '1')} \n${stanza('b', ok, 'all', '2')}`],
+    [
+      'pending updates: a newer version half-installed, a new package, a cross-grade to all, a removal, several in a file, an empty one, tmp.i ignored',
+      `${stanza('a', ok, 'amd64', '1')}\n${stanza('d', ok, 'amd64', '1')}\n${stanza('r', ok, 'amd64', '1')}\n${stanza('m', ok, 'amd64', '1', 'Multi-Arch: same\n')}\n`,
+      {
+        '0000': stanza('d', 'install ok unpacked', 'all', '2'),
+        '0001': stanza('e', 'install ok half-installed', 'amd64', '5'),
+        '0002': stanza('a', 'install reinstreq half-installed', 'amd64', '1.1'),
+        '0003': stanza('r', 'purge ok not-installed', '', ''),
+        '0004': `${stanza('m', ok, 'i386', '1', 'Multi-Arch: same\n')}\n${stanza('z', 'install ok unpacked', 'all', '3')}`,
+        '0005': '',
+        'tmp.i': 'Package: junk\n',
+      },
+    ],
+    ['update names of two lengths (refused)', stanza('a', ok, 'all', '1'), { '0000': stanza('a', 'install ok unpacked', 'all', '2'), '00001': stanza('a', ok, 'all', '3') }],
+    ['an update that is not Multi-Arch: same for a package with two instances (refused)', `${stanza('m', ok, 'amd64', '1', 'Multi-Arch: same\n')}\n${stanza('m', ok, 'i386', '1', 'Multi-Arch: same\n')}`, { '0000': stanza('m', 'install ok unpacked', 'all', '2') }],
+  ];
+  for (const [what, status, updates] of cases) {
+    it(`reads ${what} as dpkg-query does`, async () => {
+      const r = root(status, updates);
+      const want = oracle(r);
+      if (want === undefined) {
+        await expect(pkgdb.readDpkgStatus(r)).rejects.toMatchObject({ code: 'CORRUPT' });
+        await expect(pkgdb.readPackages(r)).rejects.toMatchObject({ code: 'CORRUPT' });
+      } else {
+        expect(want.length).toBeGreaterThan(0);
+        expect(listed(await pkgdb.readDpkgStatus(r))).toEqual(want);
+        // zcp's package view (what a checkpoint records) holds the ones on the system.
+        const present = want.filter((l) => !/\t\S+ \S+ (not-installed|config-files)$/.test(l)).map((l) => l.split('\t').slice(0, 3).join('\t'));
+        expect((await pkgdb.readPackages(r)).packages.map((p) => `${p.name}\t${p.architecture}\t${p.version}`).sort()).toEqual(present);
+      }
+    });
+  }
+
+  it('names the pending update an entry came from', async () => {
+    const r = root(stanza('a', ok, 'all', '1'), { '0007': `${stanza('b', ok, 'all', '1')}\n${stanza('a', 'install ok unpacked', 'all', '2')}` });
+    const [a] = await pkgdb.readDpkgStatus(r);
+    expect(a).toMatchObject({ name: 'a', version: '2', update: 'updates/0007', offset: stanza('b', ok, 'all', '1').length + 1 });
+  });
+
+  it('keeps a Description line of blanks in the field, as dpkg-query shows it', () => {
+    const text = `${stanza('a', ok, 'amd64', '1')}Description: short\n long\n \n  more\n\t\n .\n end\nMaintainer: m\n`;
+    const r = root(text);
+    const raw = execFileSync('dpkg-query', [`--admindir=${r}/var/lib/dpkg`, '-W', '-f', '${Description}', 'a'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    // deb822's folding undone: one leading blank per continuation line, "." an empty line.
+    const unfolded = raw.split('\n').map((l, i) => (i === 0 ? l : l.slice(1).trimEnd() === '.' ? '' : l.slice(1).trimEnd())).join('\n');
+    const [a] = pkgdb.parseDpkgStatus(text, { fields: ['Description', 'Maintainer'] });
+    expect(a!.fields).toEqual({ Description: unfolded, Maintainer: 'm' });
+    expect(unfolded).toBe('short\nlong\n\n more\n\n\nend');
   });
 });

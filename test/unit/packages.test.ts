@@ -9,11 +9,11 @@ import { pkgdb } from '../../src/index.js';
 const roots = mkdtempSync(join(tmpdir(), 'zcp-packages-'));
 afterAll(() => rmSync(roots, { recursive: true, force: true }));
 
-function dpkgRoot(name: string, packages: [string, string, string, string][]): string {
+function dpkgRoot(name: string, packages: [string, string, string, string, string?][]): string {
   const root = join(roots, name);
   mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true });
   const text = packages
-    .map(([pkg, version, arch, state]) => `Package: ${pkg}\nStatus: ${state}\nArchitecture: ${arch}\nVersion: ${version}\n`)
+    .map(([pkg, version, arch, state, multiArch]) => `Package: ${pkg}\nStatus: ${state}\nArchitecture: ${arch}\n${multiArch ? `Multi-Arch: ${multiArch}\n` : ''}Version: ${version}\n`)
     .join('\n');
   writeFileSync(join(root, 'var/lib/dpkg/status'), text);
   return root;
@@ -44,8 +44,8 @@ describe('diff', () => {
     const before = await pkgdb.readPackages(
       dpkgRoot('before', [
         ['apt', '2.6.0', 'amd64', ok],
-        ['libc6', '2.36-9', 'amd64', ok],
-        ['libc6', '2.36-9', 'i386', ok],
+        ['libc6', '2.36-9', 'amd64', ok, 'same'],
+        ['libc6', '2.36-9', 'i386', ok, 'same'],
         ['gone', '1.0', 'all', ok],
         ['configs-only', '1.0', 'all', 'deinstall ok config-files'],
         ['tool', '1:1.0~rc1-1', 'amd64', ok],
@@ -55,8 +55,8 @@ describe('diff', () => {
     const after = await pkgdb.readPackages(
       dpkgRoot('after', [
         ['apt', '2.6.1', 'amd64', ok],
-        ['libc6', '2.36-9+deb12u1', 'amd64', ok],
-        ['libc6', '2.36-9', 'i386', ok],
+        ['libc6', '2.36-9+deb12u1', 'amd64', ok, 'same'],
+        ['libc6', '2.36-9', 'i386', ok, 'same'],
         ['configs-only', '1.0', 'all', ok],
         ['tool', '1:1.0~beta1-1', 'amd64', ok],
         ['new', '0.1', 'all', ok],

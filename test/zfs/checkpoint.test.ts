@@ -1,13 +1,13 @@
 // Checkpoints against real zfs.ko: one atomic snapshot per pool, metadata in
 // zcp: user properties, TIDs never reused, all-or-nothing across two pools,
 // the kernel-held lock, and the refusals.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, Checkpoints, SystemLock } from '../../src/checkpoint/index.js';
+import { CheckpointError, Checkpoints, SystemLock, packagesOf } from '../../src/checkpoint/index.js';
 import { Transactions, ZfsError, zfs } from '../../src/index.js';
 import { createFilesystems, failure, fresh, run, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
@@ -280,5 +280,27 @@ describe('checkpoints (guest)', () => {
     await once(writer, 'exit');
     // The flush itself: a mountpoint that is not there is an error with the errno's name.
     expect((await failure(zfs.syncFilesystem(root, `${mountpoint}/not-there`))) as ZfsError).toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('describes a checkpoint taken while dpkg was interrupted as dpkg does: its status file plus the pending updates/ entries', async () => {
+    const root = fresh(POOL, 'root');
+    const cps = await system(root, `${root}/var`);
+    const admin = `${cps.system.root}/var/lib/dpkg`;
+    mkdirSync(`${admin}/updates`, { recursive: true });
+    mkdirSync(`${admin}/info`);
+    const entry = (name: string, version: string, state = 'installed') => `Package: ${name}\nStatus: install ok ${state}\nArchitecture: all\nVersion: ${version}\n`;
+    writeFileSync(`${admin}/status`, `${entry('base', '1')}\n${entry('tool', '1')}`);
+    // dpkg was unpacking tool 2 when it stopped: the status file still says 1, updates/0000 says 2 half-installed.
+    writeFileSync(`${admin}/updates/0000`, entry('tool', '2', 'half-installed'));
+    const c = await cps.create({ title: 'during an interrupted dpkg' });
+    // dpkg is run again and finishes: it folds the update into status and goes on.
+    writeFileSync(`${admin}/status`, `${entry('base', '1')}\n${entry('tool', '2')}`);
+    rmSync(`${admin}/updates/0000`);
+    const seen = (set: { packages: { name: string; version: string; status?: string }[] }) => set.packages.map((p) => `${p.name} ${p.version} ${p.status}`).sort();
+    const oracle = execFileSync('dpkg-query', [`--admindir=${cps.system.root}/var/.zfs/snapshot/${c.id}/lib/dpkg`, '-W', '-f', '${Package} ${Version} ${Status}\n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(seen(await packagesOf(cps.system, c.id))).toEqual(oracle.trim().split('\n').sort());
+    expect(oracle).toContain('tool 2 install ok half-installed');
+    // The checkpoint had tool 2 (half-installed) already: finishing dpkg upgraded nothing since.
+    expect(await cps.diff(c.id)).toEqual({ installed: [], removed: [], upgraded: [], downgraded: [] });
   });
 });
