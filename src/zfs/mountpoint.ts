@@ -10,9 +10,8 @@
  * stripped exactly once, so the clone boots at `/` and not at `/mnt/alt`.
  * @module
  */
-import { CommandError, run } from '../subprocess.js';
-import { ZfsError } from './errors.js';
 import { getPoolProp } from './pool.js';
+import { runTool, toolFailure } from './tool.js';
 
 /**
  * Whether the kernel garbled this mountpoint (under an altroot it fills its
@@ -43,17 +42,7 @@ export function withoutAltroot(value: string, altroot: string | undefined): stri
 
 /** The mountpoint as `zfs get` prints it (the altroot in front), from libzfs in user space. */
 export async function mountpointFromLibzfs(dataset: string): Promise<string> {
-  let r;
-  try {
-    r = await run(['zfs', 'get', '-Hp', '-o', 'value', 'mountpoint', dataset]);
-  } catch (e) {
-    if (e instanceof CommandError) throw new ZfsError({ code: 'ZFS_UNAVAILABLE', operation: 'getProps', dataset, message: `getProps ${dataset}: the pool has an alternate root and the zfs command, which reads its mountpoints right, is missing: ${e.message}` });
-    throw e;
-  }
-  if (r.status !== 0) {
-    const text = r.stderr.trim().split('\n')[0] ?? '';
-    const code = /does not exist/.test(text) ? 'DATASET_NOT_FOUND' : 'COMMAND_FAILED';
-    throw new ZfsError({ code, operation: 'getProps', dataset, message: `getProps ${dataset}: ${text || `zfs get exited with ${r.status}`}` });
-  }
+  const r = await runTool('zfs', ['get', '-Hp', '-o', 'value', 'mountpoint', dataset]);
+  if (r.code !== 0) throw toolFailure('zfs', 'getProps', dataset, r, "the kernel garbled the mountpoint (the pool's altroot), libzfs reads it right");
   return r.stdout.replace(/\n$/, '');
 }
