@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: `unit` runs on the host (no ZFS needed, also under Node 24);
+// Four projects: `unit` runs on the host (no ZFS needed, also under Node 24);
 // `harness` boots the guest from the host to test the harness itself;
 // `zfs` runs inside the qemu guest with the real kernel module (test/run-all.ts
-// boots it once for the whole project).
+// boots it once for the whole project); `debian` too, in a boot of its own,
+// on a real Debian root.
 export default defineConfig({
   test: {
     projects: [
@@ -34,6 +35,21 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // A real Debian 12 root (test/debian/root-image.ts, built on the
+          // host) on ZFS in the guest, in its own boot: one system, so the
+          // scenarios run one after another on it.
+          name: 'debian',
+          include: ['test/debian/**/*.test.ts'],
+          globalSetup: ['test/debian/global-setup.ts'],
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { concurrent: false },
+          testTimeout: 15 * 60_000,
+          hookTimeout: 10 * 60_000,
         },
       },
     ],

@@ -23,6 +23,8 @@ PACKAGES=(
   db5.3-util
   # the dnf hook is tested with Debian's dnf (a plugin like snapper's)
   dnf
+  # a real Debian 12 root for the tests, from this machine's own mirror (test/debian/)
+  mmdebstrap
   # the channel programs are checked and run on the host with Lua 5.2, the
   # language OpenZFS embeds, against a fake zfs table (test/unit/programs)
   lua5.2

@@ -15,6 +15,7 @@ import { projectRoot } from './guest/boot-files.js';
 import { GUEST_JOB_DIR, runInGuest } from './guest/run.js';
 import { TEST_POOLS } from './zfs/pools.js';
 import { ensureNode24 } from './node24.js';
+import { runDebianProject } from './debian/run-guest.js';
 
 const reports = join(projectRoot, '.cache', 'reports');
 const FUZZ_SECONDS = 15;
@@ -129,6 +130,24 @@ async function runGuest(): Promise<void> {
   if (summary && summary.skipped > 0) summary.problem = `${summary.skipped} ZFS test(s) skipped or todo: they must run`;
 }
 
+/** The `debian` project: the real Debian root (built on the host first, or cached) in a guest boot of its own. */
+async function runDebianGuest(): Promise<void> {
+  const label = 'debian (guest)';
+  step(`${label}: a real bookworm root (mmdebstrap, cached by its inputs) on ZFS, real apt and dpkg`);
+  const file = join(reports, 'debian-guest.json');
+  rmSync(file, { force: true });
+  const guestReport = `${GUEST_JOB_DIR}/report.json`;
+  const result = await runDebianProject(vitestArgs('debian', guestReport));
+  const hostReport = join(result.jobDir, 'report.json');
+  if (existsSync(hostReport)) copyFileSync(hostReport, file);
+  process.stdout.write(
+    `guest: root build ${result.buildSeconds.toFixed(0)} s (0: cached), boot ${result.bootSeconds?.toFixed(1) ?? '?'} s, whole run ${result.wallSeconds.toFixed(1)} s\n`,
+  );
+  readReport(label, file, result.exitCode === 0, result.wallSeconds, result.failure);
+  const summary = runs[runs.length - 1];
+  if (summary && summary.skipped > 0) summary.problem = `${summary.skipped} test(s) on the real root skipped or todo: they must run`;
+}
+
 async function main(): Promise<number> {
   const t0 = Date.now();
   mkdirSync(reports, { recursive: true });
@@ -157,6 +176,11 @@ async function main(): Promise<number> {
     await runGuest();
   } catch (e) {
     runs.push({ label: 'zfs (guest)', passed: 0, failed: 0, skipped: 0, problem: (e as Error).message, seconds: 0 });
+  }
+  try {
+    await runDebianGuest();
+  } catch (e) {
+    runs.push({ label: 'debian (guest)', passed: 0, failed: 0, skipped: 0, problem: (e as Error).message, seconds: 0 });
   }
   // The README's main command must keep working: it fails on any unexpected exit status of a zcp step.
   runCheck('demo (guest)', 'npm run demo: the apt-clone story with the real zcp command', ['tsx', 'scripts/demo.ts']);

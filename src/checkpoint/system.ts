@@ -8,7 +8,7 @@
  */
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, normalize } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { nameProblem, poolOf } from '../zfs/names.js';
 import { CheckpointError } from './errors.js';
@@ -113,10 +113,13 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
   const env = process.env.ZCP_DATASETS?.split(',').map((s) => s.trim()).filter(Boolean);
   let datasets = options.datasets?.length ? [...options.datasets] : env?.length ? env : config.datasets?.length ? [...config.datasets] : undefined;
   const mounts = await zfsMounts();
+  let root = options.root ?? process.env.ZCP_ROOT ?? config.root;
   if (!datasets) {
-    const root = mounts.get('/');
-    if (!root) throw new CheckpointError('NOT_ZFS', 'the root filesystem is not on ZFS; name the datasets with --dataset (or ZCP_DATASETS, or /etc/zcp/config.json)');
-    datasets = [root, ...(config.extraDatasets ?? [])];
+    const at = normalize(root ?? '/').replace(/(.)\/+$/, '$1');
+    const top = mounts.get(at);
+    if (!top) throw new CheckpointError('NOT_ZFS', `${at === '/' ? 'the root filesystem' : at} is not on ZFS; name the datasets with --dataset (or ZCP_DATASETS, or /etc/zcp/config.json)`);
+    datasets = [top, ...(await bootEnvironmentChildren(top))];
+    for (const extra of config.extraDatasets ?? []) if (!datasets.includes(extra)) datasets.push(extra);
   }
   const seen = new Set<string>();
   for (const ds of datasets) {
@@ -136,7 +139,6 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
     const pool = poolOf(ds);
     byPool.set(pool, [...(byPool.get(pool) ?? []), ds]);
   }
-  let root = options.root ?? process.env.ZCP_ROOT ?? config.root;
   if (!root) {
     for (const [mp, ds] of mounts) if (ds === datasets[0]) root = mp;
   }
@@ -148,6 +150,21 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
     root = mp;
   }
   return { id, datasets, pools: [...byPool.keys()], byPool, root };
+}
+
+/**
+ * The file systems below a boot environment (`POOL/ROOT/debian/var`): part of
+ * the system, as bectl and zectl take a boot environment with its children.
+ * Only below a dataset that is not its pool's top one: under `rpool` mounted
+ * at `/` sits everything else the pool holds (`rpool/home`), which is not.
+ */
+async function bootEnvironmentChildren(dataset: string): Promise<string[]> {
+  if (!dataset.includes('/')) return [];
+  const out: string[] = [];
+  for (const child of await zfs.listChildren(dataset, { recursive: true })) {
+    if ((await zfs.getProps(child, ['type'])).type?.value === 'filesystem') out.push(child);
+  }
+  return out;
 }
 
 /** A guid as the decimal string of the unsigned 64-bit number (Lua and nvlists may hand it over signed or as a bigint). */

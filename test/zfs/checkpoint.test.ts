@@ -303,4 +303,19 @@ describe('checkpoints (guest)', () => {
     // The checkpoint had tool 2 (half-installed) already: finishing dpkg upgraded nothing since.
     expect(await cps.diff(c.id)).toEqual({ installed: [], removed: [], upgraded: [], downgraded: [] });
   });
+
+  it('finds a system by its root alone: a boot environment with its child file systems, but a pool\'s top dataset without the rest of the pool', async () => {
+    const be = fresh(POOL, 'be');
+    createFilesystems(be, `${be}/var`, `${be}/var/log`);
+    run('zfs', 'create', '-V', '8M', `${be}/swap`); // a volume below it is not a file system of the system
+    const sibling = fresh(POOL, 'home');
+    createFilesystems(sibling);
+    const mp = run('zfs', 'get', '-H', '-o', 'value', 'mountpoint', be).trim();
+    const cps = await Checkpoints.open({ root: `${mp}/` });
+    expect(cps.system.datasets).toEqual([be, `${be}/var`, `${be}/var/log`]);
+    expect(cps.system.root).toBe(`${mp}/`);
+    // The pool's top dataset at a root: everything else in the pool (here the other tests' datasets) is not the system.
+    expect((await Checkpoints.open({ root: `/${POOL}` })).system.datasets).toEqual([POOL]);
+    run('zfs', 'destroy', `${be}/swap`);
+  });
 });

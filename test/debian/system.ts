@@ -1,0 +1,62 @@
+/**
+ * The real Debian root in the guest as the tests see it: zcp run on it (by
+ * its root only: zcp finds the datasets itself), its own tools run inside it
+ * with chroot, dpkg-query as the oracle, and digests of its file trees.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type Run, spawnAsync } from '../zfs/helpers.js';
+import { ALTROOT } from './layout.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** `zcp --root /mnt/deb ARGS`: no --dataset, so zcp finds the system at that root itself. */
+export function zcp(args: string[], input = '', env?: NodeJS.ProcessEnv): Promise<Run> {
+  return spawnAsync(process.execPath, [CLI, '--root', ALTROOT, ...args], input, env);
+}
+
+/** A command of the root's own, inside it (chroot), its stdout. */
+export function inRoot(...argv: string[]): string {
+  return execFileSync('chroot', [ALTROOT, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The root's dpkg-query (the oracle): `name:arch version status` of every package it lists, sorted. */
+export function dpkgQuery(admindir = `${ALTROOT}/var/lib/dpkg`): string[] {
+  const out = execFileSync('dpkg-query', [`--admindir=${admindir}`, '-W', '-f', '${Package}:${Architecture} ${Version} ${db:Status-Abbrev}\n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return out.split('\n').filter(Boolean).map((l) => l.trimEnd()).sort();
+}
+
+/** What changed from one dpkg-query listing to another, as zcp diff states it: name:arch lists and version changes. */
+export function listingDiff(before: string[], after: string[]) {
+  // Present on the system: dpkg's state letter (the second of Status-Abbrev) is not n (not-installed) or c (config-files).
+  const parse = (l: string[]) => new Map(l.map((x) => x.split(' ')).filter((w) => /^[iUFHWt]$/.test(w[2]?.[1] ?? '')).map((w) => [w[0]!, w[1]!] as const));
+  const a = parse(before);
+  const b = parse(after);
+  return {
+    installed: [...b.keys()].filter((k) => !a.has(k)).sort(),
+    removed: [...a.keys()].filter((k) => !b.has(k)).sort(),
+    changed: [...b].filter(([k, v]) => a.has(k) && a.get(k) !== v).map(([k, v]) => `${k} ${a.get(k)} ${v}`).sort(),
+  };
+}
+
+/**
+ * Every name under `dir` with its type, mode, owner, group, size and link
+ * target, and every file's content hash; `.zfs` and the paths in `skip`
+ * (relative, `./home`) left out. Equal digests, equal trees.
+ */
+export function treeDigest(dir: string, skip: string[] = []): string {
+  const prune = ['-name', '.zfs', ...skip.flatMap((p) => ['-o', '-path', p])];
+  const meta = spawnSync('find', ['.', '(', ...prune, ')', '-prune', '-o', '-printf', '%p %y %m %U %G %s %l\\n'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const files = spawnSync('sh', ['-c', `find . \\( ${prune.map((a) => `'${a}'`).join(' ')} \\) -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha1sum`], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (meta.status !== 0 || files.status !== 0) throw new Error(`digest of ${dir} failed: ${meta.stderr}${files.stderr}`);
+  return `${meta.stdout.split('\n').sort().join('\n')}\n${files.stdout}`;
+}
+
+/** The lines two digests differ in (for a readable failure). */
+export function digestDifference(a: string, b: string): string[] {
+  const x = new Set(a.split('\n'));
+  const y = new Set(b.split('\n'));
+  return [...[...x].filter((l) => !y.has(l)).map((l) => `- ${l}`), ...[...y].filter((l) => !x.has(l)).map((l) => `+ ${l}`)].slice(0, 40);
+}
+
+export const json = <T = Record<string, unknown>>(r: Run): T => JSON.parse(r.stdout) as T;
