@@ -47,6 +47,8 @@ export type CheckpointErrorCode =
   | 'UNSAFE_PATH'
   /** No boot environment of that name on this system. */
   | 'BOOT_ENVIRONMENT_NOT_FOUND'
+  /** This machine's boot path can't do what was asked (a one-time activation). */
+  | 'NOT_SUPPORTED'
   /** A boot environment's dataset name is taken already. */
   | 'BOOT_ENVIRONMENT_EXISTS'
   /** Two datasets of the system would be cloned to one name (an extra dataset needs a parent of its own). */

@@ -9,6 +9,7 @@ export { resolveSystem, readConfig, zfsMounts, type System, type SystemOptions, 
 export { type CheckpointKind, type CheckpointMeta } from './metadata.js';
 export { SystemLock, stateDataset } from './state.js';
 export { type BootEnvironment, cloneTargets } from './bootenv.js';
+export { type BootPath, type BootPathKind, activationEffect, bootPathOf, readBootPath } from './boot-path.js';
 export { type RollbackPlan, type PackagePlan, type PendingRollback } from './rollback.js';
 export { uninterruptible, deferSignal, inUninterruptibleStep } from './interrupt.js';
 export { snapshotRoot, packagesOf } from './packages.js';

@@ -10,6 +10,8 @@ import type { PendingRollback } from '../checkpoint/rollback.js';
 import type { LeftMounts } from '../checkpoint/mount.js';
 import { type PrunePolicy, prune } from '../checkpoint/prune.js';
 import { readPackages } from '../pkgdb/packages.js';
+import { activationEffect, readBootPath } from '../checkpoint/boot-path.js';
+import { CheckpointError } from '../checkpoint/errors.js';
 import { type InterruptedTransaction, Transactions } from '../transaction/transactions.js';
 import * as zfs from '../zfs/index.js';
 import { bashCompletion } from './completion.js';
@@ -191,14 +193,28 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   activate: {
-    usage: 'zcp activate NAME',
-    summary: 'make a boot environment (or the system itself) boot next: the pool\'s bootfs',
-    examples: ['zcp activate before-upgrade'],
+    usage: 'zcp activate [--once] NAME',
+    summary: 'make a boot environment (or the system itself) boot next: the pool\'s bootfs; says whether this machine\'s boot path honours it',
+    examples: ['zcp activate before-upgrade', 'zcp activate before-upgrade --json'],
     async run(ctx) {
       want(ctx, 1, 1, 'one boot environment name');
-      const be = await (await open(ctx)).activate(ctx.args[0]!, { dryRun: ctx.dryRun });
-      ctx.out.line(`${ctx.dryRun ? 'would activate' : 'activated'} ${be.name} (${be.dataset} boots next)`);
-      ctx.out.result({ bootEnvironment: bootEnvironmentJson(be), dryRun: ctx.dryRun });
+      const cps = await open(ctx);
+      const path = await readBootPath(cps.system);
+      if (ctx.options.once) {
+        // bootfs is a setting, not a one-shot; a one-time boot needs a boot loader entry to boot once (grub-reboot), which zcp does not write.
+        throw new CheckpointError(
+          'NOT_SUPPORTED',
+          `--once: this machine boots by ${path.evidence}, and zcp can only set the pool's bootfs, which stays until changed; a one-time boot needs a boot loader entry for the boot environment (GRUB: grub-reboot ENTRY), which zcp does not write. Nothing was changed`,
+          ctx.args[0],
+        );
+      }
+      const be = await cps.activate(ctx.args[0]!, { dryRun: ctx.dryRun });
+      const effect = activationEffect(path, be.dataset);
+      ctx.out.line(`${ctx.dryRun ? 'would activate' : 'activated'} ${be.name} (${be.dataset} is the pool's bootfs)`);
+      if (effect.takesEffect === true) ctx.out.line(`boot path: ${path.evidence}: ${be.dataset} boots next`);
+      else if (effect.takesEffect === false) ctx.out.note(`the next boot does NOT take ${be.dataset}: ${path.evidence}. ${effect.advice}`);
+      else ctx.out.line(`boot path: ${path.evidence}; ${be.dataset} boots next where the boot loader boots the pool's bootfs (root=zfs:AUTO, ZFSBootMenu)`);
+      ctx.out.result({ bootEnvironment: bootEnvironmentJson(be), dryRun: ctx.dryRun, bootPath: path, takesEffect: effect.takesEffect, ...(effect.advice ? { advice: effect.advice } : {}) });
       return 0;
     },
   },

@@ -94,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(v.to !== undefined ? { to: v.to } : {}),
       ...(v.tid !== undefined ? { tid: v.tid } : {}),
       ...(v['rollback-on-failure'] ? { rollbackOnFailure: true } : {}),
+      ...(v.once ? { once: true } : {}),
       ...(v['into-clone'] ? { intoClone: true } : {}),
       ...(v.keep !== undefined ? { keep: v.keep } : {}),
       ...(v['older-than'] !== undefined ? { olderThan: v['older-than'] } : {}),

@@ -21,6 +21,7 @@ export const OPTIONS = {
   'older-than': { type: 'string' },
   'min-free': { type: 'string' },
   'discard-journal': { type: 'boolean' },
+  once: { type: 'boolean' },
 } as const;
 
 /** Every option as typed: --name and -x. */

@@ -3,12 +3,14 @@
 // Debian root on ZFS is: ROOT/debian at /, its /var a child, /home beside
 // it. The scenarios run one after another on the one system, as an admin's
 // day would: each leaves it as a rollback must, and /home is never touched.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALTROOT, HOME_DS, ROOT_DS, VAR_DS } from './layout.js';
+import { ALTROOT, HOME_DS, POOL, ROOT_DS, VAR_DS } from './layout.js';
 import { parseSimulatedUpgrade } from './root-image.js';
-import { digestDifference, dpkgQuery, inRoot, json, listingDiff, treeDigest, zcp } from './system.js';
+import { buildDeb } from '../support/systems.js';
+import { digestDifference, dpkgQuery, enterable, inRoot, json, listingDiff, treeDigest, zcp } from './system.js';
 
 const STATUS = join(ALTROOT, 'var/lib/dpkg/status');
 const HOME_FILE = join(ALTROOT, 'home/alice/notes.txt');
@@ -31,8 +33,11 @@ interface Tx {
 }
 
 describe('a real Debian 12 root on ZFS (guest)', () => {
+  // The system as it came: every scenario leaves it so again.
+  let before: { status: Buffer; listing: string[]; digest: string; passwd: string };
   beforeAll(async () => {
     note('written before any zcp command');
+    before = { status: readFileSync(STATUS), listing: dpkgQuery(), digest: systemDigest(), passwd: readFileSync(join(ALTROOT, 'etc/passwd'), 'utf8') };
   });
 
   it('finds the system by its root: ROOT/debian and its /var, not /home', async () => {
@@ -43,11 +48,9 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(s.system.datasets).not.toContain(HOME_DS);
   });
 
-  let before: { status: Buffer; listing: string[]; digest: string; passwd: string };
   let install: Tx;
 
   it('1. zcp apt install of real packages with their dependencies: zcp diff says what dpkg-query says changed, and the program runs', async () => {
-    before = { status: readFileSync(STATUS), listing: dpkgQuery(), digest: systemDigest(), passwd: readFileSync(join(ALTROOT, 'etc/passwd'), 'utf8') };
     expect(before.listing.length).toBeGreaterThan(80);
     const r = await zcp(['apt', '--yes', '--json', '-m', 'jq and uuidd', 'install', 'jq', 'uuid-runtime']);
     expect(r.code, r.stderr).toBe(0);
@@ -126,4 +129,90 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(dpkgQuery()).toEqual(before.listing);
     expect(readFileSync(HOME_FILE, 'utf8')).toBe(home);
   });
+
+  it('4. the apt hook on the real root: a plain apt-get inside it is a transaction titled by its command line; a failing maintainer script is recorded as failed', async () => {
+    const inside = enterable();
+    try {
+      const zcpInside = (...args: string[]) => spawnSync('chroot', [ALTROOT, ...inside.zcp, ...args], { encoding: 'utf8' });
+      // zcp inside the root sees it as / (the mount table from inside): the same system as from outside.
+      const st = zcpInside('status', '--json');
+      expect(st.status, st.stderr).toBe(0);
+      expect(JSON.parse(st.stdout).system.datasets).toEqual([ROOT_DS, VAR_DS]);
+      const hook = zcpInside('hook', 'install', 'apt');
+      expect(hook.status, hook.stderr).toBe(0);
+      expect(readFileSync(join(ALTROOT, 'etc/apt/apt.conf.d/80zcp'), 'utf8')).toContain("'/run/zcp/node' '/run/zcp/project/dist/cli/main.js' hook pre apt");
+      const home = note('before the hooked apt-get runs');
+      const plain = spawnSync('chroot', [ALTROOT, 'apt-get', 'install', '-y', '-q', 'jq'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      expect(plain.status, plain.stderr).toBe(0);
+      // A local package beside the real ones, whose postinst fails.
+      copyFileSync(buildDeb('zcp-fails', '1.0', { 'usr/share/zcp-fails/v': '1\n' }, 'echo failing on purpose >&2; exit 1'), join(ALTROOT, 'tmp/zcp-fails_1.0_all.deb'));
+      const failing = spawnSync('chroot', [ALTROOT, 'apt-get', 'install', '-y', '-q', '/tmp/zcp-fails_1.0_all.deb'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      expect(failing.status).toBe(100);
+      const history = json<{ history: Tx[] }>(await zcp(['history', '--json'])).history;
+      const ok = history.find((e) => e.title === 'apt-get install -y -q jq');
+      const bad = history.find((e) => e.title === 'apt-get install -y -q /tmp/zcp-fails_1.0_all.deb');
+      expect(ok).toMatchObject({ title: 'apt-get install -y -q jq', state: 'committed' });
+      expect(ok!.changes!.installed.map((p) => p.name).sort()).toEqual(['jq', 'libjq1', 'libonig5']);
+      expect(bad).toMatchObject({ title: 'apt-get install -y -q /tmp/zcp-fails_1.0_all.deb', state: 'failed' });
+      expect(inRoot('dpkg-query', '-W', '-f', '${db:Status-Abbrev}', 'zcp-fails')).toMatch(/^iF/);
+      // Both undone; the hook goes with zcp hook remove (it was put there before either checkpoint).
+      const back = await zcp(['rollback', ok!.checkpoint, '--yes']);
+      expect(back.code, back.stderr).toBe(0);
+      expect(zcpInside('hook', 'remove', 'apt').status).toBe(0);
+      expect(readFileSync(STATUS).equals(before.status)).toBe(true);
+      expect(inRoot('dpkg', '--audit')).toBe('');
+      expect(readFileSync(HOME_FILE, 'utf8')).toBe(home);
+    } finally {
+      inside.leave();
+    }
+  });
+
+  it('5. zcp apt -s into a boot environment: the running root untouched, the upgrades and the new package there, and no daemon started by their scripts', async () => {
+    // (apt-get -s writes its planner log, /var/log/apt/eipp.log.xz: the digest is taken after it.)
+    const oracle = parseSimulatedUpgrade(inRoot('apt-get', '-s', 'upgrade'));
+    const digest = systemDigest();
+    const up = await zcp(['apt', '-s', '--yes', '--json', 'upgrade']);
+    expect(up.code, up.stderr).toBe(0);
+    const upJson = json<{ bootEnvironment: { name: string }; changes: { upgraded: { name: string; from: string; to: string }[] } }>(up);
+    const be = { ...upJson.bootEnvironment, dataset: `${POOL}/ROOT/${upJson.bootEnvironment.name}` }; // cloned beside ROOT/debian
+    expect(upJson.changes.upgraded.map((u) => `${u.name} ${u.from} ${u.to}`).sort()).toEqual(oracle.map((u) => `${u.name} ${u.from} ${u.to}`).sort());
+    // uuid-runtime's postinst would start uuidd; inside a boot environment policy-rc.d forbids it.
+    const add = await zcp(['apt', '-s', '--yes', '--json', 'install', 'uuid-runtime']);
+    expect(add.code, add.stderr).toBe(0);
+    const name2 = json<{ bootEnvironment: { name: string } }>(add).bootEnvironment.name;
+    const be2 = { name: name2, dataset: `${POOL}/ROOT/${name2}` };
+    expect(spawnSync('pgrep', ['-x', 'uuidd']).status).toBe(1); // no such process
+    expect(digestDifference(digest, systemDigest())).toEqual([]);
+    expect(readFileSync(STATUS).equals(before.status)).toBe(true);
+    await lookInto(be.dataset, (dir) => {
+      const listing = dpkgQuery(`${dir}/var/lib/dpkg`);
+      const upgraded = listingDiff(before.listing, listing).changed.map((l) => l.replace(/:\S+/, ''));
+      expect(upgraded.sort()).toEqual(oracle.map((u) => `${u.name} ${u.from} ${u.to}`).sort());
+      expect(existsSync(`${dir}/usr/sbin/policy-rc.d`)).toBe(false); // zcp's is gone again
+    });
+    await lookInto(be2.dataset, (dir) => {
+      expect(readFileSync(`${dir}/etc/passwd`, 'utf8')).toMatch(/^uuidd:/m);
+      expect(existsSync(`${dir}/usr/sbin/policy-rc.d`)).toBe(false);
+    });
+    for (const name of [be2.name, be.name]) {
+      const d = await zcp(['destroy', name, '--yes']);
+      expect(d.code, d.stderr).toBe(0);
+    }
+  });
 });
+
+/** A boot environment's root and /var mounted aside (read-only) while `look` runs. */
+async function lookInto(dataset: string, look: (dir: string) => void | Promise<void>): Promise<void> {
+  const dir = mkdtempSync('/tmp/zcp-be-');
+  const mounted: string[] = [];
+  try {
+    for (const [ds, at] of [[dataset, dir], [`${dataset}/var`, `${dir}/var`]] as const) {
+      execFileSync('mount', ['-t', 'zfs', '-o', 'ro,zfsutil', ds, at]);
+      mounted.unshift(at);
+    }
+    await look(dir);
+  } finally {
+    for (const m of mounted) execFileSync('umount', [m]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

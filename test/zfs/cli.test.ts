@@ -129,7 +129,18 @@ describe('zcp CLI (guest)', () => {
     expect((await zcp(['clone', id, name, '--dry-run'])).stdout).toContain(`would make boot environment ${name}`);
     expect(run('zfs', 'list', '-H', '-o', 'name', '-r', POOL)).not.toContain(`${POOL}/${name}`);
     expect((await zcp(['clone', id, name])).code).toBe(0);
-    expect((await zcp(['activate', name])).code).toBe(0);
+    // --once is refused (bootfs is no one-shot, zcp writes no boot loader entries) and changes nothing.
+    const bootfs = () => run('zpool', 'get', '-H', '-o', 'value', 'bootfs', POOL).trim();
+    const was = bootfs();
+    const once = await zcp(['activate', '--once', name, '--json']);
+    expect(once.code).toBe(1);
+    expect(json(once)).toMatchObject({ error: { code: 'NOT_SUPPORTED', message: expect.stringContaining('grub-reboot'), subject: name } });
+    expect(bootfs()).toBe(was);
+    const activated = await zcp(['activate', name, '--json']);
+    expect(activated.code).toBe(0);
+    // This system is not the running one (its root is not /): its boot path can't be read from this kernel, and zcp says so.
+    expect(json(activated)).toMatchObject({ bootPath: { kind: 'unknown', evidence: expect.stringContaining('not the running one') }, takesEffect: null });
+    expect(bootfs()).toBe(`${POOL}/${name}`);
     const list = (await zcp(['list'])).stdout.split('\n');
     expect(list.find((l) => l.includes(` ${name} `))).toMatch(/^A {4}/);
     expect(list[1]).toMatch(/^ {3}C/);
