@@ -104,30 +104,30 @@ function runCheck(label: string, what: string, args: string[]): void {
   runs.push({ label, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, seconds, ...(ok ? {} : { problem: 'see its output above' }) });
 }
 
+/** Counts a guest run of a vitest project: its report from the job folder, and any skipped test as a failure (a test that needs ZFS must run). */
+function countGuestRun(label: string, report: string, result: { jobDir: string; exitCode: number | null; wallSeconds: number; failure?: string }, timing: string): void {
+  const hostReport = join(result.jobDir, 'report.json');
+  if (existsSync(hostReport)) copyFileSync(hostReport, report);
+  process.stdout.write(`guest: ${timing}, whole run ${result.wallSeconds.toFixed(1)} s\n`);
+  readReport(label, report, result.exitCode === 0, result.wallSeconds, result.failure);
+  const summary = runs[runs.length - 1];
+  if (summary && summary.skipped > 0) summary.problem = `${summary.skipped} guest test(s) skipped or todo: they must run`;
+}
+
 async function runGuest(): Promise<void> {
   const label = 'zfs (guest)';
   step(`${label}: real zfs.ko in a qemu guest, pools ${TEST_POOLS.map((p) => `${p.name} (${p.size})`).join(', ')}`);
   const file = join(reports, 'zfs-guest.json');
   rmSync(file, { force: true });
-  const guestReport = `${GUEST_JOB_DIR}/report.json`;
   const result = await runInGuest({
     // --expose-gc reaches the test worker too: the leak test collects before it measures.
-    command: ['node', '--expose-gc', ...vitestArgs('zfs', guestReport)],
+    command: ['node', '--expose-gc', ...vitestArgs('zfs', `${GUEST_JOB_DIR}/report.json`)],
     pools: [...TEST_POOLS],
     // 14 min on a quiet day here, 25-30 min when the host is busy (the emulated
     // kernel's txg syncs slow most); a hang still ends well inside CI's 90 min.
     timeoutMs: 60 * 60_000,
   });
-  const hostReport = join(result.jobDir, 'report.json');
-  if (existsSync(hostReport)) copyFileSync(hostReport, file);
-  process.stdout.write(
-    `guest: boot ${result.bootSeconds?.toFixed(1) ?? '?'} s, modprobe zfs ${result.modprobeSeconds?.toFixed(1) ?? '?'} s, ` +
-      `whole run ${result.wallSeconds.toFixed(1)} s\n`,
-  );
-  readReport(label, file, result.exitCode === 0, result.wallSeconds, result.failure);
-  // A ZFS test that does not run must fail, never pass as skipped.
-  const summary = runs[runs.length - 1];
-  if (summary && summary.skipped > 0) summary.problem = `${summary.skipped} ZFS test(s) skipped or todo: they must run`;
+  countGuestRun(label, file, result, `boot ${result.bootSeconds?.toFixed(1) ?? '?'} s, modprobe zfs ${result.modprobeSeconds?.toFixed(1) ?? '?'} s`);
 }
 
 /** The `debian` project: the real Debian root (built on the host first, or cached) in a guest boot of its own. */
@@ -136,16 +136,8 @@ async function runDebianGuest(): Promise<void> {
   step(`${label}: a real bookworm root (mmdebstrap, cached by its inputs) on ZFS, real apt and dpkg`);
   const file = join(reports, 'debian-guest.json');
   rmSync(file, { force: true });
-  const guestReport = `${GUEST_JOB_DIR}/report.json`;
-  const result = await runDebianProject(vitestArgs('debian', guestReport));
-  const hostReport = join(result.jobDir, 'report.json');
-  if (existsSync(hostReport)) copyFileSync(hostReport, file);
-  process.stdout.write(
-    `guest: root build ${result.buildSeconds.toFixed(0)} s (0: cached), boot ${result.bootSeconds?.toFixed(1) ?? '?'} s, whole run ${result.wallSeconds.toFixed(1)} s\n`,
-  );
-  readReport(label, file, result.exitCode === 0, result.wallSeconds, result.failure);
-  const summary = runs[runs.length - 1];
-  if (summary && summary.skipped > 0) summary.problem = `${summary.skipped} test(s) on the real root skipped or todo: they must run`;
+  const result = await runDebianProject(vitestArgs('debian', `${GUEST_JOB_DIR}/report.json`));
+  countGuestRun(label, file, result, `root build ${result.buildSeconds.toFixed(0)} s (0: cached), boot ${result.bootSeconds?.toFixed(1) ?? '?'} s`);
 }
 
 async function main(): Promise<number> {

@@ -114,11 +114,14 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
   let datasets = options.datasets?.length ? [...options.datasets] : env?.length ? env : config.datasets?.length ? [...config.datasets] : undefined;
   const mounts = await zfsMounts();
   let root = options.root ?? process.env.ZCP_ROOT ?? config.root;
+  // What zcp found below the root's boot environment itself: its volumes (a swap zvol) are left out below.
+  let below = new Set<string>();
   if (!datasets) {
     const at = normalize(root ?? '/').replace(/(.)\/+$/, '$1');
     const top = mounts.get(at);
     if (!top) throw new CheckpointError('NOT_ZFS', `${at === '/' ? 'the root filesystem' : at} is not on ZFS; name the datasets with --dataset (or ZCP_DATASETS, or /etc/zcp/config.json)`);
-    datasets = [top, ...(await bootEnvironmentChildren(top))];
+    below = new Set(await bootEnvironmentChildren(top));
+    datasets = [top, ...below];
     for (const extra of config.extraDatasets ?? []) if (!datasets.includes(extra)) datasets.push(extra);
   }
   const seen = new Set<string>();
@@ -130,15 +133,19 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
   }
   const byPool = new Map<string, string[]>();
   let id = '';
+  const kept: string[] = [];
   for (const ds of datasets) {
     if (!(await zfs.exists(ds))) throw new CheckpointError('NOT_ZFS', `${ds}: no such ZFS dataset`, ds);
     const props = await zfs.getProps(ds, ds === datasets[0] ? ['type', 'guid'] : ['type']);
     const type = props.type?.value;
     if (ds === datasets[0]) id = guidString(props.guid?.value);
     if (type !== 'filesystem' && type !== 'volume') throw new CheckpointError('BAD_SYSTEM', `${ds} is a ${String(type)}, not a filesystem or volume`, ds);
+    if (type === 'volume' && below.has(ds)) continue;
     const pool = poolOf(ds);
     byPool.set(pool, [...(byPool.get(pool) ?? []), ds]);
+    kept.push(ds);
   }
+  datasets = kept;
   if (!root) {
     for (const [mp, ds] of mounts) if (ds === datasets[0]) root = mp;
   }
@@ -153,18 +160,15 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
 }
 
 /**
- * The file systems below a boot environment (`POOL/ROOT/debian/var`): part of
- * the system, as bectl and zectl take a boot environment with its children.
- * Only below a dataset that is not its pool's top one: under `rpool` mounted
- * at `/` sits everything else the pool holds (`rpool/home`), which is not.
+ * The datasets below a boot environment (`POOL/ROOT/debian/var`): its file
+ * systems are part of the system, as bectl and zectl take a boot environment
+ * with its children (resolveSystem drops the volumes when it reads each
+ * one's type). Only below a dataset that is not its pool's top one: under
+ * `rpool` mounted at `/` sits everything else the pool holds (`rpool/home`),
+ * which is not.
  */
 async function bootEnvironmentChildren(dataset: string): Promise<string[]> {
-  if (!dataset.includes('/')) return [];
-  const out: string[] = [];
-  for (const child of await zfs.listChildren(dataset, { recursive: true })) {
-    if ((await zfs.getProps(child, ['type'])).type?.value === 'filesystem') out.push(child);
-  }
-  return out;
+  return dataset.includes('/') ? zfs.listChildren(dataset, { recursive: true }) : [];
 }
 
 /** A guid as the decimal string of the unsigned 64-bit number (Lua and nvlists may hand it over signed or as a bigint). */

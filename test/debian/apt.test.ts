@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALTROOT, HOME_DS, POOL, ROOT_DS, VAR_DS } from './layout.js';
 import { parseSimulatedUpgrade } from './root-image.js';
-import { buildDeb } from '../support/systems.js';
-import { digestDifference, dpkgQuery, enterable, inRoot, json, listingDiff, treeDigest, zcp } from './system.js';
+import { buildDeb, treeDigest } from '../support/systems.js';
+import { digestDifference, dpkgQuery, enterable, inRoot, json, listingDiff, zcp } from './system.js';
 
 const STATUS = join(ALTROOT, 'var/lib/dpkg/status');
 const HOME_FILE = join(ALTROOT, 'home/alice/notes.txt');
 // The home dataset is not the system's: a digest of the system leaves it out.
-const systemDigest = () => treeDigest(ALTROOT, ['./home']);
+const systemDigest = () => treeDigest(ALTROOT, { owners: true, skip: ['./home'] });
 
 /** Writes a line to alice's notes in /home (user data: no rollback may take it back). */
 function note(line: string): string {

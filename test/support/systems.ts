@@ -54,12 +54,17 @@ export function dpkg(root: string, ...args: string[]): number {
 
 /**
  * Every file, directory and link under `dir` with its mode, size and content
- * hash: equal digests, equal trees. The content of sqlite's `-shm` files is
- * left out (its size is kept): it is shared memory that every reader
- * rewrites through mmap and rebuilds from the database, not data.
+ * hash (and, with `owners`, its owner and group): equal digests, equal
+ * trees. Every `.zfs` and the relative paths in `skip` (`./home`) are left out.
+ * The content of sqlite's `-shm` files is left out (its size is kept): it
+ * is shared memory that every reader rewrites through mmap and rebuilds
+ * from the database, not data.
  */
-export function treeDigest(dir: string): string {
-  return execFileSync('sh', ['-c', 'cd "$1" && find . -path ./.zfs -prune -o -printf "%p %y %m %s %l\\n" | LC_ALL=C sort && find . -path ./.zfs -prune -o -type f ! -name "*-shm" -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum', 'sh', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
+export function treeDigest(dir: string, options: { owners?: boolean; skip?: string[] } = {}): string {
+  // .zfs of every dataset in the tree (a child dataset has its own), and what the caller leaves out.
+  const prune = ['-name', '.zfs', ...(options.skip ?? []).flatMap((p) => ['-o', '-path', p])].map((a) => `'${a}'`).join(' ');
+  const format = options.owners ? '%p %y %m %U %G %s %l\\n' : '%p %y %m %s %l\\n';
+  return execFileSync('sh', ['-c', `cd "$1" && find . \\( ${prune} \\) -prune -o -printf "${format}" | LC_ALL=C sort && find . \\( ${prune} \\) -prune -o -type f ! -name "*-shm" -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum`, 'sh', dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
 }
 
 /** A flat apt repository (every version kept: dpkg-scanpackages -m) holding `debs`. */
