@@ -19,8 +19,9 @@ export default defineConfig({
         test: {
           // Host tests that boot the guest: the harness's own behaviour.
           name: 'harness',
-          // ... and the power cut, which needs two boots of the guest around one pool.
-          include: ['test/harness/**/*.test.ts', 'test/power-cut/**/*.test.ts'],
+          // ... the power cut, which needs two boots of the guest around one pool,
+          // and the three boots of the real root by Debian's own initramfs.
+          include: ['test/harness/**/*.test.ts', 'test/power-cut/**/*.test.ts', 'test/boot/**/*.test.ts'],
           testTimeout: 6 * 60_000,
         },
       },

@@ -25,6 +25,8 @@ PACKAGES=(
   dnf
   # a real Debian 12 root for the tests, from this machine's own mirror (test/debian/)
   mmdebstrap
+  # ... booted by Debian's own initramfs with its ZFS script (test/boot/: mkinitramfs)
+  initramfs-tools zfs-initramfs
   # the channel programs are checked and run on the host with Lua 5.2, the
   # language OpenZFS embeds, against a fake zfs table (test/unit/programs)
   lua5.2

@@ -15,9 +15,15 @@ import { uninterruptible } from './interrupt.js';
 import type { Mounts } from './mount.js';
 import { type System, zfsMounts } from './system.js';
 
-/** One boot environment: the system itself, or a zcp-made clone of one of its checkpoints. */
+/**
+ * One boot environment: the system itself, a zcp-made clone of one of its
+ * checkpoints, or (when the system is such a clone, booted) the system it
+ * was cloned from, so that there is a way back.
+ */
 export interface BootEnvironment {
   name: string;
+  /** `system`: the one zcp works on; `clone`: made by zcp from its checkpoint `origin`; `parent`: the system this one was cloned from (not zcp's: never destroyed). */
+  kind: 'system' | 'clone' | 'parent';
   /** Its root dataset. */
   dataset: string;
   /** All its datasets, root first. */
@@ -96,8 +102,10 @@ export async function bootEnvironments(cps: CheckpointSource): Promise<BootEnvir
   const bootfs = await zfs.getPoolProp(pool, 'bootfs').catch(() => '-');
   const slash = (await zfsMounts()).get('/');
   const out: BootEnvironment[] = [
-    { name: root.slice(root.lastIndexOf('/') + 1), dataset: root, datasets: [...cps.system.datasets], active: bootfs === root, current: true },
+    { kind: 'system', name: root.slice(root.lastIndexOf('/') + 1), dataset: root, datasets: [...cps.system.datasets], active: bootfs === root, current: true },
   ];
+  const parent = await parentSystem(cps.system.datasets);
+  if (parent) out.push({ ...parent, active: bootfs === parent.dataset, current: slash === parent.dataset });
   for (const c of await cps.list()) {
     for (const clone of c.clones) {
       const p = await zfs.getProps(clone, ['zcp:be', 'zcp:origin']);
@@ -105,10 +113,36 @@ export async function bootEnvironments(cps: CheckpointSource): Promise<BootEnvir
       if (typeof name !== 'string' || p['zcp:origin']?.value !== c.id) continue; // not a zcp boot environment
       const targets = [...cloneTargets(cps.system, name).values()];
       if (targets[0] !== clone) continue;
-      out.push({ name, dataset: clone, datasets: targets, origin: c.id, active: bootfs === clone, current: slash === clone });
+      out.push({ kind: 'clone', name, dataset: clone, datasets: targets, origin: c.id, active: bootfs === clone, current: slash === clone });
     }
   }
   return out;
+}
+
+/**
+ * The system a booted boot environment was cloned from: the dataset of its
+ * root's `origin`, when that snapshot is a zcp checkpoint (its `zcp:tid` set
+ * on the snapshot itself, not inherited: anyone with `userprop` on a dataset
+ * could set it there). Its datasets are the origins of this system's
+ * datasets from the same checkpoint. Without it, a machine booted into a
+ * boot environment would have no zcp way back to the system it came from.
+ */
+async function parentSystem(datasets: readonly string[]): Promise<Omit<BootEnvironment, 'active' | 'current'> | undefined> {
+  const originOf = async (ds: string) => {
+    const v = (await zfs.getProps(ds, ['origin'])).origin?.value;
+    return typeof v === 'string' && v.includes('@') ? v : undefined;
+  };
+  const rootOrigin = await originOf(datasets[0]!);
+  if (!rootOrigin) return undefined;
+  const [parentRoot, snap] = rootOrigin.split('@') as [string, string];
+  const tid = (await zfs.getProps(rootOrigin, ['zcp:tid']))['zcp:tid'];
+  if (tid?.source !== 'local' || !/^zcp-\d+$/.test(snap)) return undefined;
+  const parentDatasets = [parentRoot];
+  for (const ds of datasets.slice(1)) {
+    const o = await originOf(ds);
+    if (o?.endsWith(`@${snap}`)) parentDatasets.push(o.slice(0, -snap.length - 1));
+  }
+  return { kind: 'parent', name: parentRoot.slice(parentRoot.lastIndexOf('/') + 1), dataset: parentRoot, datasets: parentDatasets };
 }
 
 /** Boot environment `name` (by name or root dataset; the system itself included). */
@@ -153,6 +187,7 @@ async function ownDatasets(cps: CheckpointSource, be: BootEnvironment): Promise<
 export async function destroyBootEnvironment(cps: CheckpointSource, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
   const be = await findBootEnvironment(cps, name);
   if (be.current) throw new CheckpointError('CURRENT', `${be.name} is the running system; zcp will not destroy it`, be.dataset);
+  if (be.kind === 'parent') throw new CheckpointError('NOT_ZCP', `${be.name} is the system ${cps.system.datasets[0]} was cloned from; zcp did not make it and will not destroy it`, be.dataset);
   if (be.active) throw new CheckpointError('ACTIVE', `${be.name} boots next (bootfs); activate another first`, be.dataset);
   const doomed = await ownDatasets(cps, be);
   if (!options.dryRun) {

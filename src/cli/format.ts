@@ -26,7 +26,7 @@ export function checkpointJson(c: Checkpoint) {
 }
 
 export function bootEnvironmentJson(b: BootEnvironment) {
-  return { name: b.name, dataset: b.dataset, datasets: b.datasets, origin: b.origin ?? null, active: b.active, current: b.current };
+  return { name: b.name, kind: b.kind, dataset: b.dataset, datasets: b.datasets, origin: b.origin ?? null, active: b.active, current: b.current };
 }
 
 export function planJson(p: RollbackPlan) {
@@ -73,7 +73,8 @@ export function table(head: string[], rows: string[][]): string[] {
 export function listLines(checkpoints: Checkpoint[], bes: BootEnvironment[]): string[] {
   const rows: string[][] = [];
   for (const b of bes) {
-    rows.push([b.active ? 'A' : ' ', b.current ? 'C' : ' ', b.name, '-', b.origin ? 'be' : 'live', b.origin ? `boot environment from ${b.origin}` : `the system (${b.dataset})`]);
+    const what = b.kind === 'clone' ? `boot environment from ${b.origin}` : b.kind === 'parent' ? `the system this one was cloned from (${b.dataset})` : `the system (${b.dataset})`;
+    rows.push([b.active ? 'A' : ' ', b.current ? 'C' : ' ', b.name, '-', b.kind === 'clone' ? 'be' : 'live', what]);
   }
   for (const c of checkpoints) {
     const flags = [c.state === 'incomplete' ? '[incomplete]' : '', c.held ? '[held]' : '', c.important ? '[important]' : ''].filter(Boolean).join(' ');

@@ -63,7 +63,7 @@ describe('zcp CLI (guest)', () => {
     const lj = json((await zcp(['list', '--json']))) as { checkpoints: Record<string, unknown>[]; bootEnvironments: Record<string, unknown>[] };
     expect(Object.keys(lj.checkpoints[0]!).sort()).toEqual(['clones', 'created', 'held', 'id', 'important', 'kind', 'missing', 'snapshots', 'state', 'tid', 'title', 'used'].sort());
     expect(lj.checkpoints[0]).toMatchObject({ id, tid: Number(tid), kind: 'manual', title, state: 'complete', held: false });
-    expect(lj.bootEnvironments).toEqual([{ name: sys.ds.split('/').pop(), dataset: sys.ds, datasets: [sys.ds, `${sys.ds}/var`], origin: null, active: false, current: true }]);
+    expect(lj.bootEnvironments).toEqual([{ name: sys.ds.split('/').pop(), kind: 'system', dataset: sys.ds, datasets: [sys.ds, `${sys.ds}/var`], origin: null, active: false, current: true }]);
     const show = (await zcp(['show', tid!]));
     expect(show.stdout).toContain(`snapshot: ${sys.ds}/var@${id}`);
     expect((json((await zcp(['show', id!, '--json']))) as { checkpoint: { title: string } }).checkpoint.title).toBe(title);
@@ -161,6 +161,49 @@ describe('zcp CLI (guest)', () => {
     expect((await zcp(['destroy', id, '-y'])).code).toBe(0);
     expect(zfsSnapshots(sys.ds)).not.toContain(`${sys.ds}@${id}`);
     run('zpool', 'set', 'bootfs=', POOL);
+  });
+
+  it('from inside a boot environment, the system it was cloned from is listed: activate goes back to it, destroy is refused', async () => {
+    const id = (json((await zcp(['create', '-m', 'be parent', '--json']))) as { checkpoint: { id: string } }).checkpoint.id;
+    const name = `cliup${id.slice(4)}`;
+    expect((await zcp(['clone', id, name])).code).toBe(0);
+    const be = `${POOL}/${name}`;
+    // As if booted into it: its datasets mounted, zcp run on them.
+    run('zfs', 'mount', be);
+    run('zfs', 'mount', `${be}/var`);
+    const beRoot = run('zfs', 'get', '-H', '-o', 'value', 'mountpoint', be).trim();
+    const inBe = (args: string[], input = '') => spawnAsync(process.execPath, [CLI, '--dataset', be, '--dataset', `${be}/var`, '--root', beRoot, ...args], input);
+    try {
+      const parent = { name: sys.ds.split('/').pop(), kind: 'parent', dataset: sys.ds, datasets: [sys.ds, `${sys.ds}/var`], origin: null, active: false, current: false };
+      expect(json(await inBe(['list', '--json'])).bootEnvironments).toEqual([
+        { name, kind: 'system', dataset: be, datasets: [be, `${be}/var`], origin: null, active: false, current: true },
+        parent,
+      ]);
+      expect((await inBe(['list'])).stdout).toMatch(new RegExp(` ${parent.name} +- +live +the system this one was cloned from \\(${sys.ds}\\)`));
+      expect((await inBe(['activate', parent.name!])).code).toBe(0);
+      expect(run('zpool', 'get', '-H', '-o', 'value', 'bootfs', POOL).trim()).toBe(sys.ds);
+      run('zpool', 'set', 'bootfs=', POOL);
+      // Not zcp's: never destroyed, not even with --yes (and it has the boot environment as a clone).
+      const refused = await inBe(['destroy', parent.name!, '--yes', '--json']);
+      expect(refused.code).toBe(1);
+      expect(json(refused)).toMatchObject({ error: { code: 'NOT_ZCP', message: expect.stringContaining('cloned from'), subject: sys.ds } });
+      expect(run('zfs', 'list', '-H', '-o', 'name', sys.ds).trim()).toBe(sys.ds);
+      // A clone of a snapshot that only inherits zcp:tid from its dataset (anyone with userprop could set it there) has no parent.
+      const other = fresh(POOL, 'forged');
+      createFilesystems(other);
+      run('zfs', 'set', 'zcp:tid=7', other);
+      run('zfs', 'snapshot', `${other}@zcp-7`);
+      run('zfs', 'clone', `${other}@zcp-7`, `${other}c`);
+      const forged = await spawnAsync(process.execPath, [CLI, '--dataset', `${other}c`, 'list', '--json']);
+      expect(json(forged).bootEnvironments).toEqual([expect.objectContaining({ kind: 'system', dataset: `${other}c` })]);
+      run('zfs', 'destroy', `${other}c`);
+      run('zfs', 'destroy', '-r', other);
+    } finally {
+      run('zfs', 'unmount', `${be}/var`);
+      run('zfs', 'unmount', be);
+    }
+    expect((await zcp(['destroy', name, '--yes'])).code).toBe(0);
+    expect((await zcp(['destroy', id, '--yes'])).code).toBe(0);
   });
 
   it('bad input: unknown id, not a ZFS dataset, usage, a non-root user (77), --json errors', async () => {
