@@ -8,11 +8,10 @@
  * not used here: what boots is what a real install would boot.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootKernel, findKernel, GuestSetupError, projectRoot } from '../guest/boot-files.js';
+import { bootKernel, dropStale, findKernel, GuestSetupError, hashOf, projectRoot } from '../guest/boot-files.js';
 
 const cacheDir = join(projectRoot, '.cache', 'boot');
 
@@ -45,12 +44,6 @@ echo o > /proc/sysrq-trigger
 sleep 60
 `;
 
-function hashOf(...parts: string[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(`${p}\0`);
-  return h.digest('hex').slice(0, 16);
-}
-
 const packageVersion = (p: string) => execFileSync('dpkg-query', ['-W', '-f', '${Version}', p], { encoding: 'utf8' }).trim();
 
 /**
@@ -74,7 +67,7 @@ export function zfsInitramfs(kernelVersion: string): string {
     writeFileSync(confFile, `${readFileSync(confFile, 'utf8').replace(/^MODULES=.*$/m, 'MODULES=list')}\n`);
     execFileSync('mkinitramfs', ['-d', conf, '-o', `${out}.tmp`, kernelVersion], { stdio: ['ignore', 'ignore', 'pipe'] });
     renameSync(`${out}.tmp`, out);
-    for (const f of readdirSync(cacheDir)) if (f.startsWith('initrd-') && join(cacheDir, f) !== out) rmSync(join(cacheDir, f), { force: true });
+    dropStale(`initrd-${kernelVersion}-`, out);
   } finally {
     rmSync(conf, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -57,16 +57,17 @@ export function findKernel(): { version: string; vmlinuz: string } {
   );
 }
 
-function hashOf(...parts: (string | Buffer)[]): string {
+/** A short content key for a cached build. */
+export function hashOf(...parts: (string | Buffer)[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return h.digest('hex').slice(0, 16);
 }
 
-/** Removes earlier cached builds of the same kind and kernel (`prefix*`), keeping `keep`. */
-function dropStale(prefix: string, keep: string): void {
-  for (const f of readdirSync(cacheDir)) {
-    const path = join(cacheDir, f);
+/** Removes earlier cached builds of the same kind and kernel (`prefix*`) beside `keep`, keeping it. */
+export function dropStale(prefix: string, keep: string): void {
+  for (const f of readdirSync(dirname(keep))) {
+    const path = join(dirname(keep), f);
     if (f.startsWith(prefix) && path !== keep) rmSync(path, { recursive: true, force: true });
   }
 }
