@@ -1,10 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects: `unit` runs on the host (no ZFS needed, also under Node 24);
+// Five projects: `unit` runs on the host (no ZFS needed, also under Node 24);
 // `harness` boots the guest from the host to test the harness itself;
 // `zfs` runs inside the qemu guest with the real kernel module (test/run-all.ts
 // boots it once for the whole project); `debian` too, in a boot of its own,
-// on a real Debian root.
+// on a real Debian root; `boot` then boots that root's disk three times.
 export default defineConfig({
   test: {
     projects: [
@@ -19,10 +19,18 @@ export default defineConfig({
         test: {
           // Host tests that boot the guest: the harness's own behaviour.
           name: 'harness',
-          // ... the power cut, which needs two boots of the guest around one pool,
-          // and the three boots of the real root by Debian's own initramfs.
-          include: ['test/harness/**/*.test.ts', 'test/power-cut/**/*.test.ts', 'test/boot/**/*.test.ts'],
+          // ... and the power cut, which needs two boots of the guest around one pool.
+          include: ['test/harness/**/*.test.ts', 'test/power-cut/**/*.test.ts'],
           testTimeout: 6 * 60_000,
+        },
+      },
+      {
+        test: {
+          // On the host too: three boots of the real root by Debian's own
+          // initramfs, on the disk the `debian` project leaves (run after it).
+          name: 'boot',
+          include: ['test/boot/**/*.test.ts'],
+          testTimeout: 20 * 60_000,
         },
       },
       {

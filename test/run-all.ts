@@ -1,19 +1,23 @@
 /**
- * `npm test`: build, type-check, then every vitest project where it belongs:
- * `unit` on the host under Node 20 and again under Node 24, `harness` on the
- * host (it boots guests to test the harness), the C++ unit tests of the
- * parsers under ASan/UBSan and a short libFuzzer pass over each parser, the
- * addon under AddressSanitizer in the guest, and `zfs` inside the qemu guest with the real OpenZFS kernel
- * module, in one boot; then the demo (the README's main command). Ends with
- * one summary line counting every test of every run. (scripts/setup.sh,
- * which installs the machine's packages, runs before this.)
+ * `npm test`: build, then every check where it belongs, in two lanes that run
+ * side by side (see lanes()): type-check and API docs; `unit` on the host
+ * under Node 20 and again under Node 24; `harness` on the host (it boots
+ * guests to test the harness, the power cut and the real root's three
+ * boots); the C++ unit tests of the parsers under ASan/UBSan and a short
+ * libFuzzer pass over each parser; the addon under AddressSanitizer in the
+ * guest; `zfs` inside the qemu guest with the real OpenZFS kernel module, in
+ * two boots (test/zfs/shards.ts); `debian` on the real Debian root; the demo
+ * (the README's main command). Ends with one summary line counting every
+ * test of every run. (scripts/setup.sh, which installs the machine's
+ * packages, runs before this.)
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { projectRoot } from './guest/boot-files.js';
+import { dirname, join } from 'node:path';
+import { bootKernel, buildInitramfs, findKernel, projectRoot } from './guest/boot-files.js';
 import { GUEST_JOB_DIR, runInGuest } from './guest/run.js';
 import { TEST_POOLS } from './zfs/pools.js';
+import { ZFS_SHARDS } from './zfs/shards.js';
 import { ensureNode24 } from './node24.js';
 import { runDebianProject } from './debian/run-guest.js';
 
@@ -34,14 +38,47 @@ interface RunSummary {
 }
 const runs: RunSummary[] = [];
 
-function step(title: string): void {
-  process.stdout.write(`\n=== ${title}\n`);
+/**
+ * Output of steps that run side by side: each line goes out whole, with the
+ * step's tag in front, as soon as it is complete (a CI log cut by a time
+ * limit still shows where each step was).
+ */
+function tagged(tag: string): { write: (c: Buffer | string) => void; end: () => void } {
+  let rest = '';
+  const flush = (line: string) => process.stdout.write(`[${tag}] ${line}\n`);
+  return {
+    write(c) {
+      const lines = (rest + c.toString()).split(/\r?\n/);
+      rest = lines.pop() ?? '';
+      for (const l of lines) flush(l);
+    },
+    end() {
+      if (rest) flush(rest);
+      rest = '';
+    },
+  };
 }
 
-/** Runs a command in the project; true if it exited 0. */
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
-  const r = spawnSync(cmd, args, { cwd: projectRoot, stdio: 'inherit', env });
-  return r.status === 0;
+function step(tag: string, title: string): void {
+  process.stdout.write(`\n=== [${tag}] ${title}\n`);
+}
+
+/** Runs a command in the project with its output tagged; true if it exited 0. */
+function sh(tag: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const out = tagged(tag);
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env });
+    child.stdout.on('data', out.write);
+    child.stderr.on('data', out.write);
+    child.on('error', (e) => {
+      out.write(`cannot start ${cmd}: ${e.message}\n`);
+      resolve(false);
+    });
+    child.on('close', (code) => {
+      out.end();
+      resolve(code === 0);
+    });
+  });
 }
 
 function readReport(label: string, file: string, exitOk: boolean, seconds: number, why?: string): void {
@@ -81,25 +118,25 @@ function readReport(label: string, file: string, exitOk: boolean, seconds: numbe
   runs.push(summary);
 }
 
-function vitestArgs(project: string, reportFile: string): string[] {
-  return [vitest, 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`];
+function vitestArgs(project: string, reportFile: string, files: readonly string[] = []): string[] {
+  return [vitest, 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...files];
 }
 
 /** A vitest project on the host, under the given Node binary. */
-function runHost(project: string, label: string, node: string): void {
+async function runHost(project: string, label: string, node: string, env: Record<string, string> = {}): Promise<void> {
   const file = join(reports, `${label.replace(/\W+/g, '-').replace(/-$/, '')}.json`);
   rmSync(file, { force: true });
-  step(`${label}: ${spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()}`);
+  step(label, spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim());
   const t0 = Date.now();
-  const ok = sh(node, vitestArgs(project, file));
+  const ok = await sh(label, node, vitestArgs(project, file), { ...process.env, ...env });
   readReport(label, file, ok, (Date.now() - t0) / 1000);
 }
 
 /** A check that is not a vitest project: one pass or one failure in the count. */
-function runCheck(label: string, what: string, args: string[]): void {
-  step(`${label}: ${what}`);
+async function runCheck(label: string, what: string, args: string[]): Promise<void> {
+  step(label, what);
   const t0 = Date.now();
-  const ok = sh('npx', args);
+  const ok = await sh(label, 'npx', args);
   const seconds = (Date.now() - t0) / 1000;
   runs.push({ label, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, seconds, ...(ok ? {} : { problem: 'see its output above' }) });
 }
@@ -108,84 +145,139 @@ function runCheck(label: string, what: string, args: string[]): void {
 function countGuestRun(label: string, report: string, result: { jobDir: string; exitCode: number | null; wallSeconds: number; failure?: string }, timing: string): void {
   const hostReport = join(result.jobDir, 'report.json');
   if (existsSync(hostReport)) copyFileSync(hostReport, report);
-  process.stdout.write(`guest: ${timing}, whole run ${result.wallSeconds.toFixed(1)} s\n`);
+  process.stdout.write(`[${label}] guest: ${timing}, whole run ${result.wallSeconds.toFixed(1)} s\n`);
   readReport(label, report, result.exitCode === 0, result.wallSeconds, result.failure);
   const summary = runs[runs.length - 1];
   if (summary && summary.skipped > 0) summary.problem = `${summary.skipped} guest test(s) skipped or todo: they must run`;
 }
 
-async function runGuest(): Promise<void> {
-  const label = 'zfs (guest)';
-  step(`${label}: real zfs.ko in a qemu guest, pools ${TEST_POOLS.map((p) => `${p.name} (${p.size})`).join(', ')}`);
-  const file = join(reports, 'zfs-guest.json');
+/** One shard of the `zfs` project in a guest boot of its own, with its own pools. */
+async function runGuest(shard: number): Promise<void> {
+  const label = `zfs ${shard + 1}/${ZFS_SHARDS.length} (guest)`;
+  step(label, `real zfs.ko in a qemu guest, pools ${TEST_POOLS.map((p) => `${p.name} (${p.size})`).join(', ')}`);
+  const file = join(reports, `zfs-guest-${shard + 1}.json`);
   rmSync(file, { force: true });
-  const result = await runInGuest({
-    // --expose-gc reaches the test worker too: the leak test collects before it measures.
-    command: ['node', '--expose-gc', ...vitestArgs('zfs', `${GUEST_JOB_DIR}/report.json`)],
-    pools: [...TEST_POOLS],
-    // 14 min on a quiet day here, 25-30 min when the host is busy (the emulated
-    // kernel's txg syncs slow most); a hang still ends well inside CI's 90 min.
-    timeoutMs: 60 * 60_000,
-  });
-  countGuestRun(label, file, result, `boot ${result.bootSeconds?.toFixed(1) ?? '?'} s, modprobe zfs ${result.modprobeSeconds?.toFixed(1) ?? '?'} s`);
+  const out = tagged(label);
+  try {
+    const result = await runInGuest({
+      // --expose-gc reaches the test worker too: the leak test collects before it measures.
+      command: ['node', '--expose-gc', ...vitestArgs('zfs', `${GUEST_JOB_DIR}/report.json`, ZFS_SHARDS[shard])],
+      pools: [...TEST_POOLS],
+      // About 12 min a shard on a quiet host, twice that when the host is busy
+      // (the emulated kernel's txg syncs slow most); a hang still ends well inside CI's 90 min.
+      timeoutMs: 45 * 60_000,
+      onOutput: out.write,
+    });
+    out.end();
+    countGuestRun(label, file, result, `boot ${result.bootSeconds?.toFixed(1) ?? '?'} s, modprobe zfs ${result.modprobeSeconds?.toFixed(1) ?? '?'} s`);
+  } catch (e) {
+    runs.push({ label, passed: 0, failed: 0, skipped: 0, problem: (e as Error).message, seconds: 0 });
+  }
 }
 
-/** The `debian` project: the real Debian root (built on the host first, or cached) in a guest boot of its own. */
-async function runDebianGuest(): Promise<void> {
+/**
+ * The `debian` project: the real Debian root (built on the host first, or
+ * cached) in a guest boot of its own; then the `boot` project boots the disk
+ * it left three times (the root unpacked once for both).
+ */
+async function runDebianAndBoots(): Promise<void> {
   const label = 'debian (guest)';
-  step(`${label}: a real bookworm root (mmdebstrap, cached by its inputs) on ZFS, real apt and dpkg`);
+  step(label, 'a real bookworm root (mmdebstrap, cached by its inputs) on ZFS, real apt and dpkg');
   const file = join(reports, 'debian-guest.json');
   rmSync(file, { force: true });
-  const result = await runDebianProject(vitestArgs('debian', `${GUEST_JOB_DIR}/report.json`));
-  countGuestRun(label, file, result, `root build ${result.buildSeconds.toFixed(0)} s (0: cached), boot ${result.bootSeconds?.toFixed(1) ?? '?'} s`);
+  const out = tagged(label);
+  let disk: string | undefined;
+  try {
+    const result = await runDebianProject(vitestArgs('debian', `${GUEST_JOB_DIR}/report.json`), { onOutput: out.write, keepDisk: true });
+    out.end();
+    disk = result.disk;
+    countGuestRun(label, file, result, `root build ${result.buildSeconds.toFixed(0)} s (0: cached), boot ${result.bootSeconds?.toFixed(1) ?? '?'} s`);
+    if (result.exitCode === 0) {
+      await runHost('boot', 'boots (real root)', process.execPath, { ZCP_BOOT_DISK: result.disk ?? '', ZCP_BOOT_BE: join(result.jobDir, 'boot-environment.json') });
+    } else {
+      runs.push({ label: 'boots (real root)', passed: 0, failed: 0, skipped: 0, problem: 'not run: the debian project, which makes their disk, failed', seconds: 0 });
+    }
+  } catch (e) {
+    runs.push({ label, passed: 0, failed: 0, skipped: 0, problem: (e as Error).message, seconds: 0 });
+  } finally {
+    if (disk) rmSync(dirname(disk), { recursive: true, force: true });
+  }
 }
+
+/**
+ * Steps run in two lanes at once, each lane one step after another: a guest
+ * under the emulator keeps about 1.3 of this machine's 2 cores busy, so two
+ * guests side by side (or a guest beside host work) finish far sooner than
+ * one after the other. ZCP_TEST_LANES=1 runs them all in one lane.
+ */
+async function lanes(all: (() => Promise<void>)[][]): Promise<void> {
+  if (process.env.ZCP_TEST_LANES === '1') {
+    for (const s of all.flat()) await s();
+    return;
+  }
+  await Promise.all(all.map(async (lane) => {
+    for (const s of lane) await s();
+  }));
+}
+
+/** The order of the summary, whichever lane finished first. */
+const ORDER = ['unit (node 20)', 'unit (node 24)', 'guest harness', 'c++ (asan+ubsan)', 'fuzz (libFuzzer)', 'asan (guest)', ...ZFS_SHARDS.map((_, i) => `zfs ${i + 1}/${ZFS_SHARDS.length} (guest)`), 'debian (guest)', 'boots (real root)', 'demo (guest)'];
 
 async function main(): Promise<number> {
   const t0 = Date.now();
   mkdirSync(reports, { recursive: true });
 
-  step('build: native addon (node-gyp, incremental) and TypeScript');
+  step('build', 'native addon (node-gyp, incremental) and TypeScript');
   // configure again: the ABI check joins the build once setup.sh has installed the ZFS headers.
   const built =
-    sh('npx', ['node-gyp', 'configure']) && sh('npx', ['node-gyp', 'build']) && sh('npm', ['run', '--silent', 'build:js']);
-  step('typecheck: src, tests, bench, scripts; API docs build without warnings');
-  const typed = sh('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) && sh('npx', ['typedoc', '--logLevel', 'Warn']);
+    (await sh('build', 'npx', ['node-gyp', 'configure'])) && (await sh('build', 'npx', ['node-gyp', 'build'])) && (await sh('build', 'npm', ['run', '--silent', 'build:js']));
   if (!built) {
     process.stdout.write('\nbuild failed: no tests run\n0 passed, 1 failed\n');
     return 1;
   }
-
-  runHost('unit', 'unit (node 20)', process.execPath);
+  // What the lanes share, made once before they start: the guest's kernel and initramfs, Node 24.
+  const kernel = findKernel();
+  bootKernel(kernel);
+  buildInitramfs(kernel.version);
   const node24 = ensureNode24();
-  if (node24.ok) runHost('unit', 'unit (node 24)', node24.path);
-  else runs.push({ label: 'unit (node 24)', passed: 0, failed: 0, skipped: 0, problem: node24.reason, seconds: 0 });
-  runHost('harness', 'guest harness', process.execPath);
-  runCheck('c++ (asan+ubsan)', 'native/pkgdb C++ unit tests under AddressSanitizer and UBSan', ['tsx', 'test/native/run.ts']);
-  // A short pass per target in every run (corpus replay plus new inputs); `npm run fuzz` is the long one.
-  runCheck('fuzz (libFuzzer)', `every parser fuzz target for ${FUZZ_SECONDS} s`, ['tsx', 'test/fuzz/run.ts', '--seconds', String(FUZZ_SECONDS)]);
-  runCheck('asan (guest)', 'the addon under AddressSanitizer/LeakSanitizer', ['tsx', 'test/asan/run.ts']);
-  try {
-    await runGuest();
-  } catch (e) {
-    runs.push({ label: 'zfs (guest)', passed: 0, failed: 0, skipped: 0, problem: (e as Error).message, seconds: 0 });
-  }
-  try {
-    await runDebianGuest();
-  } catch (e) {
-    runs.push({ label: 'debian (guest)', passed: 0, failed: 0, skipped: 0, problem: (e as Error).message, seconds: 0 });
-  }
-  // The README's main command must keep working: it fails on any unexpected exit status of a zcp step.
-  runCheck('demo (guest)', 'npm run demo: the apt-clone story with the real zcp command', ['tsx', 'scripts/demo.ts']);
 
-  step('summary');
+  let typed = true;
+  await lanes([
+    [
+      () => runGuest(0),
+      () => runDebianAndBoots(),
+    ],
+    [
+      async () => {
+        step('typecheck', 'src, tests, bench, scripts; API docs build without warnings');
+        typed = (await sh('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'])) && (await sh('typecheck', 'npx', ['typedoc', '--logLevel', 'Warn']));
+      },
+      () => runHost('unit', 'unit (node 20)', process.execPath),
+      async () => {
+        if (node24.ok) await runHost('unit', 'unit (node 24)', node24.path);
+        else runs.push({ label: 'unit (node 24)', passed: 0, failed: 0, skipped: 0, problem: node24.reason, seconds: 0 });
+      },
+      () => runCheck('c++ (asan+ubsan)', 'native/pkgdb C++ unit tests under AddressSanitizer and UBSan', ['tsx', 'test/native/run.ts']),
+      // A short pass per target in every run (corpus replay plus new inputs); `npm run fuzz` is the long one.
+      () => runCheck('fuzz (libFuzzer)', `every parser fuzz target for ${FUZZ_SECONDS} s`, ['tsx', 'test/fuzz/run.ts', '--seconds', String(FUZZ_SECONDS)]),
+      () => runHost('harness', 'guest harness', process.execPath),
+      () => runCheck('asan (guest)', 'the addon under AddressSanitizer/LeakSanitizer', ['tsx', 'test/asan/run.ts']),
+      () => runGuest(1),
+      // The README's main command must keep working: it fails on any unexpected exit status of a zcp step.
+      () => runCheck('demo (guest)', 'npm run demo: the apt-clone story with the real zcp command', ['tsx', 'scripts/demo.ts']),
+    ],
+  ]);
+
+  step('summary', `${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  runs.sort((a, b) => ORDER.indexOf(a.label) - ORDER.indexOf(b.label));
   for (const r of runs) {
     process.stdout.write(
-      `${r.label.padEnd(16)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.seconds.toFixed(1)} s)` +
-        `${r.problem ? `\n${' '.repeat(17)}FAILED: ${r.problem}` : ''}\n`,
+      `${r.label.padEnd(18)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.seconds.toFixed(1)} s)` +
+        `${r.problem ? `\n${' '.repeat(19)}FAILED: ${r.problem}` : ''}\n`,
     );
-    for (const f of r.failures ?? []) process.stdout.write(`${' '.repeat(17)}- ${f}\n`);
+    for (const f of r.failures ?? []) process.stdout.write(`${' '.repeat(19)}- ${f}\n`);
   }
-  if (!typed) process.stdout.write('typecheck/docs   FAILED (see above)\n');
+  if (!typed) process.stdout.write('typecheck/docs     FAILED (see above)\n');
   const passed = runs.reduce((n, r) => n + r.passed, 0);
   // A run that broke as a whole counts as one failure, so it can't hide.
   const failed = runs.reduce((n, r) => n + r.failed + (r.problem && r.failed === 0 ? 1 : 0), 0) + (typed ? 0 : 1);

@@ -25,9 +25,10 @@ const facts = () => ({
 
 const report = { step, ...facts() };
 if (step === 'one') {
-  report.upgrade = zcp('apt', '-s', '--yes', 'upgrade');
-  const name = report.upgrade.json?.bootEnvironment?.name;
-  if (name) report.activate = zcp('activate', name);
+  // The boot environment `zcp apt -s upgrade` made (the debian project's scenario 5), chosen for the next boot.
+  report.list = zcp('list');
+  const made = report.list.json?.bootEnvironments?.find((b) => b.kind === 'clone');
+  if (made) report.activate = zcp('activate', made.name);
 } else if (step === 'two') {
   report.list = zcp('list');
   const self = report.list.json?.bootEnvironments?.find((b) => b.kind === 'system');

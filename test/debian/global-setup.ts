@@ -1,11 +1,13 @@
 // The `debian` project runs in the guest on the real root the host built
 // (test/debian/root-image.ts): without ZFS or without it, it fails loudly.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { zfs } from '../../src/index.js';
-import { installRoot, partitionDisk } from './layout.js';
+import { TEST_INIT } from '../boot/boot.js';
+import { ALTROOT, POOL, installRoot, partitionDisk } from './layout.js';
 import type { RootImage } from './root-image.js';
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => void> {
   if (process.env.ZCP_GUEST !== '1') throw new Error('the debian tests run inside the qemu guest: use `npm test` (test/run-all.ts builds the root and boots it)');
   const status = await zfs.available();
   if (!status.ok) throw new Error(`ZFS is not usable in the guest: ${status.reason}`);
@@ -14,5 +16,15 @@ export default async function setup(): Promise<void> {
   const info = JSON.parse(readFileSync(infoFile, 'utf8')) as RootImage;
   const t0 = Date.now();
   installRoot(partitionDisk(), info.tar);
+  // The root is also the one test/boot boots afterwards from this same disk:
+  // its PID 1 for the test, and the hostid its initramfs will agree with (as
+  // on an installed system). Both are there before any checkpoint, so every
+  // boot environment has them too.
+  writeFileSync(`${ALTROOT}/sbin/zcp-test-init`, TEST_INIT, { mode: 0o755 });
+  copyFileSync('/etc/hostid', `${ALTROOT}/etc/hostid`);
   process.stderr.write(`debian root unpacked onto ZFS in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  // Exported at the end, as after a clean shutdown, so the stock initramfs imports it at the next boot.
+  return () => {
+    execFileSync('zpool', ['export', POOL], { stdio: 'inherit' });
+  };
 }
