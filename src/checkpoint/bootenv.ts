@@ -48,15 +48,20 @@ export function cloneTargets(system: Pick<System, 'datasets'>, name: string): Ma
   return out;
 }
 
+/** Why `name` can't name a boot environment, or undefined when it can (the CLI checks it before anything else). */
+export function bootEnvironmentNameProblem(name: string): string | undefined {
+  if (/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(name) && name.length <= 200) return undefined;
+  return `"${name}" is not a boot environment name (letters, digits, _ . : -; not starting with a symbol; at most 200)`;
+}
+
 /**
  * Clones checkpoint `ref` into a boot environment `name` (every dataset, not
  * mounted: `canmount=noauto`, the origin's own mountpoints kept).
  * @returns the datasets made (or, with dryRun, that would be).
  */
 export async function cloneCheckpoint(cps: CheckpointSource, ref: string, name: string, options: { dryRun?: boolean } = {}): Promise<string[]> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/.test(name) || name.length > 200) {
-    throw new CheckpointError('INVALID_NAME', `"${name}" is not a boot environment name (letters, digits, _ . : -; not starting with a symbol)`);
-  }
+  const bad = bootEnvironmentNameProblem(name);
+  if (bad) throw new CheckpointError('INVALID_NAME', bad);
   const c = await cps.get(ref);
   if (c.state !== 'complete') throw new CheckpointError('INCOMPLETE', `${c.id} is incomplete; zcp will not clone it`, c.snapshots[0]);
   const targets = cloneTargets(cps.system, name);

@@ -11,6 +11,7 @@ import type { LeftMounts } from '../checkpoint/mount.js';
 import { type PrunePolicy, prune } from '../checkpoint/prune.js';
 import { readPackages } from '../pkgdb/packages.js';
 import { activationEffect, readBootPath } from '../checkpoint/boot-path.js';
+import { bootEnvironmentNameProblem } from '../checkpoint/bootenv.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { type InterruptedTransaction, Transactions } from '../transaction/transactions.js';
 import * as zfs from '../zfs/index.js';
@@ -22,20 +23,34 @@ import { PACKAGE_COMMANDS } from './package-commands.js';
 
 export type { Command, Context } from './context.js';
 
-/** Where a rollback goes, as Transactions.rollbackTo takes it: the TID of ID or --tid, or the date of --to (every transaction after it is undone). */
-async function rollbackTarget(cps: Checkpoints, ctx: Context): Promise<number | Date> {
+/** The form of a rollback's target, before anything runs: one of ID, --tid TID, --to DATE. */
+function checkRollback(ctx: Context): void {
+  want(ctx, 0, 1, 'at most one checkpoint id');
   const given = [ctx.args.length > 0, ctx.options.tid !== undefined, ctx.options.to !== undefined].filter(Boolean).length;
   if (given !== 1) throw new UsageError('rollback takes one of: ID, --tid TID, --to DATE');
-  if (ctx.options.tid !== undefined) {
-    if (!/^[1-9][0-9]*$/.test(ctx.options.tid)) throw new UsageError(`--tid takes a transaction number, not "${ctx.options.tid}"`);
-    return Number(ctx.options.tid);
+  if (ctx.options.tid !== undefined && !/^[1-9][0-9]*$/.test(ctx.options.tid)) throw new UsageError(`--tid takes a transaction number, not "${ctx.options.tid}"`);
+  if (ctx.options.to !== undefined && Number.isNaN(new Date(ctx.options.to).getTime())) {
+    throw new UsageError(`--to takes a date (2026-11-23 14:00, ISO 8601), not "${ctx.options.to}"`);
   }
-  if (ctx.options.to !== undefined) {
-    const date = new Date(ctx.options.to);
-    if (Number.isNaN(date.getTime())) throw new UsageError(`--to takes a date (2026-11-23 14:00, ISO 8601), not "${ctx.options.to}"`);
-    return date;
-  }
+}
+
+/** Where a rollback goes, as Transactions.rollbackTo takes it: the TID of ID or --tid, or the date of --to (every transaction after it is undone). */
+async function rollbackTarget(cps: Checkpoints, ctx: Context): Promise<number | Date> {
+  if (ctx.options.tid !== undefined) return Number(ctx.options.tid);
+  if (ctx.options.to !== undefined) return new Date(ctx.options.to);
   return (await cps.get(ctx.args[0]!)).tid;
+}
+
+/** The policy of zcp prune's options (numbers, ages and sizes checked). */
+function prunePolicy(ctx: Context): PrunePolicy {
+  const policy: PrunePolicy = {};
+  if (ctx.options.keep !== undefined) {
+    if (!/^\d+$/.test(ctx.options.keep)) throw new UsageError(`--keep takes a whole number, not "${ctx.options.keep}"`);
+    policy.keep = Number(ctx.options.keep);
+  }
+  if (ctx.options.olderThan !== undefined) policy.maxAgeDays = parseAge(ctx.options.olderThan);
+  if (ctx.options.minFree !== undefined) policy.minFreeBytes = parseSize(ctx.options.minFree);
+  return policy;
 }
 
 export const COMMANDS: Record<string, Command> = {
@@ -43,6 +58,7 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp status',
     summary: 'is ZFS usable; the system\'s datasets, package manager and free space',
     examples: ['zcp status', 'zcp status --json'],
+    check: (ctx) => want(ctx, 0, 0, 'no arguments'),
     async run(ctx) {
       const availability = await zfs.available();
       if (!availability.ok) {
@@ -81,8 +97,9 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp create [-m TITLE]',
     summary: 'checkpoint the system now (one atomic snapshot per pool); prints its id and TID',
     examples: ['zcp create -m "before trying the new kernel"', 'zcp create --json'],
+    options: ['message', 'dry-run'],
+    check: (ctx) => want(ctx, 0, 0, 'no arguments (the title goes with -m)'),
     async run(ctx) {
-      want(ctx, 0, 0, 'no arguments (the title goes with -m)');
       const cps = await open(ctx);
       if (ctx.dryRun) {
         await cps.refusePending();
@@ -98,14 +115,15 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   list: {
-    usage: 'zcp list',
+    usage: 'zcp list [-H]',
     summary: 'the system, its checkpoints and boot environments (A = boots next, C = current)',
-    examples: ['zcp list', 'zcp list --json | jq \'.checkpoints[] | .id\''],
+    examples: ['zcp list', 'zcp list --json | jq \'.checkpoints[] | .id\'', 'zcp list -H | cut -f3'],
+    options: ['no-header'],
+    check: (ctx) => want(ctx, 0, 0, 'no arguments'),
     async run(ctx) {
-      want(ctx, 0, 0, 'no arguments');
       const cps = await open(ctx);
       const [checkpoints, bes, pending, interrupted] = [await cps.list(), await cps.bootEnvironments(), await cps.pendingRollback(), await new Transactions(cps).interrupted()];
-      for (const l of listLines(checkpoints, bes)) ctx.out.line(l);
+      for (const l of listLines(checkpoints, bes, ctx.options.noHeader === true)) ctx.out.line(l);
       for (const l of pendingLines(pending)) ctx.out.line(l);
       for (const l of interruptedLines(interrupted)) ctx.out.line(l);
       ctx.out.result({
@@ -122,8 +140,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp show ID',
     summary: 'one checkpoint\'s metadata (ID: zcp-N, the TID N, or a snapshot name)',
     examples: ['zcp show zcp-12', 'zcp show 12 --json'],
+    check: (ctx) => want(ctx, 1, 1, 'one checkpoint id'),
     async run(ctx) {
-      want(ctx, 1, 1, 'one checkpoint id');
       const c = await (await open(ctx)).get(ctx.args[0]!);
       ctx.out.line(`${c.id}  TID ${c.tid}  ${c.kind}  ${when(c.created)}  ${c.state}${c.held ? ', held' : ''}${c.important ? ', important' : ''}`);
       ctx.out.line(`title: ${c.title}`);
@@ -141,8 +159,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp diff ID [ID2]',
     summary: 'package changes from checkpoint ID to ID2 (default: the running system)',
     examples: ['zcp diff zcp-12', 'zcp diff zcp-12 zcp-14 --json'],
+    check: (ctx) => want(ctx, 1, 2, 'one or two checkpoint ids'),
     async run(ctx) {
-      want(ctx, 1, 2, 'one or two checkpoint ids');
       const cps = await open(ctx);
       const d = await ctx.out.progress('reading the package databases', cps.diff(ctx.args[0]!, ctx.args[1]));
       ctx.out.line(`${ctx.args[0]} -> ${ctx.args[1] ?? 'now'}:`);
@@ -156,8 +174,9 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp rollback ID | --tid TID | --to DATE',
     summary: 'roll the system back in place: shows the package plan, confirms, destroys only the later checkpoints',
     examples: ['zcp rollback zcp-12', 'zcp rollback --to "2026-11-23 14:00" --dry-run', 'zcp rollback --tid 12 --yes'],
+    options: ['tid', 'to', 'yes', 'dry-run'],
+    check: checkRollback,
     async run(ctx) {
-      want(ctx, 0, 1, 'at most one checkpoint id');
       const cps = await open(ctx);
       const to = await rollbackTarget(cps, ctx);
       const tx = new Transactions(cps);
@@ -182,8 +201,13 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp clone ID NAME',
     summary: 'make boot environment NAME from a checkpoint (not mounted, not active)',
     examples: ['zcp clone zcp-12 before-upgrade', 'zcp activate before-upgrade'],
-    async run(ctx) {
+    options: ['dry-run'],
+    check(ctx) {
       want(ctx, 2, 2, 'a checkpoint id and a name');
+      const bad = bootEnvironmentNameProblem(ctx.args[1]!);
+      if (bad) throw new UsageError(bad);
+    },
+    async run(ctx) {
       const cps = await open(ctx);
       const made = await ctx.out.progress('cloning', cps.clone(ctx.args[0]!, ctx.args[1]!, { dryRun: ctx.dryRun }));
       ctx.out.line(`${ctx.dryRun ? 'would make' : 'made'} boot environment ${ctx.args[1]}: ${made.join(', ')}`);
@@ -196,8 +220,9 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp activate [--once] NAME',
     summary: 'make a boot environment (or the system itself) boot next: the pool\'s bootfs; says whether this machine\'s boot path honours it',
     examples: ['zcp activate before-upgrade', 'zcp activate before-upgrade --json'],
+    options: ['once', 'dry-run'],
+    check: (ctx) => want(ctx, 1, 1, 'one boot environment name'),
     async run(ctx) {
-      want(ctx, 1, 1, 'one boot environment name');
       const cps = await open(ctx);
       const path = await readBootPath(cps.system);
       if (ctx.options.once) {
@@ -223,8 +248,9 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp destroy ID|NAME',
     summary: 'destroy a checkpoint or a boot environment; confirms; refuses the active and current ones',
     examples: ['zcp destroy zcp-12', 'zcp destroy before-upgrade --yes'],
+    options: ['yes', 'dry-run'],
+    check: (ctx) => want(ctx, 1, 1, 'one checkpoint id or boot environment name'),
     async run(ctx) {
-      want(ctx, 1, 1, 'one checkpoint id or boot environment name');
       const cps = await open(ctx);
       const ref = ctx.args[0]!;
       const isBe = (await cps.bootEnvironments()).some((b) => b.name === ref || b.dataset === ref);
@@ -252,8 +278,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp hold ID',
     summary: 'protect a checkpoint from destroy, prune and being consumed by a rollback',
     examples: ['zcp hold zcp-12'],
+    check: (ctx) => want(ctx, 1, 1, 'one checkpoint id'),
     async run(ctx) {
-      want(ctx, 1, 1, 'one checkpoint id');
       const c = await (await open(ctx)).hold(ctx.args[0]!);
       ctx.out.line(`held ${c.id}`);
       ctx.out.result({ checkpoint: checkpointJson(c) });
@@ -265,8 +291,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp release ID',
     summary: 'remove the protection of zcp hold',
     examples: ['zcp release zcp-12'],
+    check: (ctx) => want(ctx, 1, 1, 'one checkpoint id'),
     async run(ctx) {
-      want(ctx, 1, 1, 'one checkpoint id');
       const c = await (await open(ctx)).release(ctx.args[0]!);
       ctx.out.line(`released ${c.id}`);
       ctx.out.result({ checkpoint: checkpointJson(c) });
@@ -279,11 +305,12 @@ export const COMMANDS: Record<string, Command> = {
   apt: PACKAGE_COMMANDS.apt,
 
   history: {
-    usage: 'zcp history',
+    usage: 'zcp history [-H]',
     summary: 'the transactions (TID, state, package changes) and the rollbacks, oldest first',
-    examples: ['zcp history', 'zcp history --json'],
+    examples: ['zcp history', 'zcp history --json', 'zcp history -H | awk -F\'\\t\' \'$2 == "failed"\''],
+    options: ['no-header'],
+    check: (ctx) => want(ctx, 0, 0, 'no arguments'),
     async run(ctx) {
-      want(ctx, 0, 0, 'no arguments');
       const h = await new Transactions(await open(ctx)).history();
       const rows = h.map((e) => {
         const c = e.changes;
@@ -291,7 +318,7 @@ export const COMMANDS: Record<string, Command> = {
         const what = e.rollback ? `rollback to ${e.rollback.to}, undid ${e.rollback.undid.join(', ') || 'nothing'}` : oneLine(e.title);
         return [e.rollback ? '-' : String(e.tid), e.rollback ? 'rollback' : e.state, when(new Date(e.started)), changes, what];
       });
-      for (const l of table(['TID', 'STATE', 'DATE', 'CHANGES', 'WHAT'], rows)) ctx.out.line(l);
+      for (const l of table(['TID', 'STATE', 'DATE', 'CHANGES', 'WHAT'], rows, ctx.options.noHeader === true)) ctx.out.line(l);
       ctx.out.result({ history: h });
       return 0;
     },
@@ -301,9 +328,11 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp undo TID',
     summary: 'how to undo one transaction at package level while later ones stay (a plan: files are not restored)',
     examples: ['zcp undo 12'],
-    async run(ctx) {
+    check(ctx) {
       want(ctx, 1, 1, 'one TID');
       if (!/^[1-9][0-9]*$/.test(ctx.args[0]!)) throw new UsageError(`undo takes a TID, not "${ctx.args[0]}"`);
+    },
+    async run(ctx) {
       const plan = await new Transactions(await open(ctx)).undoPlan(Number(ctx.args[0]));
       ctx.out.line(`undo transaction ${plan.transaction.tid} (${oneLine(plan.transaction.title)}):`);
       for (const l of actionLines(plan)) ctx.out.line(l);
@@ -315,22 +344,16 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   prune: {
-    usage: 'zcp prune [--keep N] [--older-than DAYS] [--min-free SIZE]',
+    usage: 'zcp prune [--keep N] [--older-than AGE] [--min-free SIZE]',
     summary: 'let old checkpoints go (never held, cloned or foreign ones; important ones kept longer); confirms',
-    examples: ['zcp prune --keep 5 --dry-run', 'zcp prune --older-than 30 --min-free 10G --yes'],
-    async run(ctx) {
+    examples: ['zcp prune --keep 5 --dry-run', 'zcp prune --older-than 30d --min-free 10G --yes'],
+    options: ['keep', 'older-than', 'min-free', 'yes', 'dry-run'],
+    check(ctx) {
       want(ctx, 0, 0, 'no arguments');
-      const policy: PrunePolicy = {};
-      const num = (v: string | undefined, what: string) => {
-        if (v === undefined) return undefined;
-        if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`${what} takes a number, not "${v}"`);
-        return Number(v);
-      };
-      const keep = num(ctx.options.keep, '--keep');
-      if (keep !== undefined) policy.keep = keep;
-      const age = num(ctx.options.olderThan, '--older-than');
-      if (age !== undefined) policy.maxAgeDays = age;
-      if (ctx.options.minFree !== undefined) policy.minFreeBytes = parseSize(ctx.options.minFree);
+      prunePolicy(ctx);
+    },
+    async run(ctx) {
+      const policy = prunePolicy(ctx);
       const cps = await open(ctx);
       const plan = await prune(cps, policy, { dryRun: true }); // the plan, with the refusals (a pending rollback) of the real one
       for (const d of plan) ctx.out.line(`${ctx.dryRun ? 'would destroy' : 'destroy'} ${d.checkpoint.id} (${when(d.checkpoint.created)}): ${d.reason}`);
@@ -358,10 +381,14 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp bench [POOL [ITERATIONS]]',
     summary: 'checkpoint latency on your pool: the addon vs the zfs command (in a scratch dataset it makes and removes)',
     examples: ['zcp bench', 'zcp bench tank 50', 'zcp bench --json | jq .rows'],
-    async run(ctx) {
+    options: ['dry-run'],
+    check(ctx) {
       want(ctx, 0, 2, 'an optional pool and iteration count');
       const iterations = ctx.args[1] === undefined ? 20 : Number(ctx.args[1]);
       if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10_000) throw new UsageError(`ITERATIONS is a whole number from 1 to 10000, not "${ctx.args[1]}"`);
+    },
+    async run(ctx) {
+      const iterations = ctx.args[1] === undefined ? 20 : Number(ctx.args[1]);
       const pool = ctx.args[0] ?? (await open(ctx)).system.pools[0]!;
       await requireZfs('bench');
       if (ctx.dryRun) {
@@ -385,9 +412,11 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'zcp completion bash',
     summary: 'print the bash completion script (commands, options, checkpoint ids)',
     examples: ['zcp completion bash > /etc/bash_completion.d/zcp', 'source <(zcp completion bash)'],
-    async run(ctx) {
+    check(ctx) {
       want(ctx, 1, 1, 'the shell: bash');
       if (ctx.args[0] !== 'bash') throw new UsageError(`no completion for "${ctx.args[0]}" (bash only)`);
+    },
+    async run() {
       process.stdout.write(bashCompletion(Object.keys(COMMANDS)));
       return 0;
     },
@@ -396,9 +425,10 @@ export const COMMANDS: Record<string, Command> = {
   repair: {
     usage: 'zcp repair [--discard-journal]',
     summary: 'finish what an interrupted zcp left: a rollback cut half-way (after its journal checks out), a checkpoint cut between pools; confirms',
-    examples: ['zcp repair --dry-run', 'zcp repair --yes', 'zcp repair --discard-journal   # a journal that does not check out: drop it, roll nothing back'],
+    examples: ['zcp repair --dry-run', 'zcp repair --yes', 'zcp repair --discard-journal   # a journal that does not check out: drop it'],
+    options: ['discard-journal', 'yes', 'dry-run'],
+    check: (ctx) => want(ctx, 0, 0, 'no arguments'),
     async run(ctx) {
-      want(ctx, 0, 0, 'no arguments');
       const cps = await open(ctx);
       const tx = new Transactions(cps);
       const discardJournal = ctx.options.discardJournal === true;
@@ -463,6 +493,13 @@ function pendingLines(p: PendingRollback | undefined): string[] {
   if (p.problems.length) out.push(`  its journal does not check out: ${p.problems.join('; ')}`, '  zcp repair refuses it; zcp repair --discard-journal drops it (rolls nothing back)');
   else out.push('  zcp repair --dry-run shows what finishing it does; zcp repair does it');
   return out;
+}
+
+/** An age in days: 30d, 12h, 2w, or a bare number of days. */
+export function parseAge(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([hdw]?)$/i.exec(text.trim());
+  if (!m) throw new UsageError(`an age is a number with h, d or w (30d, 12h, 2w), not "${text}"`);
+  return Number(m[1]) * { '': 1, h: 1 / 24, d: 1, w: 7 }[m[2]!.toLowerCase() as '' | 'h' | 'd' | 'w'];
 }
 
 /** 10G, 512M, 1.5T, or bytes. */

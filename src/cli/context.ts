@@ -6,12 +6,13 @@
 import { Checkpoints } from '../checkpoint/checkpoints.js';
 import * as zfs from '../zfs/index.js';
 import { ZfsError } from '../zfs/errors.js';
+import type { OptionName } from './options.js';
 import { type Output, UsageError } from './output.js';
 
 /** What a command gets: its positionals and options, the shared options, the output. */
 export interface Context {
   args: string[];
-  options: { message?: string; to?: string; tid?: string; rollbackOnFailure?: boolean; intoClone?: boolean; keep?: string; olderThan?: string; minFree?: string; discardJournal?: boolean; once?: boolean };
+  options: { message?: string; to?: string; tid?: string; rollbackOnFailure?: boolean; intoClone?: boolean; keep?: string; olderThan?: string; minFree?: string; discardJournal?: boolean; once?: boolean; noHeader?: boolean };
   datasets: string[];
   root: string | undefined;
   dryRun: boolean;
@@ -22,6 +23,13 @@ export interface Command {
   usage: string;
   summary: string;
   examples: string[];
+  /** The command's own options, beyond SHARED_OPTIONS: any other is a usage error. */
+  options?: readonly OptionName[];
+  /**
+   * Checks the arguments' number and form before anything else (before ZFS
+   * is looked for): throws UsageError, exit 2, whatever the machine.
+   */
+  check(ctx: Context): void;
   run(ctx: Context): Promise<number>;
 }
 

@@ -63,14 +63,18 @@ export function oneLine(s: string): string {
   return s.replace(/\r?\n/g, '⏎').replace(/[\u0000-\u001f\u007f]/g, '?');
 }
 
-/** A table with left-aligned columns. */
-export function table(head: string[], rows: string[][]): string[] {
+/**
+ * A table with left-aligned columns; `scripted` (-H): no header, each row's
+ * cells joined by one tab, as zfs list -H and zectl list -H print them.
+ */
+export function table(head: string[], rows: string[][], scripted = false): string[] {
+  if (scripted) return rows.map((r) => r.map((c) => c.replace(/\t/g, ' ').trim()).join('\t'));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [fmt(head), ...rows.map(fmt)];
 }
 
-export function listLines(checkpoints: Checkpoint[], bes: BootEnvironment[]): string[] {
+export function listLines(checkpoints: Checkpoint[], bes: BootEnvironment[], scripted = false): string[] {
   const rows: string[][] = [];
   for (const b of bes) {
     const what = b.kind === 'clone' ? `boot environment from ${b.origin}` : b.kind === 'parent' ? `the system this one was cloned from (${b.dataset})` : `the system (${b.dataset})`;
@@ -80,7 +84,7 @@ export function listLines(checkpoints: Checkpoint[], bes: BootEnvironment[]): st
     const flags = [c.state === 'incomplete' ? '[incomplete]' : '', c.held ? '[held]' : '', c.important ? '[important]' : ''].filter(Boolean).join(' ');
     rows.push([' ', ' ', c.id, when(c.created), c.kind, `${oneLine(c.title)}${flags ? ` ${flags}` : ''}`]);
   }
-  return table(['A', 'C', 'ID', 'DATE', 'KIND', 'TITLE'], rows);
+  return table(['A', 'C', 'ID', 'DATE', 'KIND', 'TITLE'], rows, scripted);
 }
 
 type Change = { name: string; architecture: string; from: string; to: string };

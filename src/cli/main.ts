@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { deferSignal } from '../checkpoint/interrupt.js';
-import { COMMANDS, type Context } from './commands.js';
-import { OPTIONS, valuedOptionWords } from './options.js';
+import { type Command, COMMANDS, type Context } from './commands.js';
+import { OPTIONS, SHARED_OPTIONS, optionHelp, valuedOptionWords, wrap } from './options.js';
 import { EXIT, Output, UsageError } from './output.js';
 
 export { EXIT } from './output.js';
@@ -18,30 +18,65 @@ function version(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-const GLOBAL_HELP = `options (any command):
-  --dataset DS   a dataset of the system (repeatable; default: the dataset
-                 mounted at / and the configured extras)
-  --root PATH    the package database root (default: the first dataset's mountpoint)
-  --json         one JSON document on stdout (errors: {"error":{code,message,dataset}})
-  --yes, -y      answer yes to confirmations
-  --dry-run, -n  show what would change, change nothing
-  --quiet, -q    no output but errors
-  --help, -h     help (zcp COMMAND --help for a command)
-  --version      zcp's version
-config: /etc/zcp/config.json (must be root's, not group/world-writable), ZCP_DATASETS, ZCP_ROOT
-exit codes: 0 ok, 1 failure, 2 usage, 69 ZFS unavailable, 77 permission denied, 130 interrupted`;
+const EXIT_HELP = 'exit codes: 0 ok, 1 failure, 2 usage, 69 ZFS unavailable, 77 permission denied, 130 interrupted';
+const CONFIG_HELP = 'config: /etc/zcp/config.json (root\'s, not group/world-writable); ZCP_DATASETS, ZCP_ROOT';
 
 function usage(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
-  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
-  return `usage: zcp [options] COMMAND [args]\n\ncommands:\n${lines.join('\n')}\n\n${GLOBAL_HELP}\n`;
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.replace(/^zcp /, '').split(' ')[0]!.length));
+  const lines = Object.entries(COMMANDS).flatMap(([name, c]) => {
+    const [first, ...rest] = wrap(c.summary, 80 - width - 4);
+    return [`  ${name.padEnd(width)}  ${first}`, ...rest.map((l) => `  ${' '.repeat(width)}  ${l}`)];
+  });
+  return [
+    'usage: zcp [options] COMMAND [args]     (zcp COMMAND --help: its own options)',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'options of every command:',
+    ...optionHelp(SHARED_OPTIONS),
+    '',
+    ...wrap(CONFIG_HELP, 80),
+    ...wrap(EXIT_HELP, 80),
+    '',
+  ].join('\n');
 }
 
 function commandHelp(name: string): string {
   const c = COMMANDS[name]!;
-  return `usage: ${c.usage}\n\n${c.summary}\n\nexamples:\n${c.examples.map((e) => `  ${e}`).join('\n')}\n\n${GLOBAL_HELP}\n`;
+  return [
+    ...wrap(`usage: ${c.usage}`, 80),
+    '',
+    ...wrap(c.summary, 80),
+    ...(c.options?.length ? ['', 'options:', ...optionHelp(c.options)] : []),
+    '',
+    'options of every command:',
+    ...optionHelp(SHARED_OPTIONS),
+    '',
+    'examples:',
+    ...c.examples.map((e) => `  ${e}`),
+    '',
+    ...wrap(EXIT_HELP, 80),
+    '',
+  ].join('\n');
 }
 
+/** parseArgs's complaint in zcp's words: which option, and what is wrong with it. */
+function parseProblem(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const option = /'(-[^' ]+)/.exec(err.message ?? '')?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    return /does not take/.test(err.message ?? '') ? `${option} takes no value` : `${option} needs a value`;
+  }
+  return err.message ?? String(e);
+}
+
+/** The options given that `command` does not take (beyond the shared ones), as typed. */
+function foreignOptions(given: Record<string, unknown>, command: Command): string[] {
+  const own = new Set<string>([...SHARED_OPTIONS, ...(command.options ?? [])]);
+  return Object.keys(given).filter((k) => given[k] !== undefined && !own.has(k)).map((k) => `--${k}`);
+}
 
 /** Commands whose arguments after the first positional belong to another program. */
 const PASS_THROUGH = new Set(['apt']);
@@ -69,24 +104,28 @@ export async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({ args: own, allowPositionals: true, strict: true, options: OPTIONS });
   } catch (e) {
     const json = argv.includes('--json');
-    return new Output({ json, quiet: false, yes: false }).fail(new UsageError((e as Error).message));
+    return new Output({ json, quiet: false, yes: false }).fail(new UsageError(parseProblem(e)));
   }
   const v = parsed.values;
   const out = new Output({ json: v.json === true, quiet: v.quiet === true, yes: v.yes === true });
   const [name, ...positionals] = parsed.positionals;
   const args = [...positionals, ...passThrough];
   if (v.version) {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(v.json ? `${JSON.stringify({ version: version() })}\n` : `${version()}\n`);
     return EXIT.ok;
   }
   if (v.help || name === 'help') {
     const topic = name === 'help' ? args[0] : name;
-    process.stdout.write(topic && COMMANDS[topic] ? commandHelp(topic) : usage());
+    const text = topic && COMMANDS[topic] ? commandHelp(topic) : usage();
+    process.stdout.write(v.json ? `${JSON.stringify({ help: text })}\n` : text);
     return EXIT.ok;
   }
   if (name === undefined) return out.fail(new UsageError('no command given'));
   const command = COMMANDS[name];
   if (!command) return out.fail(new UsageError(`unknown command: ${name}`));
+  out.usageHint = `zcp ${name} --help`;
+  const foreign = foreignOptions(v, command);
+  if (foreign.length) return out.fail(new UsageError(`${foreign.join(', ')}: not ${foreign.length === 1 ? 'an option' : 'options'} of zcp ${name}`));
   const ctx: Context = {
     args,
     options: {
@@ -95,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(v.tid !== undefined ? { tid: v.tid } : {}),
       ...(v['rollback-on-failure'] ? { rollbackOnFailure: true } : {}),
       ...(v.once ? { once: true } : {}),
+      ...(v['no-header'] ? { noHeader: true } : {}),
       ...(v['into-clone'] ? { intoClone: true } : {}),
       ...(v.keep !== undefined ? { keep: v.keep } : {}),
       ...(v['older-than'] !== undefined ? { olderThan: v['older-than'] } : {}),
@@ -107,6 +147,8 @@ export async function main(argv: string[]): Promise<number> {
     out,
   };
   try {
+    // The arguments' form first: a usage error is exit 2 on any machine, with or without ZFS.
+    command.check(ctx);
     return await command.run(ctx);
   } catch (e) {
     return out.fail(e);

@@ -23,6 +23,9 @@ export interface OutputOptions {
 }
 
 export class Output {
+  /** Where a usage error points the user (the command's own help once it is known). */
+  usageHint = 'zcp --help';
+
   constructor(readonly options: OutputOptions) {}
 
   /** A line of human output (not with --json or --quiet). */
@@ -80,7 +83,7 @@ export class Output {
       ...(typeof err.dataset === 'string' ? { dataset: err.dataset } : {}),
     };
     if (this.options.json) process.stdout.write(`${JSON.stringify({ error: body })}\n`);
-    else process.stderr.write(`zcp: ${body.message}${e instanceof UsageError ? '\n(zcp --help for usage)' : ''}\n`);
+    else process.stderr.write(`zcp: ${body.message}${e instanceof UsageError ? `\n(${this.usageHint} for usage)` : ''}\n`);
     return code;
   }
 }

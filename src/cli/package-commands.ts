@@ -27,9 +27,12 @@ export const PACKAGE_COMMANDS = {
   run: {
     usage: 'zcp run [-m TITLE] [--rollback-on-failure] -- COMMAND...',
     summary: 'checkpoint, run COMMAND (no shell), record the transaction; on failure offer a rollback',
-    examples: ['zcp run -m "new kernel" -- apt-get -y install linux-image-amd64', 'zcp run --rollback-on-failure --yes -- dnf -y upgrade'],
-    async run(ctx) {
+    examples: ['zcp run -m "new kernel" -- apt-get -y install linux-image-amd64', 'zcp run --rollback-on-failure -- dnf -y upgrade'],
+    options: ['message', 'rollback-on-failure'],
+    check(ctx) {
       if (!ctx.args.length) throw new UsageError('run needs a command after --');
+    },
+    async run(ctx) {
       const cps = await open(ctx);
       const argv = ctx.args;
       const ran = await runAsTransaction(cps, { title: ctx.options.message ?? argv.join(' '), command: argv, kind: 'run' }, runner(ctx), argv, {
@@ -45,12 +48,17 @@ export const PACKAGE_COMMANDS = {
     examples: [
       'zcp apt install nginx',
       'zcp apt --yes dist-upgrade',
-      'zcp apt -s dist-upgrade        # into boot environment upgrade-TID; then zcp activate upgrade-TID',
-      'zcp apt --dry-run upgrade      # what apt would do, the space it needs, whether to reboot',
+      'zcp apt -s dist-upgrade     # into boot environment upgrade-TID; then:',
+      'zcp activate upgrade-TID',
+      'zcp apt --dry-run upgrade   # what apt would do, the space, whether to reboot',
     ],
-    async run(ctx) {
-      const [action, ...aptArgs] = ctx.args;
+    options: ['into-clone', 'message', 'rollback-on-failure', 'yes', 'dry-run'],
+    check(ctx) {
+      const action = ctx.args[0];
       if (!action || !(APT_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`apt takes one of: ${APT_ACTIONS.join(', ')}`);
+    },
+    async run(ctx) {
+      const [action, ...aptArgs] = ctx.args as [string, ...string[]];
       const cps = await open(ctx);
       await cps.refusePending(); // before asking apt
       const root = cps.system.root;
@@ -103,8 +111,11 @@ export const PACKAGE_COMMANDS = {
     usage: 'zcp rpm [-m TITLE] [--rollback-on-failure] -- RPM-ARGS...',
     summary: 'rpm RPM-ARGS as a zcp transaction (checkpoint, run, record; on failure offer the rollback); like a hook, never stops rpm',
     examples: ['zcp rpm -- -Uvh hello-2.0-1.x86_64.rpm', 'zcp rpm --rollback-on-failure -- --root /srv/img -e hello', "alias rpm='zcp rpm --'"],
-    async run(ctx) {
+    options: ['message', 'rollback-on-failure'],
+    check(ctx) {
       if (!ctx.args.length) throw new UsageError('rpm needs its arguments after --');
+    },
+    async run(ctx) {
       const argv = ['rpm', ...ctx.args];
       // A wrapper stands in for rpm (it may be an alias): without a checkpoint, rpm still runs, after one warning.
       let cps: Checkpoints;
@@ -126,12 +137,17 @@ export const PACKAGE_COMMANDS = {
     usage: 'zcp hook install|remove apt|dnf',
     summary: 'make every apt (apt.conf.d Pre/Post-Invoke) or dnf (plugin) run a zcp transaction, or stop it',
     examples: ['zcp hook install apt', 'zcp hook remove apt --dry-run', 'zcp --dataset rpool/ROOT/fedora hook install dnf'],
-    async run(ctx) {
+    // -m: the title the dnf plugin gives pre (its command line).
+    options: ['message', 'dry-run'],
+    check(ctx) {
       want(ctx, 2, 2, 'install|remove apt|dnf');
       const [action, manager] = ctx.args as [string, string];
       if (manager !== 'apt' && manager !== 'dnf') throw new UsageError(`hooks exist for apt and dnf, not "${manager}"`);
+      if (!['install', 'remove', 'pre', 'post'].includes(action)) throw new UsageError(`hook takes install or remove, not "${action}"`);
+    },
+    async run(ctx) {
+      const [action, manager] = ctx.args as [string, 'apt' | 'dnf'];
       if (action === 'pre' || action === 'post') return runHook(ctx, action, manager);
-      if (action !== 'install' && action !== 'remove') throw new UsageError(`hook takes install or remove, not "${action}"`);
       // The hook file lives in the system's root. A system named here (options or
       // ZCP_DATASETS/ZCP_ROOT) is written into the hook's command line; otherwise the
       // hook finds it as zcp does (the config file, the dataset at /). Installing needs

@@ -35,6 +35,65 @@ describe('zcp CLI (built in dist/)', () => {
     expect((await zcp(['--help'])).stdout).toMatch(/usage: zcp/);
   });
 
+  it('checks arguments and options before anything else: usage errors exit 2 in zcp\'s words, even without ZFS', async () => {
+    const noZfs = { ZCP_LIBZFS_CORE: '/nonexistent/libzfs_core.so.3' };
+    const cases: [string[], RegExp][] = [
+      [['rollback', '--tid', 'abc'], /--tid takes a transaction number, not "abc"/],
+      [['rollback', '--to', 'not a date'], /--to takes a date/],
+      [['clone', 'zcp-1', 'bad;'], /"bad;" is not a boot environment name/],
+      [['rollback'], /rollback takes one of: ID, --tid TID, --to DATE/],
+      [['rollback', 'zcp-1', '--tid', '1'], /rollback takes one of/],
+      [['list', '--keep', '3'], /--keep: not an option of zcp list/],
+      [['status', '--yes'], /--yes: not an option of zcp status/],
+      [['create', '--once', '--tid', '2'], /--tid, --once: not options of zcp create|--once, --tid: not options of zcp create/],
+      [['list', '--frobnicate'], /^zcp: unknown option --frobnicate$/m],
+      [['rollback', '--tid'], /^zcp: --tid needs a value$/m],
+      [['list', '--json=yes'], /^zcp: --json takes no value$/m],
+      [['prune', '--older-than', 'a while'], /an age is a number with h, d or w/],
+      [['prune', '--keep', '1.5'], /--keep takes a whole number/],
+      [['prune', '--min-free', 'lots'], /a size is a number with K, M, G or T/],
+      [['undo', 'zcp-3'], /undo takes a TID/],
+      [['show'], /expected one checkpoint id/],
+      [['hook', 'install', 'yum'], /hooks exist for apt and dnf/],
+      [['apt', 'frob'], /apt takes one of/],
+      [['bench', 'tank', '0'], /ITERATIONS is a whole number/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await zcp(args, noZfs);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr, args.join(' ')).not.toMatch(/ERR_PARSE_ARGS|To specify a positional/);
+      expect(r.stderr).toMatch(new RegExp(`\\(zcp ${args[0]} --help for usage\\)|\\(zcp --help for usage\\)`));
+    }
+    // The same checks pass where the arguments are right: then ZFS is looked for (69 here).
+    for (const args of [['rollback', '--tid', '3'], ['rollback', '--to', '2026-11-23 14:00'], ['clone', 'zcp-1', 'good'], ['list', '-H'], ['history', '-H'], ['prune', '--older-than', '30d', '--min-free', '10G', '--dry-run']]) {
+      expect((await zcp(args, noZfs)).code, args.join(' ')).toBe(69);
+    }
+  });
+
+  it('--json always prints one JSON document: --version, --help, usage errors', async () => {
+    const v = await zcp(['--version', '--json']);
+    expect(JSON.parse(v.stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    const h = await zcp(['list', '--help', '--json']);
+    expect(JSON.parse(h.stdout).help).toMatch(/^usage: zcp list/);
+    const u = await zcp(['list', '--keep', '1', '--json']);
+    expect(u.code).toBe(2);
+    expect(JSON.parse(u.stdout)).toEqual({ error: { code: 'USAGE', message: '--keep: not an option of zcp list' } });
+  });
+
+  it('help fits 80 columns and lists each command\'s own options with their units', async () => {
+    for (const c of [undefined, 'status', 'create', 'list', 'show', 'diff', 'rollback', 'clone', 'activate', 'destroy', 'run', 'history', 'undo', 'prune', 'hold', 'release', 'repair', 'completion', 'apt', 'rpm', 'hook', 'bench']) {
+      const text = (await zcp(c ? [c, '--help'] : ['--help'])).stdout;
+      for (const line of text.split('\n')) expect(line.length, `${c ?? 'zcp'}: ${line}`).toBeLessThanOrEqual(80);
+    }
+    const prune = (await zcp(['prune', '--help'])).stdout;
+    expect(prune).toMatch(/--older-than AGE +let go checkpoints older than AGE: 30d, 12h, 2w/);
+    expect(prune).toMatch(/--min-free SIZE +let go the oldest until SIZE is free on each pool:\s+10G/);
+    expect(prune).toMatch(/--keep N +keep the newest N checkpoints/);
+    expect((await zcp(['list', '--help'])).stdout).toMatch(/--no-header, -H +no header line; columns separated by a tab/);
+    expect((await zcp(['show', '--help'])).stdout).not.toMatch(/^options:$/m); // no options of its own
+  });
+
   it('completion bash: a script bash accepts, completing commands and options', async () => {
     const script = (await zcp(['completion', 'bash'])).stdout;
     const complete = (words: string[]) =>
