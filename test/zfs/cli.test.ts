@@ -60,6 +60,12 @@ describe('zcp CLI (guest)', () => {
     // The newline in the title can't forge a row.
     expect(lines[2]).toMatch(new RegExp(`^ {6}${id} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +manual +it's "quoted" \\$\\(touch /tmp/cli-pwned\\)⏎line two$`));
     expect(lines).toHaveLength(3);
+    // -H: for scripts, no header, one tab between columns, empty flags empty.
+    const scripted = (await zcp(['list', '-H'])).stdout.trimEnd().split('\n').map((l) => l.split('\t'));
+    expect(scripted).toEqual([
+      ['', 'C', sys.ds.split('/').pop(), '-', 'live', `the system (${sys.ds})`],
+      ['', '', id, expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d$/), 'manual', 'it\'s "quoted" $(touch /tmp/cli-pwned)⏎line two'],
+    ]);
     const lj = json((await zcp(['list', '--json']))) as { checkpoints: Record<string, unknown>[]; bootEnvironments: Record<string, unknown>[] };
     expect(Object.keys(lj.checkpoints[0]!).sort()).toEqual(['clones', 'created', 'held', 'id', 'important', 'kind', 'missing', 'snapshots', 'state', 'tid', 'title', 'used'].sort());
     expect(lj.checkpoints[0]).toMatchObject({ id, tid: Number(tid), kind: 'manual', title, state: 'complete', held: false });
@@ -110,6 +116,10 @@ describe('zcp CLI (guest)', () => {
     expect(plan.plan.consumes).toEqual([t3.id]);
     expect(plan.plan.packages).toMatchObject({ downgrade: [{ name: 'alpha', from: '2.0', to: '1.0' }], remove: [{ name: 'gamma' }] });
     expect((await zcp(['rollback', '--to', between.toISOString(), '--yes'])).code).toBe(0);
+    // history -H: the rollback is its last row, tab-separated, no header.
+    const rows = (await zcp(['history', '-H'])).stdout.trimEnd().split('\n').map((l) => l.split('\t'));
+    expect(rows.at(-1)).toEqual(['-', 'rollback', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d$/), '', expect.stringMatching(new RegExp(`^rollback to ${t2.id}, undid `))]);
+    expect(rows.every((r) => r.length === 5)).toBe(true);
     const status = readFileSync(`${sys.root}/var/lib/dpkg/status`, 'utf8');
     expect(status).toContain('Package: beta');
     expect(status).not.toContain('Package: gamma');
