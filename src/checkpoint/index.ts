@@ -5,7 +5,7 @@
  */
 export { Checkpoints, SNAPSHOT_PREFIX, KEEP_TAG, type Checkpoint, type CheckpointSource, type CreateOptions, type ForeignSnapshot, type ScanResult } from './checkpoints.js';
 export { CheckpointError, type CheckpointErrorCode } from './errors.js';
-export { resolveSystem, readConfig, zfsMounts, type System, type SystemOptions, type ZcpConfig } from './system.js';
+export { CONFIG_KEYS, configFile, configRetention, resolveSystem, readConfig, zfsMounts, type System, type SystemOptions, type ZcpConfig } from './system.js';
 export { type CheckpointKind, type CheckpointMeta } from './metadata.js';
 export { SystemLock, stateDataset } from './state.js';
 export { type BootEnvironment, cloneTargets } from './bootenv.js';

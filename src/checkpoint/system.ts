@@ -12,6 +12,8 @@ import { dirname, normalize } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { nameProblem, poolOf } from '../zfs/names.js';
 import { CheckpointError } from './errors.js';
+import type { PrunePolicy } from './prune.js';
+import { ageDays, sizeBytes } from './quantities.js';
 import { mountTable } from '../fs/mount-table.js';
 
 /** How to pick a system. */
@@ -46,9 +48,35 @@ export interface System {
 
 /** The configuration file's contents (all optional). */
 export interface ZcpConfig {
+  /** The system's datasets, root first (instead of finding them at the root). */
   datasets?: string[];
+  /** Datasets added to the found ones (a separate boot pool's dataset, say). */
   extraDatasets?: string[];
+  /** The system's root (default /). */
   root?: string;
+  /** Retention, for `zcp prune` without options and the zcp-prune timer: keep the newest N (default 10). */
+  keep?: number;
+  /** Retention: let checkpoints older than this go (`30d`, `12h`, `2w`, or a number of days). */
+  olderThan?: string | number;
+  /** Retention: let the oldest go until each pool has this much free (`10G`, or bytes). */
+  minFree?: string | number;
+}
+
+/** The config file zcp reads: `ZCP_CONFIG`, else /etc/zcp/config.json. */
+export function configFile(): string {
+  return process.env.ZCP_CONFIG ?? '/etc/zcp/config.json';
+}
+
+/** Every key the config file may have: any other is refused (a typo must not silently mean the default). */
+export const CONFIG_KEYS: readonly (keyof ZcpConfig)[] = ['datasets', 'extraDatasets', 'root', 'keep', 'olderThan', 'minFree'];
+
+/** The retention the config sets: the policy `zcp prune` takes when no option overrides it. */
+export function configRetention(config: ZcpConfig): PrunePolicy {
+  const policy: PrunePolicy = {};
+  if (config.keep !== undefined) policy.keep = config.keep;
+  if (config.olderThan !== undefined) policy.maxAgeDays = typeof config.olderThan === 'number' ? config.olderThan : ageDays(config.olderThan)!;
+  if (config.minFree !== undefined) policy.minFreeBytes = typeof config.minFree === 'number' ? config.minFree : sizeBytes(config.minFree)!;
+  return policy;
 }
 
 /** ZFS mounts from /proc/self/mountinfo: mountpoint → dataset (empty where there is none: callers pass datasets explicitly). */
@@ -93,6 +121,11 @@ export async function readConfig(file: string): Promise<ZcpConfig> {
   } catch (e) {
     throw new CheckpointError('BAD_CONFIG', `${file}: not valid JSON (${(e as Error).message})`, file, e);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CheckpointError('BAD_CONFIG', `${file}: must be a JSON object ({"datasets": [...], ...})`, file);
+  const unknown = Object.keys(parsed).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
+  if (unknown.length) {
+    throw new CheckpointError('BAD_CONFIG', `${file}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (the keys are ${CONFIG_KEYS.join(', ')})`, file);
+  }
   const c = parsed as ZcpConfig;
   const list = (v: unknown, key: string) => {
     if (v === undefined) return;
@@ -101,6 +134,15 @@ export async function readConfig(file: string): Promise<ZcpConfig> {
   list(c.datasets, 'datasets');
   list(c.extraDatasets, 'extraDatasets');
   if (c.root !== undefined && typeof c.root !== 'string') throw new CheckpointError('BAD_CONFIG', `${file}: "root" must be a path`, file);
+  if (c.keep !== undefined && !(Number.isInteger(c.keep) && c.keep >= 0)) throw new CheckpointError('BAD_CONFIG', `${file}: "keep" must be a whole number, not ${JSON.stringify(c.keep)}`, file);
+  const valued = (v: unknown, key: string, parse: (t: string) => number | undefined, form: string) => {
+    if (v === undefined) return;
+    if (typeof v === 'number' ? !(v >= 0 && Number.isFinite(v)) : typeof v !== 'string' || parse(v) === undefined) {
+      throw new CheckpointError('BAD_CONFIG', `${file}: "${key}" must be ${form}, not ${JSON.stringify(v)}`, file);
+    }
+  };
+  valued(c.olderThan, 'olderThan', ageDays, 'an age (30d, 12h, 2w) or a number of days');
+  valued(c.minFree, 'minFree', sizeBytes, 'a size (10G, 512M) or a number of bytes');
   return c;
 }
 
@@ -109,7 +151,7 @@ export async function readConfig(file: string): Promise<ZcpConfig> {
  * @throws {@link CheckpointError} `NOT_ZFS`, `BAD_SYSTEM`, `INVALID_NAME`, `BAD_CONFIG`, `CONFIG_INSECURE`.
  */
 export async function resolveSystem(options: SystemOptions = {}): Promise<System> {
-  const config = await readConfig(options.configFile ?? process.env.ZCP_CONFIG ?? '/etc/zcp/config.json');
+  const config = await readConfig(options.configFile ?? configFile());
   const env = process.env.ZCP_DATASETS?.split(',').map((s) => s.trim()).filter(Boolean);
   let datasets = options.datasets?.length ? [...options.datasets] : env?.length ? env : config.datasets?.length ? [...config.datasets] : undefined;
   const mounts = await zfsMounts();

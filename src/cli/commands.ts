@@ -9,9 +9,11 @@ import type { Checkpoints } from '../checkpoint/checkpoints.js';
 import type { PendingRollback } from '../checkpoint/rollback.js';
 import type { LeftMounts } from '../checkpoint/mount.js';
 import { type PrunePolicy, prune } from '../checkpoint/prune.js';
+import { ageDays, sizeBytes } from '../checkpoint/quantities.js';
 import { readPackages } from '../pkgdb/packages.js';
 import { activationEffect, readBootPath } from '../checkpoint/boot-path.js';
 import { bootEnvironmentNameProblem } from '../checkpoint/bootenv.js';
+import { configFile, configRetention, readConfig } from '../checkpoint/system.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { type InterruptedTransaction, Transactions } from '../transaction/transactions.js';
 import * as zfs from '../zfs/index.js';
@@ -345,7 +347,7 @@ export const COMMANDS: Record<string, Command> = {
 
   prune: {
     usage: 'zcp prune [--keep N] [--older-than AGE] [--min-free SIZE]',
-    summary: 'let old checkpoints go (never held, cloned or foreign ones; important ones kept longer); confirms',
+    summary: 'let old checkpoints go, by the options, else the config\'s keep, olderThan and minFree (default: keep 10); never held, cloned or foreign ones; important ones kept longer; confirms',
     examples: ['zcp prune --keep 5 --dry-run', 'zcp prune --older-than 30d --min-free 10G --yes'],
     options: ['keep', 'older-than', 'min-free', 'yes', 'dry-run'],
     check(ctx) {
@@ -353,8 +355,9 @@ export const COMMANDS: Record<string, Command> = {
       prunePolicy(ctx);
     },
     async run(ctx) {
-      const policy = prunePolicy(ctx);
       const cps = await open(ctx);
+      // The config's retention (keep, olderThan, minFree), each overridden by its option.
+      const policy = { ...configRetention(await readConfig(configFile())), ...prunePolicy(ctx) };
       const plan = await prune(cps, policy, { dryRun: true }); // the plan, with the refusals (a pending rollback) of the real one
       for (const d of plan) ctx.out.line(`${ctx.dryRun ? 'would destroy' : 'destroy'} ${d.checkpoint.id} (${when(d.checkpoint.created)}): ${d.reason}`);
       if (!plan.length) ctx.out.line('nothing to prune');
@@ -497,15 +500,14 @@ function pendingLines(p: PendingRollback | undefined): string[] {
 
 /** An age in days: 30d, 12h, 2w, or a bare number of days. */
 export function parseAge(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)([hdw]?)$/i.exec(text.trim());
-  if (!m) throw new UsageError(`an age is a number with h, d or w (30d, 12h, 2w), not "${text}"`);
-  return Number(m[1]) * { '': 1, h: 1 / 24, d: 1, w: 7 }[m[2]!.toLowerCase() as '' | 'h' | 'd' | 'w'];
+  const days = ageDays(text);
+  if (days === undefined) throw new UsageError(`an age is a number with h, d or w (30d, 12h, 2w), not "${text}"`);
+  return days;
 }
 
 /** 10G, 512M, 1.5T, or bytes. */
 export function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)([KMGT]?)i?B?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`a size is a number with K, M, G or T, not "${text}"`);
-  const scale = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
-  return Math.round(Number(m[1]) * scale);
+  const n = sizeBytes(text);
+  if (n === undefined) throw new UsageError(`a size is a number with K, M, G or T, not "${text}"`);
+  return n;
 }

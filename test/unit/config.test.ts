@@ -4,7 +4,7 @@ import { chmodSync, chownSync, mkdtempSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, readConfig } from '../../src/checkpoint/index.js';
+import { CONFIG_KEYS, CheckpointError, configRetention, readConfig } from '../../src/checkpoint/index.js';
 
 function configDir(): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'zcp-config-'));
@@ -64,5 +64,29 @@ describe('config file', () => {
     expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'BAD_CONFIG', subject: c.file, message: expect.stringContaining('"datasets" must be a list') });
     writeFileSync(c.file, '{not json');
     expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'BAD_CONFIG', message: expect.stringContaining('not valid JSON') });
+    writeFileSync(c.file, '["rpool/ROOT/debian"]');
+    expect(await refusal(readConfig(c.file))).toMatchObject({ code: 'BAD_CONFIG', message: expect.stringContaining('must be a JSON object') });
+  });
+
+  it('refuses an unknown key, naming it and the file (a typo must not silently mean the default)', async () => {
+    const c = configDir();
+    writeFileSync(c.file, '{"datasets": ["rpool/ROOT/debian"], "extraDataset": ["bpool/BOOT/debian"], "kepp": 3}');
+    const e = await refusal(readConfig(c.file));
+    expect(e).toMatchObject({ code: 'BAD_CONFIG', subject: c.file });
+    expect(e.message).toBe(`${c.file}: unknown keys "extraDataset", "kepp" (the keys are ${CONFIG_KEYS.join(', ')})`);
+  });
+
+  it('takes the retention keys zcp prune and its timer use, in the forms the options take', async () => {
+    const c = configDir();
+    writeFileSync(c.file, '{"keep": 5, "olderThan": "2w", "minFree": "10G"}');
+    const config = await readConfig(c.file);
+    expect(configRetention(config)).toEqual({ keep: 5, maxAgeDays: 14, minFreeBytes: 10 * 2 ** 30 });
+    writeFileSync(c.file, '{"olderThan": 30, "minFree": 1048576}');
+    expect(configRetention(await readConfig(c.file))).toEqual({ maxAgeDays: 30, minFreeBytes: 1048576 });
+    expect(configRetention({})).toEqual({});
+    for (const [bad, key] of [['{"keep": -1}', 'keep'], ['{"keep": 2.5}', 'keep'], ['{"keep": "5"}', 'keep'], ['{"olderThan": "a month"}', 'olderThan'], ['{"olderThan": -3}', 'olderThan'], ['{"minFree": "lots"}', 'minFree'], ['{"minFree": true}', 'minFree']] as const) {
+      writeFileSync(c.file, bad);
+      expect(await refusal(readConfig(c.file)), bad).toMatchObject({ code: 'BAD_CONFIG', message: expect.stringContaining(`"${key}" must be`) });
+    }
   });
 });
