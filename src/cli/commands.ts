@@ -4,6 +4,7 @@
  * package-commands.ts). Shared options are parsed by main.ts.
  * @module
  */
+import { existsSync } from 'node:fs';
 import { checkpointLatency, scratchName } from '../bench/latency.js';
 import type { Checkpoints } from '../checkpoint/checkpoints.js';
 import type { PendingRollback } from '../checkpoint/rollback.js';
@@ -63,21 +64,26 @@ export const COMMANDS: Record<string, Command> = {
     check: (ctx) => want(ctx, 0, 0, 'no arguments'),
     async run(ctx) {
       const availability = await zfs.available();
+      // What zcp would work with is told with or without ZFS: the config, and the package manager at the root.
+      const config = await configStatus();
+      const managerAt = (root: string) => readPackages(root).then((p) => p.manager, () => null);
+      const givenRoot = ctx.root ?? process.env.ZCP_ROOT ?? '/';
       if (!availability.ok) {
+        const manager = await managerAt(givenRoot);
         ctx.out.line(`zfs: unavailable: ${availability.reason}`);
-        ctx.out.result({ zfs: availability, system: null });
+        ctx.out.line(`packages: ${manager ?? 'no package database found'} (at ${givenRoot})`);
+        ctx.out.line(config.text);
+        ctx.out.result({ zfs: availability, system: null, packageManager: manager, config: config.json });
         return 69;
       }
       ctx.out.line(`zfs: usable (${availability.library}${availability.kernelModule ? `, module ${availability.kernelModule}` : ''})`);
       let system: unknown = null;
+      let manager: string | null = null;
       try {
         const cps = await open(ctx);
         const free: Record<string, number> = {};
         for (const pool of cps.system.pools) free[pool] = Number((await zfs.getProps(pool, ['available'])).available?.value ?? 0);
-        const manager = await readPackages(cps.system.root).then(
-          (s) => s.manager,
-          () => null,
-        );
+        manager = await managerAt(cps.system.root);
         const pending = await cps.pendingRollback();
         const interrupted = await new Transactions(cps).interrupted();
         system = { id: cps.system.id, datasets: cps.system.datasets, pools: cps.system.pools, root: cps.system.root, manager, free, pendingRollback: pending ?? null, interruptedTransactions: interruptedJson(interrupted) };
@@ -89,8 +95,11 @@ export const COMMANDS: Record<string, Command> = {
       } catch (e) {
         system = { error: { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message } };
         ctx.out.line(`system: ${(e as Error).message}`);
+        manager = await managerAt(givenRoot);
+        ctx.out.line(`packages: ${manager ?? 'no package database found'} (at ${givenRoot})`);
       }
-      ctx.out.result({ zfs: availability, system });
+      ctx.out.line(config.text);
+      ctx.out.result({ zfs: availability, system, packageManager: manager, config: config.json });
       return 0;
     },
   },
@@ -466,6 +475,20 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** The config file as zcp status tells it: where, whether it is there, what it sets, or why it is refused. */
+async function configStatus(): Promise<{ text: string; json: Record<string, unknown> }> {
+  const file = configFile();
+  try {
+    const settings = await readConfig(file);
+    if (!existsSync(file)) return { text: `config: ${file} (not there: the defaults)`, json: { file, present: false, settings } };
+    const set = Object.entries(settings).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : String(v)}`);
+    return { text: `config: ${file}${set.length ? `: ${set.join('; ')}` : ' (empty: the defaults)'}`, json: { file, present: true, settings } };
+  } catch (e) {
+    const error = { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message };
+    return { text: `config: refused: ${error.message}`, json: { file, present: existsSync(file), error } };
+  }
+}
 
 /** The processes still running in what a dead transaction mounted. */
 function busyText(left: LeftMounts): string {

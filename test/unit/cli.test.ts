@@ -1,5 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -18,6 +20,24 @@ describe('zcp CLI (built in dist/)', () => {
     const r = await zcp(['status'], { ZCP_LIBZFS_CORE: '/nonexistent/libzfs_core.so.3' });
     expect(r.code).toBe(69);
     expect(r.stdout).toMatch(/zfs: unavailable: libzfs_core is not installed/);
+  });
+
+  it('status without ZFS still tells the package manager and the config, or why the config is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zcp-status-'));
+    const cfg = join(dir, 'config.json');
+    writeFileSync(cfg, '{"keep": 5, "olderThan": "2w"}', { mode: 0o644 });
+    const env = { ZCP_LIBZFS_CORE: '/nonexistent/libzfs_core.so.3', ZCP_CONFIG: cfg };
+    const text = await zcp(['status'], env);
+    expect(text.code).toBe(69);
+    expect(text.stdout).toContain('packages: dpkg (at /)');
+    expect(text.stdout).toContain(`config: ${cfg}: keep 5; olderThan 2w`);
+    const body = JSON.parse((await zcp(['status', '--json'], env)).stdout);
+    expect(body).toMatchObject({ zfs: { ok: false }, system: null, packageManager: 'dpkg', config: { file: cfg, present: true, settings: { keep: 5, olderThan: '2w' } } });
+    writeFileSync(cfg, '{"kepp": 5}');
+    const refused = JSON.parse((await zcp(['status', '--json'], env)).stdout);
+    expect(refused.config).toEqual({ file: cfg, present: true, error: { code: 'BAD_CONFIG', message: expect.stringContaining('unknown key "kepp"') } });
+    const missing = JSON.parse((await zcp(['status', '--json'], { ...env, ZCP_CONFIG: join(dir, 'none.json') })).stdout);
+    expect(missing.config).toEqual({ file: join(dir, 'none.json'), present: false, settings: {} });
   });
 
   it('status --json gives a stable shape', async () => {
