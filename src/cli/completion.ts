@@ -8,16 +8,23 @@ import { optionWords, valuedOptionWords } from './options.js';
 
 /** The bash completion script: commands, options, and checkpoint ids from `zcp list --json`. */
 export function bashCompletion(commands: string[]): string {
+  const valued = valuedOptionWords();
   return `# bash completion for zcp (zcp completion bash)
 _zcp() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} cmd="" w
-  for w in "\${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
-    case "$w" in -*) ;; *) cmd="$w"; break ;; esac
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} cmd="" action="" w i
+  # The command is the first word that is neither an option nor an option's value.
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w=\${COMP_WORDS[i]}
+    case "$w" in
+      ${valued.join('|')}) ((i++)) ;;
+      -*) ;;
+      *) if [[ -z "$cmd" ]]; then cmd="$w"; elif [[ -z "$action" ]]; then action="$w"; fi ;;
+    esac
   done
   case "$prev" in
     --dataset) COMPREPLY=( $(compgen -W "$(zfs list -H -o name -t filesystem 2>/dev/null)" -- "$cur") ); return ;;
     --root) COMPREPLY=( $(compgen -d -- "$cur") ); return ;;
-    ${valuedOptionWords().filter((w) => w !== '--dataset' && w !== '--root').join('|')}) return ;;
+    ${valued.filter((w) => w !== '--dataset' && w !== '--root').join('|')}) return ;;
   esac
   if [[ "$cur" == -* ]]; then
     COMPREPLY=( $(compgen -W "${optionWords().join(' ')}" -- "$cur") )
@@ -26,10 +33,23 @@ _zcp() {
   else
     case "$cmd" in
       show|diff|rollback|clone|destroy|hold|release)
-        COMPREPLY=( $(compgen -W "$(zcp list --json 2>/dev/null | sed -n 's/.*"id": "\\(zcp-[0-9]*\\)".*/\\1/p')" -- "$cur") ) ;;
-      activate) COMPREPLY=( $(compgen -W "$(zcp list --json 2>/dev/null | sed -n 's/.*"name": "\\([^"]*\\)".*/\\1/p')" -- "$cur") ) ;;
-      apt) COMPREPLY=( $(compgen -W "${APT_ACTIONS.join(' ')}" -- "$cur") ) ;;
-      hook) COMPREPLY=( $(compgen -W "install remove apt dnf" -- "$cur") ) ;;
+        COMPREPLY=( $(compgen -W "$(zcp list -H 2>/dev/null | cut -f3 | grep '^zcp-')" -- "$cur") ) ;;
+      activate) COMPREPLY=( $(compgen -W "$(zcp list -H 2>/dev/null | awk -F'\\t' '$5 != "" && $3 !~ /^zcp-/ {print $3}')" -- "$cur") ) ;;
+      apt)
+        if [[ -z "$action" ]]; then
+          COMPREPLY=( $(compgen -W "${APT_ACTIONS.join(' ')}" -- "$cur") )
+        else
+          case "$action" in
+            # As apt's own completion does: packages apt knows to install (from its cache, or
+            # read afresh where there is none), installed ones to remove.
+            install|reinstall)
+              w=$(apt-cache --no-generate pkgnames "$cur" 2>/dev/null)
+              [[ -n "$w" ]] || w=$(apt-cache pkgnames "$cur" 2>/dev/null)
+              COMPREPLY=( $w ) ;;
+            remove|purge) COMPREPLY=( $(compgen -W "$(dpkg-query -W -f '\${Package}\\n' 2>/dev/null)" -- "$cur") ) ;;
+          esac
+        fi ;;
+      hook) COMPREPLY=( $(compgen -W "$([[ -z "$action" ]] && echo install remove || echo apt dnf)" -- "$cur") ) ;;
       bench) COMPREPLY=( $(compgen -W "$(zpool list -H -o name 2>/dev/null)" -- "$cur") ) ;;
       completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
     esac

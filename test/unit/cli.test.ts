@@ -125,6 +125,13 @@ describe('zcp CLI (built in dist/)', () => {
     expect(complete(['zcp', 'apt', 'dist'])).toEqual(['dist-upgrade']);
     expect(complete(['zcp', 'apt', '--into'])).toEqual(['--into-clone']);
     expect((await zcp(['completion', 'fish'])).code).toBe(2);
+    // An option's value is not the command; apt's packages as apt's own completion offers them.
+    expect(complete(['zcp', '--dataset', 'rpool/ROOT/debian', 'li'])).toEqual(['list']);
+    expect(complete(['zcp', '--root', '/mnt', '-m', 'title', 'create', '--dr'])).toEqual(['--dry-run']);
+    expect(complete(['zcp', 'apt', '-m', 'x', 'install', 'dpkg-de'])).toContain('dpkg-dev');
+    expect(complete(['zcp', 'apt', 'remove', 'dpkg-de'])).toEqual(['dpkg-dev']); // installed here by setup.sh
+    expect(complete(['zcp', 'hook', ''])).toEqual(['install', 'remove']);
+    expect(complete(['zcp', 'hook', 'install', ''])).toEqual(['apt', 'dnf']);
   });
 
   it('every command has help with examples; run needs a command', async () => {
