@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { deferSignal } from '../checkpoint/interrupt.js';
+import { logOutcome } from './audit.js';
 import { type Command, COMMANDS, type Context } from './commands.js';
 import { OPTIONS, SHARED_OPTIONS, optionHelp, valuedOptionWords, wrap } from './options.js';
 import { EXIT, Output, UsageError } from './output.js';
@@ -149,8 +150,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // The arguments' form first: a usage error is exit 2 on any machine, with or without ZFS.
     command.check(ctx);
-    return await command.run(ctx);
+    const code = await command.run(ctx);
+    logOutcome(name, args, out.lastResult, out.lastError);
+    return code;
   } catch (e) {
+    logOutcome(name, args, undefined, e);
     return out.fail(e);
   }
 }

@@ -25,6 +25,9 @@ export interface OutputOptions {
 export class Output {
   /** Where a usage error points the user (the command's own help once it is known). */
   usageHint = 'zcp --help';
+  /** The command's result and its last reported error, for the system log (audit.ts). */
+  lastResult: Record<string, unknown> | undefined;
+  lastError: unknown;
 
   constructor(readonly options: OutputOptions) {}
 
@@ -35,6 +38,7 @@ export class Output {
 
   /** The command's result: the JSON document with --json. */
   result(json: unknown): void {
+    this.lastResult = json as Record<string, unknown>;
     if (this.options.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   }
 
@@ -75,6 +79,7 @@ export class Output {
 
   /** Reports an error (JSON on stdout with --json) and returns the exit code. */
   fail(e: unknown): number {
+    this.lastError = e;
     const code = exitCode(e);
     // zcp's own errors in their one shape; anything else (a system call's errno, a bug) with its code or INTERNAL.
     const err = e as { code?: unknown; message?: string; dataset?: unknown };

@@ -20,6 +20,7 @@ import type { HistoryEntry } from '../transaction/history.js';
 import { Transactions } from '../transaction/transactions.js';
 import * as zfs from '../zfs/index.js';
 import { type Command, type Context, open, want } from './context.js';
+import { syslog } from './audit.js';
 import { bytes, checkpointJson } from './format.js';
 import { UsageError } from './output.js';
 
@@ -270,6 +271,7 @@ async function runHook(ctx: Context, phase: 'pre' | 'post', manager: HookManager
       const title = ctx.options.message ?? command?.join(' ') ?? `${manager} (hook)`;
       const c = await hookBegin(cps, manager, title, command, apt?.pid ?? process.ppid);
       ctx.out.note(`checkpoint ${c.id} (TID ${c.tid}) before this ${manager} run; zcp rollback ${c.id} undoes it`);
+      ctx.out.result({ checkpoint: checkpointJson(c) });
     } else {
       const ended = await hookEnd(cps, manager);
       if (ended?.broken.length) {
@@ -277,9 +279,12 @@ async function runHook(ctx: Context, phase: 'pre' | 'post', manager: HookManager
       } else if (ended) {
         ctx.out.note(committedNote(ended.entry));
       }
+      if (ended) ctx.out.result({ transaction: ended.entry });
     }
   } catch (e) {
-    process.stderr.write(`zcp: warning: ${phase === 'pre' ? `no checkpoint before this ${manager} run` : `this ${manager} run was not recorded`}: ${(e as Error).message}\n`);
+    const warning = `${phase === 'pre' ? `no checkpoint before this ${manager} run` : `this ${manager} run was not recorded`}: ${(e as Error).message}`;
+    process.stderr.write(`zcp: warning: ${warning}\n`);
+    syslog('warning', `the ${manager} hook: ${warning}`);
   }
   return 0;
 }

@@ -251,6 +251,42 @@ describe('zcp CLI (guest)', () => {
     expect((await zcp(['create', '-m', 'after the holder died'])).code).toBe(0);
   });
 
+  it('logs what it did and what it refused to the system log (/dev/log), with the TID', async () => {
+    // A syslog socket as journald or rsyslog serves it: whatever arrives goes to a file.
+    const file = '/tmp/zcp-syslog.txt';
+    const listener = spawn('python3', ['-c', [
+      'import os, socket, sys',
+      "p = '/dev/log'",
+      'os.path.exists(p) and os.unlink(p)',
+      's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(p)',
+      "f = open(sys.argv[1], 'ab', 0); print('ready', flush=True)",
+      "while True: f.write(s.recv(65536) + b'\\n')",
+    ].join('\n'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await once(listener.stdout!, 'data');
+      const made = (json(await zcp(['create', '-m', 'logged', '--json'])) as { checkpoint: { id: string; tid: number } }).checkpoint;
+      expect((await zcp(['hold', made.id])).code).toBe(0);
+      const refused = await zcp(['destroy', made.id, '--yes', '--json']);
+      expect((json(refused) as { error: { code: string } }).error.code).toBe('HELD');
+      expect((await zcp(['release', made.id])).code).toBe(0);
+      expect((await zcp(['create', '--dry-run'])).code).toBe(0); // a dry run: nothing to log
+      expect((await zcp(['rollback', made.id, '--yes'])).code).toBe(0);
+      expect((await zcp(['destroy', made.id, '--yes'])).code).toBe(0);
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      const at = (re: RegExp) => lines.filter((l) => re.test(l)).length;
+      // <13> is user.notice, <12> user.warning; each line tagged zcp[PID].
+      expect(at(new RegExp(`^<13>.* zcp\\[\\d+\\]: checkpoint ${made.id} \\(TID ${made.tid}\\) created: logged$`))).toBe(1);
+      expect(at(new RegExp(`^<13>.* zcp\\[\\d+\\]: held ${made.id} \\(TID ${made.tid}\\)$`))).toBe(1);
+      expect(at(new RegExp(`^<12>.* zcp\\[\\d+\\]: zcp destroy refused \\(HELD\\): ${made.id} is held`))).toBe(1);
+      expect(at(new RegExp(`^<13>.* zcp\\[\\d+\\]: rolled back to ${made.id} \\(TID ${made.tid}\\): ${sys.ds}, ${sys.ds}/var;`))).toBe(1);
+      expect(at(new RegExp(`^<13>.* zcp\\[\\d+\\]: destroyed ${sys.ds}@${made.id}`))).toBe(1);
+      expect(lines).toHaveLength(6); // create, hold, refusal, release, rollback, destroy: nothing for the dry run
+    } finally {
+      listener.kill();
+      run('rm', '-f', '/dev/log', file);
+    }
+  });
+
   it('bench: checkpoint latency on the pool, the addon against the zfs command, in a scratch dataset that is gone afterwards', async () => {
     const dry = await zcp(['bench', POOL, '3', '--dry-run']);
     expect(dry.stdout).toMatch(new RegExp(`^would make ${POOL}/zcp-bench-\\d+ \\(not mounted\\)`));
