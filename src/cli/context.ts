@@ -41,7 +41,7 @@ export async function requireZfs(operation: string): Promise<void> {
 
 export async function open(ctx: Context): Promise<Checkpoints> {
   await requireZfs('open');
-  return Checkpoints.open({ ...(ctx.datasets.length ? { datasets: ctx.datasets } : {}), ...(ctx.root ? { root: ctx.root } : {}) });
+  return ctx.out.progress('finding the system', Checkpoints.open({ ...(ctx.datasets.length ? { datasets: ctx.datasets } : {}), ...(ctx.root ? { root: ctx.root } : {}) }));
 }
 
 export function want(ctx: Context, min: number, max: number, what: string): void {

@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     return new Output({ json, quiet: false, yes: false }).fail(new UsageError(parseProblem(e)));
   }
   const v = parsed.values;
-  const out = new Output({ json: v.json === true, quiet: v.quiet === true, yes: v.yes === true });
+  const out = new Output({ json: v.json === true, quiet: v.quiet === true, yes: v.yes === true, verbose: v.verbose === true });
   const [name, ...positionals] = parsed.positionals;
   const args = [...positionals, ...passThrough];
   if (v.version) {

@@ -24,12 +24,13 @@ export const OPTIONS = {
   'discard-journal': { type: 'boolean' },
   once: { type: 'boolean' },
   'no-header': { type: 'boolean', short: 'H' },
+  verbose: { type: 'boolean', short: 'v' },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
 
 /** Options every command takes: which system, how to print, help. Any other option belongs to some commands only (Command.options). */
-export const SHARED_OPTIONS: readonly OptionName[] = ['dataset', 'root', 'json', 'quiet', 'help', 'version'];
+export const SHARED_OPTIONS: readonly OptionName[] = ['dataset', 'root', 'json', 'quiet', 'verbose', 'help', 'version'];
 
 /** What an option does: the form of its value (with the unit), and a line of help. */
 export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> = {
@@ -37,6 +38,7 @@ export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> =
   root: { value: 'PATH', text: "the system's root (default: the first dataset's mountpoint, or /)" },
   json: { text: 'one JSON document on stdout (errors: {"error":{code,message,subject}})' },
   quiet: { text: 'no output but errors' },
+  verbose: { text: 'each step on stderr as it starts, and how long it took' },
   help: { text: 'help (zcp COMMAND --help for a command)' },
   version: { text: "zcp's version" },
   yes: { text: 'answer yes to the confirmation (no terminal and no --yes: no)' },

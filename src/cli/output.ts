@@ -20,6 +20,8 @@ export interface OutputOptions {
   json: boolean;
   quiet: boolean;
   yes: boolean;
+  /** -v: each step said as it starts, and its time. */
+  verbose?: boolean;
 }
 
 export class Output {
@@ -66,14 +68,16 @@ export class Output {
     return /^y(es)?$/i.test(answer.trim());
   }
 
-  /** Runs `work`, with a progress line on stderr if it takes over a second. */
+  /** Runs `work`, with a progress line on stderr if it takes over a second (-v: at once, and its time after). */
   async progress<T>(label: string, work: Promise<T>): Promise<T> {
     if (this.options.quiet) return work;
-    const timer = setTimeout(() => process.stderr.write(`zcp: ${label}...\n`), 1000);
+    const started = performance.now();
+    const timer = setTimeout(() => process.stderr.write(`zcp: ${label}...\n`), this.options.verbose ? 0 : 1000);
     try {
       return await work;
     } finally {
       clearTimeout(timer);
+      if (this.options.verbose) process.stderr.write(`zcp: ${label}: ${(performance.now() - started).toFixed(0)} ms\n`);
     }
   }
 

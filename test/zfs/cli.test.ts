@@ -73,6 +73,10 @@ describe('zcp CLI (guest)', () => {
     const show = (await zcp(['show', tid!]));
     expect(show.stdout).toContain(`snapshot: ${sys.ds}/var@${id}`);
     expect((json((await zcp(['show', id!, '--json']))) as { checkpoint: { title: string } }).checkpoint.title).toBe(title);
+    // -v: each step on stderr as it starts, then its time.
+    const verbose = await zcp(['-v', 'create', '-m', 'verbose']);
+    expect(verbose.code).toBe(0);
+    expect(verbose.stderr).toMatch(/^zcp: finding the system\.\.\.\nzcp: finding the system: \d+ ms\nzcp: checkpointing\.\.\.\nzcp: checkpointing: \d+ ms$/m);
   });
 
   it('diff and rollback: the plan, no stdin = no, --dry-run, --yes; exit codes', async () => {
