@@ -12,7 +12,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node18', // the oldest Node zcp supports: Debian 12's own nodejs
   // Loaded at run time from the package's node_modules; it finds the addon's build.
   external: ['node-gyp-build'],
   sourcemap: true, // follows tsc's maps back to src/

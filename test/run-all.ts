@@ -1,12 +1,13 @@
 /**
  * `npm test`: build, then every check where it belongs, in two lanes that run
  * side by side (see lanes()): type-check and API docs; `unit` on the host
- * under Node 20 and again under Node 24; `harness` on the host (it boots
- * guests to test the harness, the power cut and the real root's three
- * boots); the C++ unit tests of the parsers under ASan/UBSan and a short
+ * under Node 20 and again under Node 18 (the oldest zcp supports) and 24;
+ * `harness` on the host (it boots guests to test the harness and the power
+ * cut); the C++ unit tests of the parsers under ASan/UBSan and a short
  * libFuzzer pass over each parser; the addon under AddressSanitizer in the
  * guest; `zfs` inside the qemu guest with the real OpenZFS kernel module, in
- * two boots (test/zfs/shards.ts); `debian` on the real Debian root; the demo
+ * two boots (test/zfs/shards.ts); `debian` on the real Debian root, whose
+ * disk `boot` then boots three times; the demo
  * (the README's main command). Ends with one summary line counting every
  * test of every run. (scripts/setup.sh, which installs the machine's
  * packages, runs before this.)
@@ -18,7 +19,7 @@ import { bootKernel, buildInitramfs, findKernel, projectRoot } from './guest/boo
 import { GUEST_JOB_DIR, runInGuest } from './guest/run.js';
 import { TEST_POOLS } from './zfs/pools.js';
 import { ZFS_SHARDS } from './zfs/shards.js';
-import { ensureNode24 } from './node24.js';
+import { ensureNode } from './other-node.js';
 import { runDebianProject } from './debian/run-guest.js';
 
 const reports = join(projectRoot, '.cache', 'reports');
@@ -221,7 +222,7 @@ async function lanes(all: (() => Promise<void>)[][]): Promise<void> {
 }
 
 /** The order of the summary, whichever lane finished first. */
-const ORDER = ['unit (node 20)', 'unit (node 24)', 'guest harness', 'c++ (asan+ubsan)', 'fuzz (libFuzzer)', 'asan (guest)', ...ZFS_SHARDS.map((_, i) => `zfs ${i + 1}/${ZFS_SHARDS.length} (guest)`), 'debian (guest)', 'boots (real root)', 'demo (guest)'];
+const ORDER = ['unit (node 20)', 'unit (node 18)', 'unit (node 24)', 'guest harness', 'c++ (asan+ubsan)', 'fuzz (libFuzzer)', 'asan (guest)', ...ZFS_SHARDS.map((_, i) => `zfs ${i + 1}/${ZFS_SHARDS.length} (guest)`), 'debian (guest)', 'boots (real root)', 'demo (guest)'];
 
 async function main(): Promise<number> {
   const t0 = Date.now();
@@ -235,11 +236,11 @@ async function main(): Promise<number> {
     process.stdout.write('\nbuild failed: no tests run\n0 passed, 1 failed\n');
     return 1;
   }
-  // What the lanes share, made once before they start: the guest's kernel and initramfs, Node 24.
+  // What the lanes share, made once before they start: the guest's kernel and initramfs, the other Nodes.
   const kernel = findKernel();
   bootKernel(kernel);
   buildInitramfs(kernel.version);
-  const node24 = ensureNode24();
+  const others = { 18: ensureNode(18), 24: ensureNode(24) };
 
   let typed = true;
   await lanes([
@@ -253,10 +254,12 @@ async function main(): Promise<number> {
         typed = (await sh('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'])) && (await sh('typecheck', 'npx', ['typedoc', '--logLevel', 'Warn']));
       },
       () => runHost('unit', 'unit (node 20)', process.execPath),
-      async () => {
-        if (node24.ok) await runHost('unit', 'unit (node 24)', node24.path);
-        else runs.push({ label: 'unit (node 24)', passed: 0, failed: 0, skipped: 0, problem: node24.reason, seconds: 0 });
-      },
+      // The oldest Node zcp supports (Debian 12's) and the newest.
+      ...([18, 24] as const).map((major) => async () => {
+        const node = others[major];
+        if (node.ok) await runHost('unit', `unit (node ${major})`, node.path);
+        else runs.push({ label: `unit (node ${major})`, passed: 0, failed: 0, skipped: 0, problem: node.reason, seconds: 0 });
+      }),
       () => runCheck('c++ (asan+ubsan)', 'native/pkgdb C++ unit tests under AddressSanitizer and UBSan', ['tsx', 'test/native/run.ts']),
       // A short pass per target in every run (corpus replay plus new inputs); `npm run fuzz` is the long one.
       () => runCheck('fuzz (libFuzzer)', `every parser fuzz target for ${FUZZ_SECONDS} s`, ['tsx', 'test/fuzz/run.ts', '--seconds', String(FUZZ_SECONDS)]),
