@@ -15,6 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { bootKernel, buildInitramfs, findKernel, projectRoot } from './guest/boot-files.js';
 import { GUEST_JOB_DIR, runInGuest } from './guest/run.js';
 import { TEST_POOLS } from './zfs/pools.js';
@@ -46,10 +47,12 @@ const runs: RunSummary[] = [];
  */
 function tagged(tag: string): { write: (c: Buffer | string) => void; end: () => void } {
   let rest = '';
+  // A chunk may end inside a character (vitest's ✓ is three bytes): the decoder keeps it for the next one.
+  const decoder = new StringDecoder('utf8');
   const flush = (line: string) => process.stdout.write(`[${tag}] ${line}\n`);
   return {
     write(c) {
-      const lines = (rest + c.toString()).split(/\r?\n/);
+      const lines = (rest + (typeof c === 'string' ? c : decoder.write(c))).split(/\r?\n/);
       rest = lines.pop() ?? '';
       for (const l of lines) flush(l);
     },
