@@ -69,17 +69,20 @@ function step(tag: string, title: string): void {
 
 /** Runs a command in the project with its output tagged; true if it exited 0. */
 function sh(tag: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  // One writer per stream: each keeps its own partial line and character.
   const out = tagged(tag);
+  const err = tagged(tag);
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env });
     child.stdout.on('data', out.write);
-    child.stderr.on('data', out.write);
+    child.stderr.on('data', err.write);
     child.on('error', (e) => {
-      out.write(`cannot start ${cmd}: ${e.message}\n`);
+      err.write(`cannot start ${cmd}: ${e.message}\n`);
       resolve(false);
     });
     child.on('close', (code) => {
       out.end();
+      err.end();
       resolve(code === 0);
     });
   });
