@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Five projects: `unit` runs on the host (no ZFS needed, also under Node 24);
+// Six projects: `unit` runs on the host (no ZFS needed, also under Node 24);
 // `harness` boots the guest from the host to test the harness itself;
 // `zfs` runs inside the qemu guest with the real kernel module (test/run-all.ts
 // boots it once for the whole project); `debian` too, in a boot of its own,
-// on a real Debian root; `boot` then boots that root's disk three times.
+// on a real Debian root; `boot` then boots that root's disk three times;
+// `package` builds and checks the Debian package on the host.
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +23,14 @@ export default defineConfig({
           // ... and the power cut, which needs two boots of the guest around one pool.
           include: ['test/harness/**/*.test.ts', 'test/power-cut/**/*.test.ts'],
           testTimeout: 6 * 60_000,
+        },
+      },
+      {
+        test: {
+          // The Debian package (npm run deb), built and checked on the host.
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 120_000,
         },
       },
       {

@@ -27,6 +27,9 @@ PACKAGES=(
   mmdebstrap
   # ... booted by Debian's own initramfs with its ZFS script (test/boot/: mkinitramfs)
   initramfs-tools zfs-initramfs
+  # the Debian package (npm run deb): its man page from markdown, the addon
+  # stripped, and checked as Debian checks packages
+  go-md2man binutils lintian
   # the channel programs are checked and run on the host with Lua 5.2, the
   # language OpenZFS embeds, against a fake zfs table (test/unit/programs)
   lua5.2

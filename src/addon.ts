@@ -5,7 +5,7 @@
  * @module
  */
 import { ZcpError } from './errors.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,11 +78,20 @@ export interface NativeAddon {
   pkgdb: NativePkgdb;
 }
 
-// The package root: the nearest folder up with binding.gyp (this module is
-// src/addon.ts, dist/addon.js, or inside the CLI's bundle dist/cli/main.js).
+// The package root: the nearest folder up whose package.json is zcp's (this
+// module is src/addon.ts, dist/addon.js, or inside the CLI's bundle
+// dist/cli/main.js: in the source tree, in node_modules/zcp, or in
+// /usr/lib/zcp where the Debian package puts it).
 function findPackageRoot(): string {
+  const isZcp = (dir: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'zcp';
+    } catch {
+      return false;
+    }
+  };
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'binding.gyp')) && dirname(dir) !== dir) dir = dirname(dir);
+  while (!isZcp(dir) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
 }
 const packageRoot = findPackageRoot();
@@ -100,11 +109,17 @@ export class AddonError extends ZcpError {
 export function addon(): NativeAddon {
   if (!cached) {
     const require = createRequire(import.meta.url);
-    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
     try {
-      // ZCP_ADDON loads a specific build (the sanitizer run uses this).
+      // ZCP_ADDON loads a specific build (the sanitizer run uses this); a
+      // build in the package's build/Release is loaded as it is (the Debian
+      // package has no node_modules); else node-gyp-build finds one.
       const explicit = process.env.ZCP_ADDON;
-      cached = explicit ? (require(explicit) as NativeAddon) : load(packageRoot);
+      const built = join(packageRoot, 'build', 'Release', 'zcp.node');
+      cached = explicit
+        ? (require(explicit) as NativeAddon)
+        : existsSync(built)
+          ? (require(built) as NativeAddon)
+          : (require('node-gyp-build') as (dir: string) => NativeAddon)(packageRoot);
     } catch (e) {
       throw new AddonError(`zcp: the native addon is not built or does not load (${(e as Error).message}); run \`npm install\` (or \`npm run build\`) in the zcp package`, e);
     }
