@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootKernel, dropStale, findKernel, GuestSetupError, hashOf, projectRoot } from '../guest/boot-files.js';
+import { guestCpus } from '../guest/run.js';
 
 const cacheDir = join(projectRoot, '.cache', 'boot');
 
@@ -98,7 +99,7 @@ export async function bootStep(disk: string, jobDir: string, stepScript: string,
   writeFileSync(join(jobDir, 'step.sh'), `exec /run/host/usr/bin/node '/run/host${stepScript.replace(/'/g, `'\\''`)}' "$1"\n`);
   const consolePath = join(jobDir, `${step}.console`);
   const args = [
-    '-accel', 'tcg', '-cpu', 'max', '-m', '4096', '-smp', '2',
+    '-accel', 'tcg', '-cpu', 'max', '-m', '4096', '-smp', String(guestCpus()),
     '-nodefaults', '-no-user-config', '-display', 'none', '-vga', 'none', '-no-reboot',
     '-kernel', vmlinux, '-initrd', initrd,
     '-append', `console=ttyS0 loglevel=4 panic=-1 mitigations=off root=zfs:AUTO boot=zfs init=/sbin/zcp-test-init zcp.step=${step}`,
