@@ -216,7 +216,7 @@ export const COMMANDS: Record<string, Command> = {
     check(ctx) {
       want(ctx, 2, 2, 'a checkpoint id and a name');
       const bad = bootEnvironmentNameProblem(ctx.args[1]!);
-      if (bad) throw new UsageError(bad);
+      if (bad) throw new UsageError(bad, 'INVALID_NAME');
     },
     async run(ctx) {
       const cps = await open(ctx);

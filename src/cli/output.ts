@@ -10,10 +10,15 @@ import { ZfsError } from '../zfs/errors.js';
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, zfsUnavailable: 69, permission: 77, interrupted: 130 } as const;
 
-/** A usage error: exit 2. */
+/** A usage error: exit 2. Its code is USAGE, or a more specific one (INVALID_NAME for a malformed boot environment name). */
 export class UsageError extends ZcpError {
   override readonly name = 'UsageError';
-  readonly code = 'USAGE';
+  readonly code: string;
+
+  constructor(message: string, code = 'USAGE') {
+    super(message);
+    this.code = code;
+  }
 }
 
 export interface OutputOptions {

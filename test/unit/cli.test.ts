@@ -91,6 +91,12 @@ describe('zcp CLI (built in dist/)', () => {
     }
   });
 
+  it('a malformed boot environment name is a usage error (exit 2) with the code INVALID_NAME', async () => {
+    const r = await zcp(['clone', 'zcp-1', 'bad;', '--json'], { ZCP_LIBZFS_CORE: '/nonexistent/libzfs_core.so.3' });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'INVALID_NAME', message: expect.stringContaining('"bad;" is not a boot environment name') } });
+  });
+
   it('--json always prints one JSON document: --version, --help, usage errors', async () => {
     const v = await zcp(['--version', '--json']);
     expect(JSON.parse(v.stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
