@@ -1,12 +1,12 @@
 /**
  * The `zfs` project runs in two guest boots at once (test/run-all.ts), one
  * emulated CPU each, so that the two together keep both of the host's cores
- * busy (see guestCpus in test/guest/run.ts). Each boot has its own pools, so the shards share nothing. Every test file
- * is in exactly one shard (a unit test checks it). Balanced by measured
- * times, with what else runs in each lane of test/run-all.ts: shard 1 (the
- * crash matrix, 660 s of its 1,000 with another guest beside it) is followed
- * by the debian project and the boots, shard 2 comes after the host checks
- * and is followed by the demo.
+ * busy (see guestCpus in test/guest/run.ts). Each boot has its own pools, so
+ * the shards share nothing. Every test file is in exactly one shard (a unit
+ * test checks it). Balanced by measured times, with what else runs in each
+ * lane of test/run-all.ts: shard 1 (the crash matrix, 660 s of its 1,000
+ * with another guest beside it) is followed by the debian project and the
+ * boots; shard 2 comes after the host checks and is followed by the demo.
  */
 export const ZFS_SHARDS: readonly (readonly string[])[] = [
   [
