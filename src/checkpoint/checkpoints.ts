@@ -146,6 +146,24 @@ function checkpointRecord(
   };
 }
 
+/**
+ * The checkpoints of one system: its datasets (found at its root, or
+ * named), one atomic snapshot of all of them per checkpoint, and what can be
+ * done with them: diff, roll back in place, clone into a boot environment,
+ * hold, prune, repair what an interrupted zcp left.
+ *
+ * @example
+ * ```ts
+ * import { Checkpoints } from 'zcp';
+ * const cps = await Checkpoints.open(); // the dataset at / and the file systems below it
+ * const before = await cps.create({ title: 'before trying the new kernel' });
+ * // ... change the system ...
+ * const changes = await cps.diff(before.id); // {installed, removed, upgraded, downgraded}
+ * const plan = await cps.rollback(before.id, { dryRun: true });
+ * console.log(plan.consumes.map((c) => c.id), plan.packages);
+ * await cps.rollback(before.id); // in place; the later checkpoints go
+ * ```
+ */
 export class Checkpoints {
   private constructor(readonly system: System) {}
 

@@ -2,6 +2,14 @@
  * Package databases: dpkg status (and apt lists), exact Debian version
  * comparison, RPM headers and .rpm files.
  * The rpmdb readers follow.
+ *
+ * @example
+ * ```ts
+ * import { pkgdb } from 'zcp';
+ * const installed = await pkgdb.readDpkgStatus('/'); // as dpkg-query sees it, pending updates/ included
+ * console.log(pkgdb.compareDebVersions('1:2.0-1', '2.1')); // > 0, as dpkg --compare-versions
+ * const rpms = await pkgdb.readRpmDb('/srv/fedora'); // sqlite, ndb or Berkeley DB, as rpm finds it
+ * ```
  * @module
  */
 export { PkgdbError, type PkgdbErrorCode } from './errors.js';

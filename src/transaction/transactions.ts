@@ -45,6 +45,22 @@ export interface UndoPlan {
   note: string;
 }
 
+/**
+ * The transactions of a system, as RPM's transactional rollback had them:
+ * each one a checkpoint and a TID, in a history on the pool; rolled back to
+ * a TID or a date, newest first.
+ *
+ * @example
+ * ```ts
+ * import { Transactions } from 'zcp';
+ * const tx = await Transactions.open();
+ * const { checkpoint } = await tx.begin({ title: 'apt-get install nginx', kind: 'run' });
+ * const ok = runTheInstall(); // your package manager run
+ * await (ok ? tx.commit(checkpoint.tid) : tx.fail(checkpoint.tid, 100));
+ * for (const e of await tx.history()) console.log(e.tid, e.state, e.title);
+ * await tx.rollbackTo(new Date('2026-12-03T14:00'), { dryRun: true }); // what undoing since then would do
+ * ```
+ */
 export class Transactions {
   constructor(readonly checkpoints: Checkpoints) {}
 

@@ -3,6 +3,14 @@
  * async; kernel work runs on zcp's own threads, a few per pool, so a slow
  * call on one pool never holds up another pool or the event loop.
  *
+ * @example
+ * ```ts
+ * import { zfs } from 'zcp';
+ * const status = await zfs.available();
+ * if (!status.ok) throw new Error(status.reason);
+ * await zfs.snapshot(['rpool/ROOT/debian@a', 'rpool/ROOT/debian/var@a'], { 'org.example:why': 'test' }); // atomic
+ * for (const s of await zfs.listSnapshots('rpool/ROOT/debian', { props: ['used'] })) console.log(s.name, s.props.used);
+ * ```
  * @module
  */
 import { readFile } from 'node:fs/promises';
