@@ -1,0 +1,26 @@
+// zcp is an ES module; `engines` says Node 18. require('zcp') works where
+// Node can require an ES module (20.19 on), and on Node 18 says why in one
+// line (require.cjs) instead of Node's ERR_REQUIRE_ESM trace. This file runs
+// under each Node of npm test (18, 20, 24).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('the package entry', () => {
+  it('imports as ESM, and require() works or says why in one line', () => {
+    const node = (code: string, type = 'commonjs') => spawnSync(process.execPath, [`--input-type=${type}`, '-e', code], { cwd: ROOT, encoding: 'utf8' });
+    expect(node("import { Checkpoints, zfs } from 'zcp'; console.log(typeof Checkpoints, typeof zfs.snapshot)", 'module').stdout.trim()).toBe('function function');
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+    const r = node("console.log(typeof require('zcp').Checkpoints)");
+    if (major > 20 || (major === 20 && minor >= 19)) {
+      expect(r.stdout.trim(), r.stderr).toBe('function');
+    } else {
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/^Error: zcp is an ES module: use import \{ Checkpoints \} from 'zcp' \(or await import\('zcp'\)\); require\('zcp'\) works from Node 20\.19 on$/m);
+    }
+    expect(JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')).engines.node).toBe('>=18');
+  });
+});
