@@ -23,4 +23,13 @@ describe('the package entry', () => {
     }
     expect(JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')).engines.node).toBe('>=18');
   });
+
+  it('packs what users run: no source maps, the CLI as its one bundle', () => {
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('dist/cli/'))).toEqual(['dist/cli/main.js']);
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'require.cjs', 'binding.gyp', 'package.json']) expect(files, f).toContain(f);
+  }, 60_000);
 });
