@@ -84,10 +84,11 @@ export interface NativeAddon {
 // /usr/lib/zcp where the Debian package puts it).
 function findPackageRoot(): string {
   const isZcp = (dir: string) => {
+    const file = join(dir, 'package.json');
     try {
-      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'zcp';
+      return existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'zcp';
     } catch {
-      return false;
+      return false; // a package.json that is not JSON is not zcp's
     }
   };
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -22,7 +22,7 @@ import { GUEST_JOB_DIR, runInGuest } from './guest/run.js';
 import { TEST_POOLS } from './zfs/pools.js';
 import { ZFS_SHARDS } from './zfs/shards.js';
 import { ensureNode } from './other-node.js';
-import { runDebianProject } from './debian/run-guest.js';
+import { bootProjectEnv, runDebianProject } from './debian/run-guest.js';
 
 const reports = join(projectRoot, '.cache', 'reports');
 const FUZZ_SECONDS = 15;
@@ -201,7 +201,7 @@ async function runDebianAndBoots(): Promise<void> {
     disk = result.disk;
     countGuestRun(label, file, result, `root build ${result.buildSeconds.toFixed(0)} s (0: cached), boot ${result.bootSeconds?.toFixed(1) ?? '?'} s`);
     if (result.exitCode === 0) {
-      await runHost('boot', 'boots (real root)', process.execPath, { ZCP_BOOT_DISK: result.disk ?? '', ZCP_BOOT_BE: join(result.jobDir, 'boot-environment.json') });
+      await runHost('boot', 'boots (real root)', process.execPath, bootProjectEnv(result));
     } else {
       runs.push({ label: 'boots (real root)', passed: 0, failed: 0, skipped: 0, problem: 'not run: the debian project, which makes their disk, failed', seconds: 0 });
     }

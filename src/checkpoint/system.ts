@@ -44,6 +44,8 @@ export interface System {
   byPool: Map<string, string[]>;
   /** The package database root. */
   root: string;
+  /** The retention the config file sets (keep, olderThan, minFree): what prune takes unless told otherwise. */
+  retention: PrunePolicy;
 }
 
 /** The configuration file's contents (all optional). */
@@ -198,7 +200,7 @@ export async function resolveSystem(options: SystemOptions = {}): Promise<System
     }
     root = mp;
   }
-  return { id, datasets, pools: [...byPool.keys()], byPool, root };
+  return { id, datasets, pools: [...byPool.keys()], byPool, root, retention: configRetention(config) };
 }
 
 /**

@@ -14,7 +14,7 @@ import { ageDays, sizeBytes } from '../checkpoint/quantities.js';
 import { readPackages } from '../pkgdb/packages.js';
 import { activationEffect, readBootPath } from '../checkpoint/boot-path.js';
 import { bootEnvironmentNameProblem } from '../checkpoint/bootenv.js';
-import { configFile, configRetention, readConfig } from '../checkpoint/system.js';
+import { configFile, readConfig } from '../checkpoint/system.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { type InterruptedTransaction, Transactions } from '../transaction/transactions.js';
 import * as zfs from '../zfs/index.js';
@@ -67,11 +67,16 @@ export const COMMANDS: Record<string, Command> = {
       // What zcp would work with is told with or without ZFS: the config, and the package manager at the root.
       const config = await configStatus();
       const managerAt = (root: string) => readPackages(root).then((p) => p.manager, () => null);
-      const givenRoot = ctx.root ?? process.env.ZCP_ROOT ?? '/';
+      // Without a system (no ZFS, or none found): the package manager at the root zcp was given.
+      const atGivenRoot = async () => {
+        const root = ctx.root ?? process.env.ZCP_ROOT ?? '/';
+        const found = await managerAt(root);
+        ctx.out.line(`packages: ${found ?? 'no package database found'} (at ${root})`);
+        return found;
+      };
       if (!availability.ok) {
-        const manager = await managerAt(givenRoot);
         ctx.out.line(`zfs: unavailable: ${availability.reason}`);
-        ctx.out.line(`packages: ${manager ?? 'no package database found'} (at ${givenRoot})`);
+        const manager = await atGivenRoot();
         ctx.out.line(config.text);
         ctx.out.result({ zfs: availability, system: null, packageManager: manager, config: config.json });
         return 69;
@@ -95,8 +100,7 @@ export const COMMANDS: Record<string, Command> = {
       } catch (e) {
         system = { error: { code: (e as { code?: string }).code ?? 'INTERNAL', message: (e as Error).message } };
         ctx.out.line(`system: ${(e as Error).message}`);
-        manager = await managerAt(givenRoot);
-        ctx.out.line(`packages: ${manager ?? 'no package database found'} (at ${givenRoot})`);
+        manager = await atGivenRoot();
       }
       ctx.out.line(config.text);
       ctx.out.result({ zfs: availability, system, packageManager: manager, config: config.json });
@@ -365,8 +369,8 @@ export const COMMANDS: Record<string, Command> = {
     },
     async run(ctx) {
       const cps = await open(ctx);
-      // The config's retention (keep, olderThan, minFree), each overridden by its option.
-      const policy = { ...configRetention(await readConfig(configFile())), ...prunePolicy(ctx) };
+      // The config's retention (keep, olderThan, minFree; read with the system), each overridden by its option.
+      const policy = { ...cps.system.retention, ...prunePolicy(ctx) };
       const plan = await prune(cps, policy, { dryRun: true }); // the plan, with the refusals (a pending rollback) of the real one
       for (const d of plan) ctx.out.line(`${ctx.dryRun ? 'would destroy' : 'destroy'} ${d.checkpoint.id} (${when(d.checkpoint.created)}): ${d.reason}`);
       if (!plan.length) ctx.out.line('nothing to prune');

@@ -34,7 +34,7 @@ _zcp() {
     case "$cmd" in
       show|diff|rollback|clone|destroy|hold|release)
         COMPREPLY=( $(compgen -W "$(zcp list -H 2>/dev/null | cut -f3 | grep '^zcp-')" -- "$cur") ) ;;
-      activate) COMPREPLY=( $(compgen -W "$(zcp list -H 2>/dev/null | awk -F'\\t' '$5 != "" && $3 !~ /^zcp-/ {print $3}')" -- "$cur") ) ;;
+      activate) COMPREPLY=( $(compgen -W "$(zcp list -H 2>/dev/null | awk -F'\\t' '$4 == "-" {print $3}')" -- "$cur") ) ;;
       apt)
         if [[ -z "$action" ]]; then
           COMPREPLY=( $(compgen -W "${APT_ACTIONS.join(' ')}" -- "$cur") )

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALTROOT, HOME_DS, POOL, ROOT_DS, VAR_DS } from './layout.js';
+import { ALTROOT, BOOT_ENVIRONMENT_FILE, HOME_DS, POOL, ROOT_DS, VAR_DS } from './layout.js';
 import { parseSimulatedUpgrade } from './root-image.js';
 import { buildDeb, treeDigest } from '../support/systems.js';
 import { digestDifference, dpkgQuery, enterable, inRoot, json, listingDiff, zcp } from './system.js';
@@ -198,7 +198,7 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(d.code, d.stderr).toBe(0);
     expect(json<{ bootEnvironments: { name: string }[] }>(await zcp(['list', '--json'])).bootEnvironments.map((b) => b.name).sort()).toEqual(['debian', be.name].sort());
     // The upgrade's boot environment stays: test/boot boots it from this disk next (its name in the job folder for the host).
-    if (process.env.ZCP_JOB_DIR) writeFileSync(join(process.env.ZCP_JOB_DIR, 'boot-environment.json'), JSON.stringify({ name: be.name, dataset: be.dataset, upgrades: upJson.changes.upgraded }));
+    if (process.env.ZCP_JOB_DIR) writeFileSync(join(process.env.ZCP_JOB_DIR, BOOT_ENVIRONMENT_FILE), JSON.stringify({ name: be.name, dataset: be.dataset, upgrades: upJson.changes.upgraded }));
   });
 });
 

@@ -13,6 +13,8 @@ export const ALTROOT = '/mnt/deb';
 export const ROOT_DS = `${POOL}/ROOT/debian`;
 export const VAR_DS = `${ROOT_DS}/var`;
 export const HOME_DS = `${POOL}/home`;
+/** In the job folder: the boot environment scenario 5 leaves for test/boot (its name, dataset and upgrades). */
+export const BOOT_ENVIRONMENT_FILE = 'boot-environment.json';
 
 const sh = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GuestResult, runInGuest } from '../guest/run.js';
+import { BOOT_ENVIRONMENT_FILE } from './layout.js';
 import { debianRoot } from './root-image.js';
 
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,6 +24,11 @@ export interface DebianRun extends GuestResult {
   buildSeconds: number;
   /** With keepDisk: the pool's disk image as the project left it (exported), for test/boot to boot; the caller removes its folder. */
   disk?: string;
+}
+
+/** What the `boot` project needs of a run made with keepDisk: its disk, and the boot environment scenario 5 left there. */
+export function bootProjectEnv(run: DebianRun): Record<string, string> {
+  return { ZCP_BOOT_DISK: run.disk ?? '', ZCP_BOOT_BE: join(run.jobDir, BOOT_ENVIRONMENT_FILE) };
 }
 
 /** One guest boot running `node VITEST_ARGS...` on the real root, on a fresh disk image. */
@@ -62,7 +68,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const b = spawnSync(process.execPath, [vitest, 'run', '--project', 'boot'], {
       cwd: PROJECT,
       stdio: 'inherit',
-      env: { ...process.env, ZCP_BOOT_DISK: r.disk, ZCP_BOOT_BE: join(r.jobDir, 'boot-environment.json') },
+      env: { ...process.env, ...bootProjectEnv(r) },
     });
     rmSync(dirname(r.disk), { recursive: true, force: true });
     if (r.exitCode === 0) process.exitCode = b.status ?? 1;
