@@ -8,10 +8,10 @@
  *   /usr/sbin/zcp -> ../lib/zcp/dist/cli/main.js
  *   /usr/share/man/man8/zcp.8.gz, /usr/share/bash-completion/completions/zcp
  *   /lib/systemd/system/zcp-prune.{service,timer} (installed, not enabled)
- *   /usr/share/doc/zcp/ (copyright, changelog, an example config)
+ *   /usr/share/doc/zcp/ (copyright, changelog, an example config, the fleet playbook under examples/ansible)
  *
  * Depends on Debian 12's own nodejs (>= 18, the oldest Node zcp supports).
- * Writes .cache/deb/zcp_VERSION_ARCH.deb and prints its path.
+ * Writes .cache/deb/zcp_VERSION_ARCH.deb (or into `out`) and prints its path.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -26,12 +26,12 @@ const sh = (cmd: string, args: string[], cwd = ROOT, stderr: 'inherit' | 'ignore
 /** The package's maintainer field (and the changelog's): ZCP_DEB_MAINTAINER, for whoever builds it for their fleet. */
 const MAINTAINER = process.env.ZCP_DEB_MAINTAINER ?? 'zcp developers <zcp@example.org>';
 
-export function buildDeb(): string {
+export function buildDeb(out = OUT): string {
   for (const built of ['dist/cli/main.js', 'build/Release/zcp.node']) {
     if (!existsSync(join(ROOT, built))) throw new Error(`${built} is not built: run npm install first`);
   }
   const arch = sh('dpkg', ['--print-architecture']).trim();
-  const stage = join(OUT, 'stage');
+  const stage = join(out, 'stage');
   rmSync(stage, { recursive: true, force: true });
   const put = (path: string, data: string | Buffer, mode = 0o644) => {
     const to = join(stage, path);
@@ -56,13 +56,14 @@ export function buildDeb(): string {
   for (const unit of ['zcp-prune.service', 'zcp-prune.timer']) put(`lib/systemd/system/${unit}`, readFileSync(join(ROOT, 'packaging/systemd', unit)));
   put('usr/share/doc/zcp/copyright', readFileSync(join(ROOT, 'packaging/debian/copyright')));
   put('usr/share/lintian/overrides/zcp', readFileSync(join(ROOT, 'packaging/debian/lintian-overrides')));
+  put('usr/share/doc/zcp/examples/ansible/zcp-upgrade.yml', readFileSync(join(ROOT, 'packaging/ansible/zcp-upgrade.yml')));
   put('usr/share/doc/zcp/examples/config.json', `${JSON.stringify({ keep: 20, olderThan: '30d', minFree: '10G' }, null, 2)}\n`);
   const date = new Date().toUTCString().replace(/GMT$/, '+0000');
   const changelog = `zcp (${pkg.version}) unstable; urgency=medium\n\n  * Built from the zcp repository (npm run deb).\n\n -- ${MAINTAINER}  ${date}\n`;
   put('usr/share/doc/zcp/changelog.gz', gzipSync(changelog, { level: 9 }));
 
   // The addon's shared-library dependencies, as dpkg-shlibdeps reads them (libzfs_core is opened at run time: not among them).
-  const work = join(OUT, 'shlibs');
+  const work = join(out, 'shlibs');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(join(work, 'debian'), { recursive: true });
   writeFileSync(join(work, 'debian/control'), 'Source: zcp\n\nPackage: zcp\nArchitecture: any\n');
@@ -92,7 +93,7 @@ export function buildDeb(): string {
   ].join('\n'));
   for (const script of ['prerm', 'postrm']) put(`DEBIAN/${script}`, readFileSync(join(ROOT, 'packaging/debian', script)), 0o755);
 
-  const deb = join(OUT, `zcp_${pkg.version}_${arch}.deb`);
+  const deb = join(out, `zcp_${pkg.version}_${arch}.deb`);
   sh('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb]);
   return deb;
 }

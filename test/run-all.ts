@@ -4,11 +4,12 @@
  * under Node 20 and again under Node 18 (the oldest zcp supports) and 24;
  * `harness` on the host (it boots guests to test the harness and the power
  * cut); the Debian package built and checked (lintian, its man page,
- * its units); the C++ unit tests of the parsers under ASan/UBSan and a short
+ * its units) and the npm tarball installed without a compiler; the C++ unit tests of the parsers under ASan/UBSan and a short
  * libFuzzer pass over each parser; the addon under AddressSanitizer in the
  * guest; `zfs` inside the qemu guest with the real OpenZFS kernel module, in
  * two boots (test/zfs/shards.ts); `debian` on the real Debian root, whose
- * disk `boot` then boots three times; the demo
+ * disk `boot` then boots four times (the last under its systemd, with zcp's
+ * .deb installed by apt); the demo
  * (the README's main command). Ends with one summary line counting every
  * test of every run. (scripts/setup.sh, which installs the machine's
  * packages, runs before this.)
@@ -232,7 +233,7 @@ async function lanes(all: (() => Promise<void>)[][]): Promise<void> {
 }
 
 /** The order of the summary, whichever lane finished first. */
-const ORDER = ['unit (node 20)', 'unit (node 18)', 'unit (node 24)', 'deb package', 'guest harness', 'c++ (asan+ubsan)', 'fuzz (libFuzzer)', 'asan (guest)', ...ZFS_SHARDS.map((_, i) => `zfs ${i + 1}/${ZFS_SHARDS.length} (guest)`), 'debian (guest)', 'boots (real root)', 'demo (guest)'];
+const ORDER = ['unit (node 20)', 'unit (node 18)', 'unit (node 24)', 'packages (.deb, npm)', 'guest harness', 'c++ (asan+ubsan)', 'fuzz (libFuzzer)', 'asan (guest)', ...ZFS_SHARDS.map((_, i) => `zfs ${i + 1}/${ZFS_SHARDS.length} (guest)`), 'debian (guest)', 'boots (real root)', 'demo (guest)'];
 
 async function main(): Promise<number> {
   const t0 = Date.now();
@@ -270,7 +271,7 @@ async function main(): Promise<number> {
         if (node.ok) await runHost('unit', `unit (node ${major})`, node.path);
         else runs.push({ label: `unit (node ${major})`, passed: 0, failed: 0, skipped: 0, problem: node.reason, seconds: 0 });
       }),
-      () => runHost('package', 'deb package', process.execPath),
+      () => runHost('package', 'packages (.deb, npm)', process.execPath),
       () => runCheck('c++ (asan+ubsan)', 'native/pkgdb C++ unit tests under AddressSanitizer and UBSan', ['tsx', 'test/native/run.ts']),
       // A short pass per target in every run (corpus replay plus new inputs); `npm run fuzz` is the long one.
       () => runCheck('fuzz (libFuzzer)', `every parser fuzz target for ${FUZZ_SECONDS} s`, ['tsx', 'test/fuzz/run.ts', '--seconds', String(FUZZ_SECONDS)]),

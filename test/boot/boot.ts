@@ -20,12 +20,13 @@ const cacheDir = join(projectRoot, '.cache', 'boot');
 const INITRAMFS_MODULES = ['virtio_pci', 'virtio_blk', '9pnet_virtio', '9p'];
 
 /**
- * PID 1 of the booted root, installed as /sbin/zcp-test-init. Not systemd:
- * under the emulator (TCG) systemd's start-up would cost minutes per boot
- * and prove nothing zcp depends on; what matters is which dataset the stock
- * initramfs mounted at `/`. It mounts the host's root (read-only, for node
- * and the project) and the job folder over 9p, runs the job's step.sh, keeps
- * its status, and powers off.
+ * The test's step in the booted root, installed as /sbin/zcp-test-init: PID 1
+ * for the boots that only ask which dataset the stock initramfs mounted at
+ * `/` (systemd's start-up under the emulator costs more and proves nothing
+ * there), and run by systemd (TEST_UNIT) in the boot that needs systemd
+ * itself (the prune timer's service, the journal). It mounts the host's root
+ * (read-only, for node and the project) and the job folder over 9p, runs the
+ * job's step.sh, keeps its status, and powers off.
  */
 export const TEST_INIT = `#!/bin/sh
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
@@ -44,6 +45,26 @@ sync
 echo o > /proc/sysrq-trigger
 sleep 60
 `;
+
+/** The unit that runs TEST_INIT when systemd is PID 1: once the system is up (multi-user), like any service an admin adds. */
+export const TEST_UNIT = `[Unit]
+Description=zcp test step (test/boot)
+After=multi-user.target
+
+[Service]
+Type=oneshot
+ExecStart=/sbin/zcp-test-init
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+/**
+ * systemd's boot arguments: quiet but for errors, and no getty on the serial
+ * console (without udev, which the root lacks, systemd would wait 90 s for
+ * the ttyS0 device before giving up on it).
+ */
+const SYSTEMD_ARGS = 'systemd.show_status=error systemd.mask=serial-getty@ttyS0.service';
 
 const packageVersion = (p: string) => execFileSync('dpkg-query', ['-W', '-f', '${Version}', p], { encoding: 'utf8' }).trim();
 
@@ -88,10 +109,11 @@ export interface BootResult {
 
 /**
  * One boot of `disk`: the stock initramfs with `root=zfs:AUTO boot=zfs`,
- * then `/sbin/zcp-test-init`, which runs `stepScript` (a host path, run with
- * the host's node from the booted root) with the step's name.
+ * then `/sbin/zcp-test-init` (as PID 1, or from systemd with `systemd`),
+ * which runs `stepScript` (a host path, run with the host's node from the
+ * booted root) with the step's name.
  */
-export async function bootStep(disk: string, jobDir: string, stepScript: string, step: string, timeoutMs = 12 * 60_000): Promise<BootResult> {
+export async function bootStep(disk: string, jobDir: string, stepScript: string, step: string, { timeoutMs = 12 * 60_000, systemd = false } = {}): Promise<BootResult> {
   const started = Date.now();
   const kernel = findKernel();
   const vmlinux = bootKernel(kernel);
@@ -102,7 +124,8 @@ export async function bootStep(disk: string, jobDir: string, stepScript: string,
     '-accel', 'tcg', '-cpu', 'max', '-m', '4096', '-smp', String(guestCpus()),
     '-nodefaults', '-no-user-config', '-display', 'none', '-vga', 'none', '-no-reboot',
     '-kernel', vmlinux, '-initrd', initrd,
-    '-append', `console=ttyS0 loglevel=4 panic=-1 mitigations=off root=zfs:AUTO boot=zfs init=/sbin/zcp-test-init zcp.step=${step}`,
+    // With systemd: the root's own /sbin/init (systemd), which starts TEST_UNIT once the system is up.
+    '-append', `console=ttyS0 loglevel=4 panic=-1 mitigations=off root=zfs:AUTO boot=zfs ${systemd ? SYSTEMD_ARGS : 'init=/sbin/zcp-test-init'} zcp.step=${step}`,
     '-serial', `file:${consolePath}`,
     '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${jobDir},mount_tag=job,security_model=none,multidevs=remap`,

@@ -8,10 +8,11 @@
 // environment, `zcp activate` it. Boot 2's / is that boot environment, with
 // the upgrades; destroying it is refused; `zcp activate debian`. Boot 3 is
 // back on ROOT/debian, as it was. Runs on the host: a guest can't span boots.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { buildDeb } from '../../scripts/build-deb.js';
 import { POOL, ROOT_DS } from '../debian/layout.js';
 import { type BootResult, bootStep } from './boot.js';
 
@@ -22,16 +23,21 @@ type Report = { root: string; var: string; versions: Record<string, string>; act
 
 const said = (b: BootResult) => `step output:\n${b.log}\nconsole (end):\n${b.console.split('\n').slice(-30).join('\n')}`;
 
+type Made = { name: string; dataset: string; upgrades: { name: string; from: string; to: string }[] };
+
+/** The disk the debian project left, and what its scenario 5 made: the boot environment's name and the upgrades in it. */
+function handedOver(): { disk: string; made: Made; dir: string } {
+  const disk = process.env.ZCP_BOOT_DISK;
+  const beFile = process.env.ZCP_BOOT_BE;
+  if (!disk || !beFile || !existsSync(disk) || !existsSync(beFile)) {
+    throw new Error('the boots run on the disk the debian project leaves: use `npm test`, or `npx tsx test/debian/run-guest.ts --boot`');
+  }
+  return { disk, made: JSON.parse(readFileSync(beFile, 'utf8')) as Made, dir: dirname(disk) };
+}
+
 describe('three boots of the real root (Debian kernel, zfs-initramfs, root=zfs:AUTO)', () => {
   it('boots the boot environment zcp activate chose, and the old one again after activating it', async () => {
-    const disk = process.env.ZCP_BOOT_DISK;
-    const beFile = process.env.ZCP_BOOT_BE;
-    if (!disk || !beFile || !existsSync(disk) || !existsSync(beFile)) {
-      throw new Error('the three boots run on the disk the debian project leaves: use `npm test`, or `npx tsx test/debian/run-guest.ts --boot`');
-    }
-    // What scenario 5 made: the boot environment's name and the upgrades in it.
-    const made = JSON.parse(readFileSync(beFile, 'utf8')) as { name: string; dataset: string; upgrades: { name: string; from: string; to: string }[] };
-    const dir = dirname(disk);
+    const { disk, made, dir } = handedOver();
     const boot = async (step: string) => {
       const b = await bootStep(disk, dir, STEP, step);
       process.stdout.write(`boot ${step}: ${b.seconds.toFixed(0)} s, step status ${b.status}\n`);
@@ -82,4 +88,79 @@ describe('three boots of the real root (Debian kernel, zfs-initramfs, root=zfs:A
       expect.objectContaining({ name, kind: 'clone', dataset: be, active: false, current: false }),
     ]));
   }, 20 * 60_000);
+});
+
+// The fourth boot, on ROOT/debian as the third left it, is the root's own
+// systemd: zcp as an admin installs it (apt, its .deb, Debian's nodejs 18
+// coming with it), its apt hook, retention by the timer's service, the
+// journal, the fleet playbook with Debian's ansible-core, and removal.
+describe('zcp installed from its .deb on the booted real root (systemd, Debian\'s nodejs)', () => {
+  it('installs with apt, works, prunes by its service, runs the playbook, and leaves no hook when removed', async () => {
+    const { disk, made, dir } = handedOver();
+    const deb = buildDeb(join(dir, 'deb'));
+    const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
+    copyFileSync(deb, join(dir, `zcp_${version}_amd64.deb`));
+    // The playbook's upgrade: one small package of the root's real upgrades.
+    const upgrade = made.upgrades.find((u) => u.name === 'libexpat1') ?? made.upgrades.find((u) => u.name.startsWith('lib')) ?? made.upgrades[0]!;
+    writeFileSync(join(dir, 'ansible.json'), JSON.stringify({ upgrade: upgrade.name }));
+    const b = await bootStep(disk, dir, STEP, 'four', { systemd: true, timeoutMs: 25 * 60_000 });
+    process.stdout.write(`boot four (systemd): ${b.seconds.toFixed(0)} s, step status ${b.status}\n`);
+    expect(b.status, said(b)).toBe(0);
+    const r = b.report as Record<string, any>;
+    const why = said(b);
+
+    // Under the root's own systemd, zcp installed by apt with Debian's nodejs as its dependency.
+    expect(r.init, why).toMatch(/\/systemd$/);
+    expect(r.install.code, why).toBe(0);
+    expect(r.node, why).toMatch(/^v18\./);
+    expect(r.packages.zcp).toBe(version);
+    expect(r.packages.nodejs).toMatch(/^18\./);
+    expect(r.zcpVersion).toBe(version);
+
+    // Its commands on the running system: status, create, list.
+    expect(r.status.code, why).toBe(0);
+    expect(JSON.stringify(r.status.json.system)).toContain(ROOT_DS);
+    expect(r.create.code, why).toBe(0);
+    const byHand = r.create.json.checkpoint.id as string;
+    expect(r.list.json.checkpoints.map((c: { id: string }) => c.id)).toContain(byHand);
+
+    // The apt hook: a plain apt-get install is a committed transaction naming jq.
+    expect(r.hook.code, why).toBe(0);
+    expect(r.aptWithHook.code, why).toBe(0);
+    const last = r.history.json.history.at(-1);
+    expect(last.state, why).toBe('committed');
+    expect(JSON.stringify(last)).toContain('jq');
+
+    // The timer's service prunes by the config's keep (1); its run is in the journal.
+    expect(r.pruneService.code, why).toBe(0);
+    expect(r.pruneResult).toMatch(/Result=success/);
+    expect(r.pruneResult).toMatch(/ExecMainStatus=0/);
+    expect(r.beforePrune.json.checkpoints.map((c: { id: string }) => c.id)).toContain(byHand);
+    expect(r.afterPrune.json.checkpoints.map((c: { id: string }) => c.id)).not.toContain(byHand);
+    expect(r.journal, why).toMatch(/prune/);
+    expect(r.timerEnabled).toBe('enabled');
+
+    // The playbook: --check changes nothing but says the upgrade would; the real run upgrades in a
+    // transaction (changed); run again, nothing to do (not changed).
+    const a = r.ansible;
+    expect(a.check.code, why).toBe(0);
+    expect(a.check).toMatchObject({ failed: 0 });
+    expect(a.check.changed).toBeGreaterThan(0);
+    expect(a.afterCheck).toEqual(a.before);
+    expect(a.real.code, why).toBe(0);
+    expect(a.real).toMatchObject({ failed: 0 });
+    expect(a.real.changed).toBeGreaterThan(0);
+    expect(a.afterCheck.versions[upgrade.name]).toBe(upgrade.from);
+    expect(a.afterReal.versions[upgrade.name], upgrade.name).toBe(upgrade.to);
+    expect(a.afterReal.checkpoints.length).toBe(a.before.checkpoints.length + 1);
+    expect(r.history2.json.history.at(-1)).toMatchObject({ state: 'committed', title: `ansible: install --only-upgrade ${upgrade.name}` });
+    expect(a.again).toMatchObject({ code: 0, changed: 0, failed: 0 });
+    expect(a.afterAgain).toEqual(a.afterReal);
+
+    // apt remove zcp takes the hook with it; apt runs on without it.
+    expect(r.remove.code, why).toBe(0);
+    expect(r.hooksLeft).toEqual([]);
+    expect(r.aptAfterRemove.code, why).toBe(0);
+    expect(r.aptAfterRemove.out).not.toMatch(/zcp/);
+  }, 30 * 60_000);
 });

@@ -1,9 +1,9 @@
 // The `debian` project runs in the guest on the real root the host built
 // (test/debian/root-image.ts): without ZFS or without it, it fails loudly.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { zfs } from '../../src/index.js';
-import { TEST_INIT } from '../boot/boot.js';
+import { TEST_INIT, TEST_UNIT } from '../boot/boot.js';
 import { ALTROOT, POOL, installRoot, partitionDisk } from './layout.js';
 import type { RootImage } from './root-image.js';
 
@@ -17,10 +17,13 @@ export default async function setup(): Promise<() => void> {
   const t0 = Date.now();
   installRoot(partitionDisk(), info.tar);
   // The root is also the one test/boot boots afterwards from this same disk:
-  // its PID 1 for the test, and the hostid its initramfs will agree with (as
-  // on an installed system). Both are there before any checkpoint, so every
-  // boot environment has them too.
+  // its PID 1 for the test (or its unit, enabled, when systemd boots), and
+  // the hostid its initramfs will agree with (as on an installed system).
+  // All are there before any checkpoint, so every boot environment has them.
   writeFileSync(`${ALTROOT}/sbin/zcp-test-init`, TEST_INIT, { mode: 0o755 });
+  writeFileSync(`${ALTROOT}/etc/systemd/system/zcp-test.service`, TEST_UNIT);
+  mkdirSync(`${ALTROOT}/etc/systemd/system/multi-user.target.wants`, { recursive: true });
+  symlinkSync('/etc/systemd/system/zcp-test.service', `${ALTROOT}/etc/systemd/system/multi-user.target.wants/zcp-test.service`);
   copyFileSync('/etc/hostid', `${ALTROOT}/etc/hostid`);
   process.stderr.write(`debian root unpacked onto ZFS in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   // Exported at the end, as after a clean shutdown, so the stock initramfs imports it at the next boot.

@@ -28,6 +28,17 @@ export const BASE_PACKAGES = ['zfsutils-linux'] as const;
  */
 export const SCENARIO_PACKAGES = ['jq', 'uuid-runtime'] as const;
 
+/**
+ * Installed at their newest versions (after the added suites, so they bring
+ * no upgrades of their own): what a server managed from a fleet has, systemd
+ * as init (the fourth boot runs under it: the prune timer's service, the
+ * journal) and Ansible (the fleet playbook runs with connection local).
+ */
+export const SERVER_PACKAGES = ['systemd-sysv', 'ansible-core'] as const;
+
+/** Downloaded, not installed: zcp's .deb depends on Debian's own nodejs, which apt installs with it in the guest. */
+export const DEB_DEPENDENCIES = ['nodejs'] as const;
+
 /** What the builder wrote beside the tar. */
 export interface RootImage {
   /** The root as a tar (numeric owners, xattrs). */
@@ -73,7 +84,7 @@ export function parseSimulatedUpgrade(text: string): { name: string; from: strin
 export function debianRoot(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): RootImage {
   const sites = debianSites();
   const mmdebstrap = execFileSync('mmdebstrap', ['--version'], { encoding: 'utf8' }).trim();
-  const inputs = JSON.stringify({ sites, mmdebstrap, BASE_PACKAGES, SCENARIO_PACKAGES, builder: readFileSync(fileURLToPath(import.meta.url), 'utf8') });
+  const inputs = JSON.stringify({ sites, mmdebstrap, BASE_PACKAGES, SCENARIO_PACKAGES, SERVER_PACKAGES, DEB_DEPENDENCIES, builder: readFileSync(fileURLToPath(import.meta.url), 'utf8') });
   const key = createHash('sha256').update(inputs).digest('hex').slice(0, 16);
   const dir = join(PROJECT, '.cache', 'debian-root', key);
   const infoFile = join(dir, 'root.json');
@@ -85,7 +96,7 @@ export function debianRoot(log: (line: string) => void = (l) => process.stderr.w
   mkdirSync(work, { recursive: true });
   writeFileSync(join(work, 'sources.base'), sources(sites, 'base'));
   writeFileSync(join(work, 'sources.all'), sources(sites, 'all'));
-  log(`debian root: mmdebstrap bookworm (minbase, ${BASE_PACKAGES.join(' ')}) from ${sites.debian}, then bookworm-updates and bookworm-security`);
+  log(`debian root: mmdebstrap bookworm (minbase, ${BASE_PACKAGES.join(' ')}) from ${sites.debian}, then bookworm-updates and bookworm-security and ${SERVER_PACKAGES.join(' ')}`);
   // Customize hooks run in the finished root ($1), with /proc, /sys and /dev mounted and a policy-rc.d that starts nothing.
   const inRoot = (cmd: string) => `chroot "$1" sh -c '${cmd}'`;
   const args = [
@@ -99,9 +110,9 @@ export function debianRoot(log: (line: string) => void = (l) => process.stderr.w
     '--skip=cleanup/apt',
     `--customize-hook=rm -f "$1"/etc/apt/sources.list; cp ${work}/sources.all "$1"/etc/apt/sources.list.d/debian.sources`,
     // Only what the guest will install stays in the archive cache, not the debs the root was made of.
-    `--customize-hook=${inRoot('apt-get clean && apt-get -q update')}`,
+    `--customize-hook=${inRoot(`apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q -y install ${SERVER_PACKAGES.join(' ')} && apt-get clean`)}`,
     `--customize-hook=${inRoot('apt-get -s upgrade')} > ${work}/upgrade.txt`,
-    `--customize-hook=${inRoot(`DEBIAN_FRONTEND=noninteractive apt-get -q -y -d upgrade && DEBIAN_FRONTEND=noninteractive apt-get -q -y -d install ${SCENARIO_PACKAGES.join(' ')}`)}`,
+    `--customize-hook=${inRoot(`DEBIAN_FRONTEND=noninteractive apt-get -q -y -d upgrade && DEBIAN_FRONTEND=noninteractive apt-get -q -y -d install ${[...SCENARIO_PACKAGES, ...DEB_DEPENDENCIES].join(' ')}`)}`,
     'bookworm',
     join(work, 'root.tar'),
     join(work, 'sources.base'),

@@ -4,7 +4,7 @@
 // zcp supports with its addon, a man page that renders without a warning and
 // names every command, option, config key and exit code, a completion bash
 // reads, systemd units systemd accepts. (Installed with apt into the real
-// Debian root, in the guest: next in issue #19.)
+// Debian root and run there under its systemd: test/boot, step four.)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +36,7 @@ describe('the Debian package', () => {
 
   it('has the program, the man page, completion, the timer and the docs where Debian puts them; needs Debian 12\'s nodejs', () => {
     const files = execFileSync('dpkg-deb', ['-c', deb], { encoding: 'utf8' }).split('\n').map((l) => l.split(/\s+/).slice(5).join(' ')).filter(Boolean);
-    for (const f of ['./usr/lib/zcp/dist/cli/main.js', './usr/lib/zcp/build/Release/zcp.node', './usr/lib/zcp/package.json', './usr/sbin/zcp -> ../lib/zcp/dist/cli/main.js', './usr/share/man/man8/zcp.8.gz', './usr/share/bash-completion/completions/zcp', './lib/systemd/system/zcp-prune.service', './lib/systemd/system/zcp-prune.timer', './usr/share/doc/zcp/copyright', './usr/share/doc/zcp/changelog.gz']) {
+    for (const f of ['./usr/lib/zcp/dist/cli/main.js', './usr/lib/zcp/build/Release/zcp.node', './usr/lib/zcp/package.json', './usr/sbin/zcp -> ../lib/zcp/dist/cli/main.js', './usr/share/man/man8/zcp.8.gz', './usr/share/bash-completion/completions/zcp', './lib/systemd/system/zcp-prune.service', './lib/systemd/system/zcp-prune.timer', './usr/share/doc/zcp/copyright', './usr/share/doc/zcp/changelog.gz', './usr/share/doc/zcp/examples/ansible/zcp-upgrade.yml']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /\.map$|\/src\/|node_modules/.test(f))).toEqual([]);
