@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // `harness` boots the guest from the host to test the harness itself;
 // `zfs` runs inside the qemu guest with the real kernel module (test/run-all.ts
 // boots it once for the whole project); `debian` too, in a boot of its own,
-// on a real Debian root; `boot` then boots that root's disk three times;
+// on a real Debian root; `boot` then boots that root's disk four times;
 // `package` builds and checks the Debian package on the host.
 export default defineConfig({
   test: {
@@ -35,7 +35,7 @@ export default defineConfig({
       },
       {
         test: {
-          // On the host too: three boots of the real root by Debian's own
+          // On the host too: four boots of the real root by Debian's own
           // initramfs, on the disk the `debian` project leaves (run after it).
           name: 'boot',
           include: ['test/boot/**/*.test.ts'],

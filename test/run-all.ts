@@ -187,7 +187,7 @@ async function runGuest(shard: number): Promise<void> {
 /**
  * The `debian` project: the real Debian root (built on the host first, or
  * cached) in a guest boot of its own; then the `boot` project boots the disk
- * it left three times (the root unpacked once for both).
+ * it left four times (the root unpacked once for all).
  */
 async function runDebianAndBoots(): Promise<void> {
   const label = 'debian (guest)';

@@ -7,7 +7,8 @@
 // upgrade`. Boot 1 runs from ROOT/debian: `zcp list` finds that boot
 // environment, `zcp activate` it. Boot 2's / is that boot environment, with
 // the upgrades; destroying it is refused; `zcp activate debian`. Boot 3 is
-// back on ROOT/debian, as it was. Runs on the host: a guest can't span boots.
+// back on ROOT/debian, as it was; boot 4 (below) installs zcp's .deb there,
+// under the root's systemd. Runs on the host: a guest can't span boots.
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

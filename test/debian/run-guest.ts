@@ -6,7 +6,7 @@
  *
  *   npm run --silent build:js && npx tsx test/debian/run-guest.ts -- test/debian/apt.test.ts -t install
  *
- * and with `--boot` first, the three boots of test/boot follow on its disk.
+ * and with `--boot` first, the four boots of test/boot follow on its disk.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -57,7 +57,7 @@ export async function runDebianProject(
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  // --boot: then the three boots of test/boot on the disk the project left (as npm test runs them).
+  // --boot: then the four boots of test/boot on the disk the project left (as npm test runs them).
   const boot = process.argv[2] === '--boot';
   const extra = process.argv.slice(boot ? 3 : 2).filter((a, i) => !(i === 0 && a === '--'));
   const vitest = join(PROJECT, 'node_modules/vitest/vitest.mjs');
