@@ -5,7 +5,7 @@
 // load from prebuilds/. The same install without prebuilds/ fails, which
 // shows the machine really had no way to compile.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,22 +14,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'zcp-npm-'));
 const npmCli = join(dirname(realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim())), 'npm-cli.js');
+/** The PATH of the installs: node and sh only, no cc, g++, make or python3. */
+const bareBin = join(work, 'bin');
 let tarball: string;
-
-/** A bin folder with node and sh only: no cc, g++, make or python3. */
-function bareBin(): string {
-  const bin = join(work, 'bin');
-  mkdirSync(bin);
-  symlinkSync(process.execPath, join(bin, 'node'));
-  symlinkSync('/bin/sh', join(bin, 'sh'));
-  return bin;
-}
+/** Where npm pack ran: a developer's tree, which packing must leave built. */
+let packedTree: string;
 
 /** npm install of a tarball into a new app folder, with nothing on PATH but node and sh. */
 function installBare(tgz: string, app: string) {
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  const env = { HOME: process.env.HOME ?? '/root', PATH: join(work, 'bin'), CC: '/bin/false', CXX: '/bin/false' };
+  const env = { HOME: process.env.HOME ?? '/root', PATH: bareBin, CC: '/bin/false', CXX: '/bin/false' };
   const install = spawnSync(process.execPath, [npmCli, 'install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', tgz], { cwd: app, env, encoding: 'utf8' });
   return { install, env };
 }
@@ -45,7 +40,10 @@ beforeAll(() => {
   const pack = spawnSync('npm', ['pack', '--pack-destination', work], { cwd: src, encoding: 'utf8' });
   if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
   tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
-  bareBin();
+  packedTree = src;
+  mkdirSync(bareBin);
+  symlinkSync(process.execPath, join(bareBin, 'node'));
+  symlinkSync('/bin/sh', join(bareBin, 'sh'));
 }, 180_000);
 
 describe('the npm tarball', () => {
@@ -53,6 +51,8 @@ describe('the npm tarball', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
     expect(files.filter((f) => f.startsWith('package/prebuilds/'))).toEqual(['package/prebuilds/linux-x64/zcp.glibc.node']);
     expect(files.filter((f) => f.startsWith('package/build/'))).toEqual([]);
+    // prebuildify moves the addon it built out of build/Release; prepack builds it back.
+    expect(existsSync(join(packedTree, 'build/Release/zcp.node'))).toBe(true);
   });
 
   it('installs without a compiler and loads the prebuilt addon', () => {
