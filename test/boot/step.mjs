@@ -12,13 +12,9 @@ const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const step = process.argv[2];
 
 const sh = (...argv) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' }).trim();
-/** zcp on the running system (no --root, no --dataset: zcp finds it at /), --json (before apt's own words). */
+/** zcp on the running system (no --root, no --dataset: zcp finds it at /), this project's build on the host's node. */
 function zcp(command, ...args) {
-  const r = spawnSync(process.execPath, [CLI, command, '--json', ...args], { encoding: 'utf8', input: '' });
-  process.stdout.write(`$ zcp ${command} ${args.join(' ')} -> ${r.status}\n${r.stdout}${r.stderr}`);
-  let out = null;
-  try { out = JSON.parse(r.stdout); } catch { /* reported as null */ }
-  return { code: r.status, json: out };
+  return zcpJson([process.execPath, CLI], command, args);
 }
 const facts = () => ({
   root: sh('findmnt', '-n', '-o', 'SOURCE', '/'),
@@ -51,12 +47,17 @@ function run(cmd, args, env = {}) {
   return { code: r.status, out, stdout: r.stdout ?? '' };
 }
 
-/** The installed zcp (/usr/sbin/zcp, Debian's node), --json parsed. */
-function installedZcp(...args) {
-  const r = run('/usr/sbin/zcp', [...args, '--json']);
+/** zcp COMMAND --json ARGS (--json before apt's own words) run as `argv`, its exit code and JSON (null if none). */
+function zcpJson([cmd, ...pre], command, args) {
+  const r = run(cmd, [...pre, command, '--json', ...args]);
   let json = null;
   try { json = JSON.parse(r.stdout); } catch { /* reported as null */ }
   return { code: r.code, json };
+}
+
+/** The installed zcp (/usr/sbin/zcp, Debian's node). (Functions, not consts: the steps above call them before this line runs.) */
+function installedZcp(command, ...args) {
+  return zcpJson(['/usr/sbin/zcp'], command, args);
 }
 
 /** ansible-playbook's PLAY RECAP for this host: ok, changed, failed, skipped. */

@@ -10,7 +10,7 @@
 // back on ROOT/debian, as it was; boot 4 (below) installs zcp's .deb there,
 // under the root's systemd. Runs on the host: a guest can't span boots.
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildDeb } from '../../scripts/build-deb.js';
@@ -100,7 +100,7 @@ describe('zcp installed from its .deb on the booted real root (systemd, Debian\'
     const { disk, made, dir } = handedOver();
     const deb = buildDeb(join(dir, 'deb'));
     const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
-    copyFileSync(deb, join(dir, `zcp_${version}_amd64.deb`));
+    copyFileSync(deb, join(dir, basename(deb)));
     // The playbook's upgrade: one small package of the root's real upgrades.
     const upgrade = made.upgrades.find((u) => u.name === 'libexpat1') ?? made.upgrades.find((u) => u.name.startsWith('lib')) ?? made.upgrades[0]!;
     writeFileSync(join(dir, 'ansible.json'), JSON.stringify({ upgrade: upgrade.name }));
