@@ -16,6 +16,8 @@ PACKAGES=(
   fdisk
   # package databases: real tools as oracles
   rpm dpkg-dev
+  # zcp undo rebuilds old .debs from a checkpoint with Debian's own tool
+  dpkg-repack
   # native parser tests: libFuzzer and ASan/UBSan (clang), dpkg's own version
   # compare as a linkable oracle (libdpkg)
   clang libclang-rt-14-dev libdpkg-dev

@@ -19,6 +19,7 @@ import { uninterruptible } from './interrupt.js';
 import { CREATE, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, TID_FLOOR } from './programs.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
 import { SystemLock, ensureState, stateDataset } from './state.js';
+import { sweepPackageStore } from './package-store.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
 import { mountpoints, packageDiff } from './packages.js';
 import { type PendingRollback, type RollbackPlan, discardJournal, executeRollback, pendingRollback, planRollback, repairRollback, strayMarkers } from './rollback.js';
@@ -303,6 +304,7 @@ export class Checkpoints {
       if (options.dryRun) return { ...plan, done: false };
       if (options.confirm && !(await options.confirm(plan))) return { ...plan, done: false };
       await executeRollback(this, plan);
+      if (plan.consumes.length) await this.sweepRebuilt();
       return { ...plan, done: true };
     }, options);
   }
@@ -549,8 +551,22 @@ export class Checkpoints {
       }
       if (options.dryRun) return c.snapshots;
       await destroyEverywhere(c.snapshots);
+      await this.sweepRebuilt();
       return c.snapshots;
     }, options);
+  }
+
+  /**
+   * Lets go of the packages `zcp undo` rebuilt from checkpoints that are
+   * gone (see package-store.ts): called after every destroy, prune and
+   * rollback that consumed some.
+   * @returns the checkpoints whose packages went.
+   */
+  async sweepRebuilt(): Promise<string[]> {
+    const alive = new Set((await this.list()).map((c) => c.id));
+    const out: string[] = [];
+    for (const pool of this.system.pools) out.push(...(await sweepPackageStore(pool, this.system.id, alive)));
+    return out;
   }
 
   /**

@@ -64,10 +64,16 @@ export type CheckpointErrorCode =
   /** The package manager a hook is for is not installed under the root. */
   | 'NO_PACKAGE_MANAGER'
   /** The configuration file can't be read or is not what zcp expects. */
-  | 'BAD_CONFIG';
+  | 'BAD_CONFIG'
+  /** The transaction can't be undone: running, rolled back or undone already, or no package changes recorded. */
+  | 'NOT_UNDOABLE'
+  /** Refused: later transactions (or packages installed since) need what the transaction to undo brought. Nothing changed. */
+  | 'DEPENDED_ON'
+  /** An old package could not be rebuilt from the checkpoint (the message has the tool's words). */
+  | 'REBUILD_FAILED';
 
 /** The codes whose subject is something else than a dataset or snapshot: a file, a word, a TID, a boot environment's name. */
-const NOT_ABOUT_A_DATASET: ReadonlySet<CheckpointErrorCode> = new Set<CheckpointErrorCode>(['HOOK_CONFLICT', 'HOOK_UNSAFE_COMMAND', 'NO_PACKAGE_MANAGER', 'BAD_CONFIG', 'CONFIG_INSECURE', 'TRANSACTION_NOT_FOUND', 'BOOT_ENVIRONMENT_NOT_FOUND', 'UNSAFE_PATH']);
+const NOT_ABOUT_A_DATASET: ReadonlySet<CheckpointErrorCode> = new Set<CheckpointErrorCode>(['HOOK_CONFLICT', 'HOOK_UNSAFE_COMMAND', 'NO_PACKAGE_MANAGER', 'BAD_CONFIG', 'CONFIG_INSECURE', 'TRANSACTION_NOT_FOUND', 'BOOT_ENVIRONMENT_NOT_FOUND', 'UNSAFE_PATH', 'NOT_UNDOABLE', 'DEPENDED_ON', 'REBUILD_FAILED']);
 
 /** A checkpoint-layer failure. */
 export class CheckpointError extends ZcpError {

@@ -10,7 +10,7 @@ import { joinValue, splitValue } from '../zfs/stored-values.js';
 import { CheckpointError } from './errors.js';
 
 /** What a checkpoint is for. */
-export type CheckpointKind = 'manual' | 'run' | 'apt' | 'rpm' | 'upgrade' | 'pre-rollback';
+export type CheckpointKind = 'manual' | 'run' | 'apt' | 'rpm' | 'upgrade' | 'pre-rollback' | 'undo';
 
 /** Where a checkpoint is in its life: `creating` only while (or if interrupted while) it is made. */
 export type CheckpointState = 'creating' | 'complete';
@@ -36,7 +36,7 @@ export interface CheckpointMeta {
 export const PREFIX = 'zcp:';
 /** More than this in one field is refused: it is no longer metadata. */
 const MAX_FIELD = 256 * 1024;
-export const KINDS: readonly CheckpointKind[] = ['manual', 'run', 'apt', 'rpm', 'upgrade', 'pre-rollback'];
+export const KINDS: readonly CheckpointKind[] = ['manual', 'run', 'apt', 'rpm', 'upgrade', 'pre-rollback', 'undo'];
 
 /** One field as properties (split over several when long); refuses one too long to be metadata. */
 function chunks(key: string, value: string): Record<string, string> {

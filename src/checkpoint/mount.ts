@@ -25,6 +25,19 @@ function zfsMountArgs(dataset: string, dir: string): [string, string[]] {
 
 const POLICY_RC_D = '#!/bin/sh\n# zcp: no daemons start in a system entered with chroot (taken away afterwards)\nexit 101\n';
 
+/** The platform's bind mount (a directory shown at a second place): Linux's --bind, FreeBSD's nullfs, illumos' lofs. */
+function bindArgs(source: string, dir: string): [string, string[]] {
+  if (process.platform === 'linux') return ['mount', ['--bind', source, dir]];
+  if (process.platform === 'sunos') return ['mount', ['-F', 'lofs', '-o', 'ro', source, dir]];
+  return ['mount', ['-t', 'nullfs', '-o', 'ro', source, dir]];
+}
+
+/** The platform's mount of a `mountpoint=legacy` dataset (zfsutil refuses legacy ones). */
+function legacyMountArgs(dataset: string, dir: string): [string, string[]] {
+  if (process.platform === 'sunos') return ['mount', ['-F', 'zfs', dataset, dir]];
+  return ['mount', ['-t', 'zfs', dataset, dir]];
+}
+
 /** Where a chroot needs the kernel's file systems, in the order they are mounted. */
 const CHROOT_TARGETS = ['proc', 'sys', 'dev', 'dev/pts'] as const;
 
@@ -41,6 +54,24 @@ export class Mounts {
   async zfs(dataset: string, root: string, rel = ''): Promise<void> {
     const dir = realDirectory(root, rel.replace(/^\/+/, '')); // rel is under root even when written /var
     const [program, args] = zfsMountArgs(dataset, dir);
+    await exec(program, args);
+    this.done.push(dir);
+  }
+
+  /** Mounts `dataset`, whose mountpoint is `legacy` (never mounted by itself), at the directory `dir`. */
+  async zfsLegacy(dataset: string, dir: string): Promise<void> {
+    const [program, args] = legacyMountArgs(dataset, dir);
+    await exec(program, args);
+    this.done.push(dir);
+  }
+
+  /**
+   * Shows the directory `source` (a snapshot's `.zfs/snapshot/ID`, read-only
+   * itself) at `rel` under `root` too (every component a real directory, as for zfs()).
+   */
+  async bind(source: string, root: string, rel = ''): Promise<void> {
+    const dir = realDirectory(root, rel.replace(/^\/+/, ''));
+    const [program, args] = bindArgs(source, dir);
     await exec(program, args);
     this.done.push(dir);
   }

@@ -82,6 +82,7 @@ export async function prune(cps: Checkpoints, policy: PrunePolicy, options: { dr
     const plan = await planPrune(cps, policy);
     if (options.dryRun || !plan.length) return plan;
     await destroyEverywhere(plan.flatMap((d) => d.checkpoint.snapshots), 'prune-pool');
+    await cps.sweepRebuilt(); // what zcp undo rebuilt from them goes with them
     return plan;
   }, options);
 }

@@ -67,7 +67,7 @@ export function writingDelegations(zfsAllowOutput: string, ds: string): string[]
 }
 
 /** Refuses a state dataset that delegated users may change (STATE_DELEGATED). */
-async function refuseDelegated(ds: string): Promise<void> {
+export async function refuseDelegated(ds: string): Promise<void> {
   // No zfs command (or it fails): no delegation can be read, as none can be made.
   const text = await run(['zfs', 'allow', ds]).then(
     (r) => (r.status === 0 ? r.stdout : ''),

@@ -339,24 +339,7 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
-  undo: {
-    usage: 'zcp undo TID',
-    summary: 'how to undo one transaction at package level while later ones stay (a plan: files are not restored)',
-    examples: ['zcp undo 12'],
-    check(ctx) {
-      want(ctx, 1, 1, 'one TID');
-      if (!/^[1-9][0-9]*$/.test(ctx.args[0]!)) throw new UsageError(`undo takes a TID, not "${ctx.args[0]}"`);
-    },
-    async run(ctx) {
-      const plan = await new Transactions(await open(ctx)).undoPlan(Number(ctx.args[0]));
-      ctx.out.line(`undo transaction ${plan.transaction.tid} (${oneLine(plan.transaction.title)}):`);
-      for (const l of actionLines(plan)) ctx.out.line(l);
-      for (const c of plan.commands) ctx.out.line(`  run: ${c}`);
-      ctx.out.line(`note: ${plan.note}`);
-      ctx.out.result({ undo: plan });
-      return 0;
-    },
-  },
+  undo: PACKAGE_COMMANDS.undo,
 
   prune: {
     usage: 'zcp prune [--keep N] [--older-than AGE] [--min-free SIZE]',

@@ -141,6 +141,8 @@ export async function main(argv: string[]): Promise<number> {
       ...(v['older-than'] !== undefined ? { olderThan: v['older-than'] } : {}),
       ...(v['min-free'] !== undefined ? { minFree: v['min-free'] } : {}),
       ...(v['discard-journal'] ? { discardJournal: true } : {}),
+      ...(v['with-later'] ? { withLater: true } : {}),
+      ...(v['replace-conffiles'] ? { replaceConffiles: true } : {}),
     },
     datasets: v.dataset ?? [],
     root: v.root,

@@ -25,6 +25,8 @@ export const OPTIONS = {
   once: { type: 'boolean' },
   'no-header': { type: 'boolean', short: 'H' },
   verbose: { type: 'boolean', short: 'v' },
+  'with-later': { type: 'boolean' },
+  'replace-conffiles': { type: 'boolean' },
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
@@ -54,6 +56,8 @@ export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> =
   'discard-journal': { text: 'drop a rollback journal that does not check out; roll nothing back' },
   once: { text: 'boot it at the next boot only (refused: zcp writes no boot loader entries)' },
   'no-header': { text: 'no header line; columns separated by a tab (for scripts)' },
+  'with-later': { text: 'undo first, newest first, the later transactions that need this one (else they are named and the undo refused)' },
+  'replace-conffiles': { text: "take the package's version of conffiles edited since (default: keep the edited ones, as dpkg does)" },
 };
 
 /** `text` in lines of at most `width` characters, broken between words. */

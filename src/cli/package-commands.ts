@@ -18,10 +18,11 @@ import { type CommandRunner, type Ran, aptInPlace, discardUpgrade, recordRun, ro
 import type { PackageDiff } from '../pkgdb/packages.js';
 import type { HistoryEntry } from '../transaction/history.js';
 import { Transactions } from '../transaction/transactions.js';
+import { type UndoPlan, carryOutUndo, planUndo } from '../undo/undo.js';
 import * as zfs from '../zfs/index.js';
 import { type Command, type Context, open, want } from './context.js';
 import { syslog } from './audit.js';
-import { bytes, checkpointJson } from './format.js';
+import { actionLines, bytes, checkpointJson, oneLine } from './format.js';
 import { UsageError } from './output.js';
 
 export const PACKAGE_COMMANDS = {
@@ -132,6 +133,61 @@ export const PACKAGE_COMMANDS = {
       const { tx, checkpoint } = began;
       ctx.out.note(`checkpoint ${checkpoint.id} (TID ${checkpoint.tid}); running rpm`);
       return settle(ctx, cps, 'rpm', await recordRun(tx, checkpoint, () => runCommand(argv, checkpoint.tid, ctx.out.options.json)));
+    },
+  },
+  undo: {
+    usage: 'zcp undo TID [--with-later] [--replace-conffiles]',
+    summary: 'undo one transaction while later ones stay: its old packages rebuilt from the checkpoint before it and installed back, as a transaction of its own; confirms',
+    examples: ['zcp undo 12 --dry-run', 'zcp undo 12 --yes', 'zcp undo 12 --with-later   # the later ones that need it first'],
+    options: ['with-later', 'replace-conffiles', 'yes', 'dry-run'],
+    check(ctx) {
+      want(ctx, 1, 1, 'one TID');
+      if (!/^[1-9][0-9]*$/.test(ctx.args[0]!)) throw new UsageError(`undo takes a TID, not "${ctx.args[0]}"`);
+    },
+    async run(ctx) {
+      const cps = await open(ctx);
+      await cps.refusePending();
+      const tx = new Transactions(cps);
+      const tid = Number(ctx.args[0]);
+      const how = { replaceConffiles: ctx.options.replaceConffiles === true };
+      const plan = await ctx.out.progress('planning', planUndo(tx, tid, how));
+      for (const l of undoLines(plan, how.replaceConffiles)) ctx.out.line(l);
+      if (ctx.dryRun) {
+        ctx.out.line('(dry run: nothing changed)');
+        ctx.out.result({ undo: plan, transactions: [], dryRun: true });
+        return 0;
+      }
+      let withLater = ctx.options.withLater === true;
+      if (plan.later.length && !withLater) {
+        withLater = await ctx.out.confirm(`Later transactions need transaction ${tid}. Undo ${plan.later.map((l) => l.tid).join(', ')} first, newest first?`, { byYes: false });
+        if (!withLater) throw new CheckpointError('DEPENDED_ON', `later transactions need what transaction ${tid} brought (${plan.later.map((l) => l.tid).join(', ')}); nothing changed. zcp undo ${tid} --with-later undoes them first`, String(tid));
+      }
+      if (!(await ctx.out.confirm(withLater && plan.later.length ? `Undo transactions ${[...plan.later.map((l) => l.tid), tid].join(', ')}, in this order?` : `Undo transaction ${tid}?`))) {
+        ctx.out.line('not confirmed: nothing changed');
+        ctx.out.result({ undo: plan, transactions: [], dryRun: false });
+        return 1;
+      }
+      const done: HistoryEntry[] = [];
+      const undoOne = async (t: number): Promise<number> => {
+        const p = await planUndo(tx, t, how);
+        for (const l of p.later) {
+          const code = await undoOne(l.tid); // newest first: the list is
+          if (code !== 0) return code;
+        }
+        const again = p.later.length ? await planUndo(tx, t, how) : p;
+        const ran = await carryOutUndo(cps, again, {
+          ...how,
+          run: runner(ctx),
+          progress: (l, w) => ctx.out.progress(l, w),
+          onCheckpoint: (c) => ctx.out.note(`checkpoint ${c.id} (TID ${c.tid}); undoing transaction ${t}`),
+        });
+        done.push(ran.entry);
+        ctx.out.note(ran.code === 0 ? `transaction ${ran.entry.tid} undid transaction ${t}: ${packageChanges(ran.entry.changes)}` : `undoing transaction ${t} failed (exit ${ran.code}); zcp rollback ${ran.checkpoint.id} takes the system back to before it`);
+        return ran.code;
+      };
+      const code = await undoOne(tid);
+      ctx.out.result({ undo: plan, transactions: done, dryRun: false });
+      return code;
     },
   },
   hook: {
@@ -288,3 +344,16 @@ async function runHook(ctx: Context, phase: 'pre' | 'post', manager: HookManager
   }
   return 0;
 }
+
+/** An undo's plan as the CLI prints it: what goes back and from where, who needs it, the conffiles, the commands. */
+function undoLines(plan: UndoPlan, replaceConffiles: boolean): string[] {
+  const out = [`undo transaction ${plan.transaction.tid} (${oneLine(plan.transaction.title)}), rebuilding the old packages from checkpoint ${plan.source}:`];
+  const actions = actionLines(plan);
+  out.push(...(actions.length ? actions : ['  nothing to do: its packages are as they were before it']));
+  for (const l of plan.later) out.push(`  needed by later transaction ${l.tid} (${oneLine(l.title)}): ${l.why.join('; ')}`);
+  for (const u of plan.unmet) out.push(`  would break ${u.name}, which no transaction of zcp's brought: ${u.problems.join('; ')}`);
+  for (const c of plan.conffiles) out.push(`  conffile ${c.path} (${c.package}) was edited: ${replaceConffiles ? "replaced by the package's" : 'kept as it is (--replace-conffiles takes the package\'s)'}`);
+  for (const c of plan.commands) out.push(`  run: ${c}`);
+  return out;
+}
+

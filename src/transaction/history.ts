@@ -36,6 +36,8 @@ export interface HistoryEntry {
   mounts?: MountRecord;
   /** Ended by `zcp repair` because its process died before recording the end. */
   interrupted?: boolean;
+  /** For an undo (`zcp undo`): the TID of the transaction it undoes. */
+  undoes?: number;
   /** For a rollback event (tid = the target's): the checkpoint it went back to and the TIDs it undid. */
   rollback?: { to: string; undid: number[] };
 }

@@ -2,8 +2,8 @@
  * Transactions, RPM-style: every package change runs between `begin` (a
  * checkpoint and a new TID) and `commit` or `fail`; the history keeps each
  * with its package changes; `rollbackTo(TID | date)` undoes the transactions
- * from there on, newest first, in one rollback of the files; `undoPlan(TID)`
- * says, package by package, how to undo one transaction while later ones stay.
+ * from there on, newest first, in one rollback of the files. (Undoing one
+ * transaction while later ones stay is src/undo's.)
  * @module
  */
 import { type Checkpoint, Checkpoints, type CreateOptions } from '../checkpoint/checkpoints.js';
@@ -12,12 +12,11 @@ import type { RollbackPlan } from '../checkpoint/rollback.js';
 import type { SystemOptions } from '../checkpoint/system.js';
 import { packageDiff } from '../checkpoint/packages.js';
 import * as zfs from '../zfs/index.js';
-import { type PackageDiff, readPackages } from '../pkgdb/packages.js';
+import type { PackageDiff } from '../pkgdb/packages.js';
 import { type HistoryEntry, readHistory, writeEntry } from './history.js';
 import { touches } from './important.js';
 import { ownerGone, ownerOf } from './owner.js';
 import { faultPoint } from '../checkpoint/fault.js';
-import { adapterFor } from '../package-manager/adapters.js';
 import { type LeftMounts, type MountRecord, leftMounts, undoLeftMounts } from '../checkpoint/mount.js';
 
 /** A running transaction whose process is gone (killed, or a reboot since): what `zcp repair` does with it. */
@@ -29,20 +28,6 @@ export interface InterruptedTransaction {
   ended: boolean;
   /** What was undone of its mounts (or, in a dry run, would be). */
   undone: string[];
-}
-
-/** How to undo one transaction at package level. */
-export interface UndoPlan {
-  transaction: HistoryEntry;
-  /** Package actions that reverse it. */
-  downgrade: { name: string; architecture: string; from: string; to: string }[];
-  upgrade: { name: string; architecture: string; from: string; to: string }[];
-  remove: { name: string; architecture: string; version: string }[];
-  reinstall: { name: string; architecture: string; version: string }[];
-  /** Commands that would do it with the package manager (shown, not run). */
-  commands: string[];
-  /** Why this is a plan and not an action. */
-  note: string;
 }
 
 /**
@@ -83,8 +68,8 @@ export class Transactions {
    * Starts a transaction: a checkpoint (with a new TID) and a `running` history entry.
    * @throws {@link CheckpointError} as {@link Checkpoints.create}: `NO_SPACE`, `LOCKED`, `METADATA_TOO_LARGE`, ...
    */
-  async begin(options: CreateOptions & { ownerPid?: number; mounts?: MountRecord } = {}): Promise<{ checkpoint: Checkpoint; entry: HistoryEntry }> {
-    const { ownerPid, mounts, ...create } = options;
+  async begin(options: CreateOptions & { ownerPid?: number; mounts?: MountRecord; undoes?: number } = {}): Promise<{ checkpoint: Checkpoint; entry: HistoryEntry }> {
+    const { ownerPid, mounts, undoes, ...create } = options;
     const checkpoint = await this.checkpoints.create({ kind: 'run', ...create });
     const owner = ownerOf(ownerPid ?? process.pid);
     const entry: HistoryEntry = {
@@ -96,6 +81,7 @@ export class Transactions {
       started: new Date().toISOString(),
       ...(owner ? { owner } : {}),
       ...(mounts ? { mounts } : {}),
+      ...(undoes !== undefined ? { undoes } : {}),
     };
     faultPoint('transaction-checkpointed');
     await writeEntry(this.pool, this.key, entry);
@@ -216,31 +202,5 @@ export class Transactions {
       true,
     );
     return { ...result, undid };
-  }
-
-  /**
-   * How to undo one transaction at package level while later ones stay: the
-   * files can't be rolled back for it alone, so this is a plan, with the
-   * package-manager commands that would carry it out.
-   * @throws {@link CheckpointError} `TRANSACTION_NOT_FOUND`, `INCOMPLETE` (no package changes recorded).
-   */
-  async undoPlan(tid: number): Promise<UndoPlan> {
-    const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
-    if (!entry) throw new CheckpointError('TRANSACTION_NOT_FOUND', `no transaction ${tid} in the history`, String(tid));
-    if (!entry.changes) throw new CheckpointError('INCOMPLETE', `transaction ${tid} has no recorded package changes (${entry.state})`);
-    const c = entry.changes;
-    const plan: UndoPlan = {
-      transaction: entry,
-      downgrade: c.upgraded.map((x) => ({ ...x, from: x.to, to: x.from })),
-      upgrade: c.downgraded.map((x) => ({ ...x, from: x.to, to: x.from })),
-      remove: c.installed.map((p) => ({ name: p.name, architecture: p.architecture, version: p.version })),
-      reinstall: c.removed.map((p) => ({ name: p.name, architecture: p.architecture, version: p.version })),
-      commands: [],
-      note: 'later transactions stay, so only the packages are undone, by the package manager; files those packages do not own (configuration edited since, data) are not restored. To restore files too, roll back to this transaction (zcp rollback --tid).',
-    };
-    const manager = (await readPackages(this.checkpoints.system.root).catch(() => ({ manager: 'dpkg' as const }))).manager;
-    const install = [...plan.downgrade, ...plan.upgrade].map((x) => ({ name: x.name, architecture: x.architecture, version: x.to }));
-    plan.commands = adapterFor(manager).undoCommands([...install, ...plan.reinstall], plan.remove);
-    return plan;
   }
 }

@@ -18,12 +18,13 @@ export function initDpkgRoot(root: string): void {
   writeFileSync(join(root, 'var/lib/dpkg/available'), '');
 }
 
-/** Builds NAME_VERSION.deb with the given files (path → content), an optional postinst and extra control fields. */
-export function buildDeb(name: string, version: string, files: Record<string, string>, postinst?: string, control = ''): string {
+/** Builds NAME_VERSION.deb with the given files (path → content), an optional postinst, extra control fields and the files dpkg keeps as conffiles. */
+export function buildDeb(name: string, version: string, files: Record<string, string>, postinst?: string, control = '', conffiles: string[] = []): string {
   const dir = join(work, `${name}-${version}`);
   mkdirSync(join(dir, 'DEBIAN'), { recursive: true });
   writeFileSync(join(dir, 'DEBIAN/control'), `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: zcp tests <t@example.org>\nDescription: zcp test package\n${control}`);
   if (postinst !== undefined) writeFileSync(join(dir, 'DEBIAN/postinst'), `#!/bin/sh\n${postinst}\n`, { mode: 0o755 });
+  if (conffiles.length) writeFileSync(join(dir, 'DEBIAN/conffiles'), conffiles.map((f) => `/${f}\n`).join(''));
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(dir, path, '..'), { recursive: true });
     writeFileSync(join(dir, path), content);

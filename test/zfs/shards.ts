@@ -28,5 +28,6 @@ export const ZFS_SHARDS: readonly (readonly string[])[] = [
     'test/zfs/snapshot.test.ts',
     'test/zfs/holds-bookmarks.test.ts',
     'test/zfs/program.test.ts',
+    'test/zfs/undo.test.ts',
   ],
 ];

@@ -56,18 +56,23 @@ describe('transactions (guest)', () => {
     expect((await zcp(['run', '--rollback-on-failure', '--', '/no/such/command'])).code).toBe(127);
   });
 
-  it('undo TID: a package-level plan with the commands, saying files are not restored', async () => {
+  it('undo TID: the plan with the commands as a dry run (nothing changed); unconfirmed, nothing changes; an unknown TID is an error', async () => {
     const { root, zcp } = system('undo');
     initDpkgRoot(root);
     const a = buildDeb('undoa', '1.0', { 'usr/share/undoa/v': '1\n' });
     const b = buildDeb('undob', '1.0', { 'usr/share/undob/v': '1\n' });
     expect((await zcp(['run', '--', ...dpkgArgs(root), '-i', a])).code).toBe(0);
     const second = JSON.parse((await zcp(['run', '--json', '--', ...dpkgArgs(root), '-i', b])).stdout) as { transaction: { tid: number } };
-    const plan = (await zcp(['undo', String(second.transaction.tid)]));
+    const before = treeDigest(root);
+    const plan = await zcp(['undo', String(second.transaction.tid), '--dry-run']);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('remove      undob:all 1.0');
-    expect(plan.stdout).toContain('run: apt-get remove undob:all');
-    expect(plan.stdout).toMatch(/files those packages do not own .* are not restored/);
+    expect(plan.stdout).toMatch(/run: apt-get -y --allow-downgrades .* install undob-$/m);
+    expect(plan.stdout).toContain('(dry run: nothing changed)');
+    const unasked = await zcp(['undo', String(second.transaction.tid)]);
+    expect(unasked.code).toBe(1);
+    expect(unasked.stdout).toContain('not confirmed: nothing changed');
+    expect(treeDigest(root)).toBe(before);
     expect((await zcp(['undo', '999999'])).code).toBe(1);
   });
 
