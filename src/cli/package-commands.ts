@@ -352,7 +352,13 @@ function undoLines(plan: UndoPlan, replaceConffiles: boolean): string[] {
   out.push(...(actions.length ? actions : ['  nothing to do: its packages are as they were before it']));
   for (const l of plan.later) out.push(`  needed by later transaction ${l.tid} (${oneLine(l.title)}): ${l.why.join('; ')}`);
   for (const u of plan.unmet) out.push(`  would break ${u.name}, which no transaction of zcp's brought: ${u.problems.join('; ')}`);
-  for (const c of plan.conffiles) out.push(`  conffile ${c.path} (${c.package}) was edited: ${replaceConffiles ? "replaced by the package's" : 'kept as it is (--replace-conffiles takes the package\'s)'}`);
+  const rule =
+    plan.manager === 'rpm'
+      ? "rpm keeps it where the package marks it %config(noreplace) (the package's beside it as .rpmnew), else installs the package's and saves it as .rpmsave"
+      : replaceConffiles
+        ? "replaced by the package's"
+        : "kept as it is (--replace-conffiles takes the package's)";
+  for (const c of plan.conffiles) out.push(`  conffile ${c.path} (${c.package}) was edited: ${rule}`);
   for (const c of plan.commands) out.push(`  run: ${c}`);
   return out;
 }

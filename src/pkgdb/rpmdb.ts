@@ -159,3 +159,17 @@ export async function readRpmDb(
   }
   throw new PkgdbError({ code: 'NO_DATABASE', message: `no rpmdb under ${describeRoot(root)} (looked in ${candidates.join(', ')})` });
 }
+
+/**
+ * Where under `root` the rpmdb is, relative to it (`var/lib/rpm`), found as
+ * {@link readRpmDb} finds it; undefined when there is none.
+ */
+export async function findRpmDb(root: SystemRoot, options: { dbPath?: string } = {}): Promise<string | undefined> {
+  const config = await configured(root);
+  const dbPath = options.dbPath ?? config.dbPath;
+  for (const dir of dbPath ? [dbPath, ...DEFAULT_DBPATHS] : DEFAULT_DBPATHS) {
+    if (BACKENDS.some((b) => exists(inRoot(root, `${dir}/${b.file}`)))) return dir;
+  }
+  return undefined;
+}
+

@@ -15,22 +15,22 @@
  * first).
  * @module
  */
-import { copyFileSync, mkdtempSync, rmSync, rmdirSync } from 'node:fs';
+import { mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { aptCommand, aptProgram } from '../apt/command.js';
+import { join } from 'node:path';
 import type { Checkpoints } from '../checkpoint/checkpoints.js';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { Mounts } from '../checkpoint/mount.js';
 import { checkpointPackages, ensurePackageStore, packageStore } from '../checkpoint/package-store.js';
-import { packagesOf, snapshotRoot } from '../checkpoint/packages.js';
+import { packagesOf } from '../checkpoint/packages.js';
 import { realDirectory } from '../fs/in-root.js';
 import type { CommandRunner, Progress, Ran } from '../package-manager/workflows.js';
 import { recordRun } from '../package-manager/workflows.js';
 import type { PackageManager } from '../pkgdb/packages.js';
 import type { HistoryEntry } from '../transaction/history.js';
 import { Transactions } from '../transaction/transactions.js';
-import { type EditedConffile, type PackageRef, type Unmet, aptName, debFileName, editedConffiles, repackDebs, unmetAfter } from './deb.js';
+import { undoBackend } from './backends.js';
+import type { EditedConffile, PackageRef, Unmet } from './deb.js';
 import { mountSnapshotTree } from './snapshot-tree.js';
 
 /** A package going back to the version it had (or coming back at it). */
@@ -114,7 +114,7 @@ function touched(e: HistoryEntry): Set<string> {
 /**
  * What undoing transaction `tid` would do, with what it needs and what it
  * would break. Changes nothing.
- * @throws {@link CheckpointError} `TRANSACTION_NOT_FOUND`, `NOT_UNDOABLE` (running, rolled back, or no package changes recorded), `CHECKPOINT_NOT_FOUND` (its checkpoint is gone: nothing to rebuild from), `NOT_SUPPORTED` (an rpm system, for now).
+ * @throws {@link CheckpointError} `TRANSACTION_NOT_FOUND`, `NOT_UNDOABLE` (running, rolled back, or no package changes recorded), `CHECKPOINT_NOT_FOUND` (its checkpoint is gone: nothing to rebuild from), `NOT_SUPPORTED` (`replaceConffiles` on an rpm system: rpm has no such rule).
  */
 export async function planUndo(tx: Transactions, tid: number, options: { replaceConffiles?: boolean } = {}): Promise<UndoPlan> {
   const history = await tx.history();
@@ -135,8 +135,9 @@ export async function planUndo(tx: Transactions, tid: number, options: { replace
   });
   const before = await packagesOf(cps.system, entry.checkpoint);
   const now = await packagesOf(cps.system);
-  if (now.manager === 'rpm' || before.manager === 'rpm') {
-    throw new CheckpointError('NOT_SUPPORTED', 'undo on rpm systems is not carried out yet: zcp rollback --tid undoes it with the files', String(tid));
+  const backend = undoBackend(now.manager);
+  if (now.manager === 'rpm' && options.replaceConffiles) {
+    throw new CheckpointError('NOT_SUPPORTED', "rpm has no option to take the package's config files: it keeps %config(noreplace) ones (the package's beside them as .rpmnew) and saves the others as .rpmsave");
   }
   const c = entry.changes;
   const key = (p: { name: string; architecture: string }) => `${p.name}:${p.architecture}`;
@@ -158,7 +159,7 @@ export async function planUndo(tx: Transactions, tid: number, options: { replace
   };
   plan.rebuild = [...plan.downgrade, ...plan.upgrade].map((x) => ({ name: x.name, architecture: x.architecture, version: x.to })).concat(plan.reinstall);
   for (const r of plan.rebuild) {
-    if (old.get(key(r)) !== r.version) throw new CheckpointError('INCOMPLETE', `checkpoint ${entry.checkpoint} does not have ${aptName(r)} ${r.version} installed: the history and the checkpoint disagree`, entry.checkpoint);
+    if (old.get(key(r)) !== r.version) throw new CheckpointError('INCOMPLETE', `checkpoint ${entry.checkpoint} does not have ${r.name}:${r.architecture} ${r.version} installed: the history and the checkpoint disagree`, entry.checkpoint);
   }
 
   // Later transactions that changed the same packages again.
@@ -167,27 +168,19 @@ export async function planUndo(tx: Transactions, tid: number, options: { replace
   const why = new Map<number, string[]>();
   const say = (t: number, w: string) => why.set(t, [...(why.get(t) ?? []), w]);
   for (const l of later) for (const k of touched(l)) if (mine.has(k)) say(l.tid, `changed ${k.replace(/:all$/, '')} again`);
-  // Dependencies after the undo, judged by apt on the status file the system would have.
-  const unmet = await unmetAfter(cps.system.root, await snapshotRoot(cps.system, entry.checkpoint), plan.rebuild, plan.remove);
+  // Dependencies after the undo, judged by the package manager's own tools.
+  const unmet = await backend.unmet(cps.system, entry.checkpoint, plan);
   for (const u of unmet) {
     const by = [...later].reverse().find((l) => [...touched(l)].some((k) => k.split(':')[0] === u.name) && !l.changes!.removed.some((p) => p.name === u.name));
     if (by) say(by.tid, `${u.name}: ${u.problems.join('; ')}`);
     else plan.unmet.push(u);
   }
   plan.later = later.filter((l) => why.has(l.tid)).sort((a, b) => b.tid - a.tid).map((l) => ({ tid: l.tid, title: l.title, why: why.get(l.tid)! }));
-  plan.conffiles = await editedConffiles(cps.system.root, [...plan.downgrade, ...plan.upgrade]);
+  plan.conffiles = await backend.edited(cps.system, [...plan.downgrade, ...plan.upgrade]);
   const store = `<${packageStore(cps.system.pools[0]!)}>/${entry.checkpoint}`;
-  plan.commands = [
-    ...(plan.rebuild.length ? [`dpkg-repack --tag=none --root=<checkpoint ${entry.checkpoint}> ${plan.rebuild.map((r) => `${r.name}:${r.architecture}`).join(' ')}`] : []),
-    ...(plan.rebuild.length + plan.remove.length ? [aptArgs(plan, plan.rebuild.map((r) => `${store}/${debFileName(r)}`), options).join(' ')] : []),
-  ];
+  const shown = await backend.commands(cps.system, plan, plan.rebuild.map((r) => `${store}/${backend.fileName(r)}`), options);
+  plan.commands = [...(plan.rebuild.length ? [backend.rebuildCommand(entry.checkpoint, plan.rebuild)] : []), ...(plan.rebuild.length + plan.remove.length ? shown.argvs.map((a) => a.join(' ')) : [])];
   return plan;
-}
-
-/** apt-get's arguments for the undo: the rebuilt files installed (downgrades allowed), the removals, edited conffiles kept or replaced. */
-function aptArgs(plan: UndoPlan, files: string[], options: { replaceConffiles?: boolean }): string[] {
-  const conf = options.replaceConffiles ? ['-o', 'Dpkg::Options::=--force-confnew'] : ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
-  return ['apt-get', '-y', '--allow-downgrades', ...conf, 'install', ...files, ...plan.remove.map((r) => `${aptName(r)}-`)];
 }
 
 /**
@@ -195,7 +188,7 @@ function aptArgs(plan: UndoPlan, files: string[], options: { replaceConffiles?: 
  * checkpoint first, in the history with `undoes`, itself undoable and
  * roll-back-able): the old packages rebuilt from the plan's checkpoint into
  * the pool's package store (kept there while that checkpoint lives), then
- * one apt-get run. What it mounts (the checkpoint's tree, the store) is under
+ * the package manager: one apt-get run, or rpm -e and rpm -U --oldpackage. What it mounts (the checkpoint's tree, the store) is under
  * one directory named in its history entry, for `zcp repair`.
  * @throws {@link CheckpointError} `DEPENDED_ON` (later transactions or other packages need what it brought: nothing changed), `REBUILD_FAILED` (the transaction is then recorded as failed, nothing installed), and as {@link Transactions.begin}.
  */
@@ -221,9 +214,10 @@ export async function carryOutUndo(cps: Checkpoints, plan: UndoPlan, options: Un
   }
   const { checkpoint } = began;
   options.onCheckpoint?.(checkpoint);
+  const backend = undoBackend(plan.manager);
   return recordRun(tx, checkpoint, async () => {
     const mounts = new Mounts();
-    let staged: string | undefined;
+    let cleanup = () => undefined as unknown;
     try {
       const storeDir = realDirectory(dir, 'store');
       await mounts.zfsLegacy(store, storeDir);
@@ -233,22 +227,18 @@ export async function carryOutUndo(cps: Checkpoints, plan: UndoPlan, options: Un
         const tree = new Mounts();
         try {
           await mountSnapshotTree(cps.system, plan.source, treeDir, tree);
-          files = await progress('rebuilding', repackDebs(treeDir, checkpointPackages(storeDir, cps.system.id, plan.source), plan.rebuild));
+          files = await progress('rebuilding', backend.rebuild(treeDir, checkpointPackages(storeDir, cps.system.id, plan.source), plan.rebuild));
         } finally {
           await tree.undo();
         }
       }
-      const root = cps.system.root;
-      if (aptProgram(root, 'apt-get')[0] === 'chroot') {
-        // apt-get inside the system sees its own files only: the packages go in for the run.
-        staged = mkdtempSync(join(realDirectory(root, 'var/cache/apt/archives'), 'zcp-undo-'));
-        for (const f of files) copyFileSync(f, join(staged, basename(f)));
-        files = files.map((f) => join('/', staged!.slice(root.replace(/\/+$/, '').length), basename(f)));
-      }
-      const argv = await aptCommand(root, aptArgs(plan, files, options).slice(1), mounts);
-      return await options.run(argv, checkpoint.tid);
+      const run = await backend.commands(cps.system, plan, files, options, mounts);
+      cleanup = run.cleanup;
+      let code = 0;
+      for (const argv of run.argvs) if ((code = await options.run(argv, checkpoint.tid)) !== 0) break;
+      return code;
     } finally {
-      if (staged) rmSync(staged, { recursive: true, force: true });
+      cleanup();
       await mounts.undo();
       try {
         for (const d of ['tree', 'store']) rmdirSync(join(dir, d));

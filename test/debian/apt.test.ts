@@ -167,6 +167,40 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     }
   });
 
+  // (Before 5, which leaves its boot environment for the boots.)
+  it('6. zcp undo of one real upgrade while a later real install stays: the old version rebuilt from the checkpoint with no .deb of it anywhere; then rolled back as before', async () => {
+    const upgrades = parseSimulatedUpgrade(inRoot('apt-get', '-s', 'upgrade'));
+    const pick = upgrades.find((u) => u.name === 'libexpat1') ?? upgrades.find((u) => u.name.startsWith('lib')) ?? upgrades[0]!;
+    const up = json<{ transaction: Tx }>(await zcp(['apt', '--yes', '--json', 'install', '--only-upgrade', pick.name])).transaction;
+    expect(up.state).toBe('committed');
+    const later = json<{ transaction: Tx }>(await zcp(['apt', '--yes', '--json', 'install', 'jq'])).transaction;
+    expect(later.state).toBe('committed');
+    const version = (name: string) => inRoot('dpkg-query', '-W', '-f', '${Version}', name);
+    expect(version(pick.name)).toBe(pick.to);
+    // The old version's .deb is nowhere: not in apt's cache, not in the root at all.
+    const old = `${pick.name}_${pick.from.replace(/^\d+:/, '')}_`;
+    expect(execFileSync('sh', ['-c', 'find "$1" -xdev -name "$2*.deb" | wc -l', 'sh', ALTROOT, old], { encoding: 'utf8' }).trim()).toBe('0');
+    const home = note('before the undo');
+    const u = await zcp(['undo', String(up.tid), '--yes', '--json']);
+    expect(u.code, u.stderr).toBe(0);
+    const undo = json<{ undo: { downgrade: { name: string; from: string; to: string }[]; later: unknown[] }; transactions: (Tx & { undoes: number })[] }>(u);
+    expect(undo.undo.downgrade.map((d) => `${d.name} ${d.from} ${d.to}`)).toEqual([`${pick.name} ${pick.to} ${pick.from}`]);
+    expect(undo.undo.later).toEqual([]);
+    expect(undo.transactions).toMatchObject([{ undoes: up.tid, state: 'committed' }]);
+    expect(version(pick.name)).toBe(pick.from);
+    expect(version('jq')).not.toBe(''); // the later install stays
+    expect(inRoot('dpkg', '--audit')).toBe('');
+    expect(inRoot('sh', '-c', `dpkg --verify ${pick.name}; echo $?`)).toBe('0\n');
+    expect(inRoot('sh', '-c', 'echo \'{"a": 1}\' | jq -c .a')).toBe('1\n');
+    expect(existsSync(join(ALTROOT, 'var/cache/apt/archives')) && execFileSync('sh', ['-c', 'ls "$1" | grep -c zcp-undo || true', 'sh', join(ALTROOT, 'var/cache/apt/archives')], { encoding: 'utf8' }).trim()).toBe('0');
+    expect(readFileSync(HOME_FILE, 'utf8')).toBe(home);
+    // Back to before the upgrade (the undo and the install with it): as the scenarios leave the system.
+    const back = await zcp(['rollback', '--tid', String(up.tid), '--yes', '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(readFileSync(STATUS).equals(before.status)).toBe(true);
+    expect(dpkgQuery()).toEqual(before.listing);
+  });
+
   it('5. zcp apt -s into a boot environment: the running root untouched, the upgrades and the new package there, and no daemon started by their scripts; the upgrade\'s stays for the boots', async () => {
     // (apt-get -s writes its planner log, /var/log/apt/eipp.log.xz: the digest is taken after it.)
     const oracle = parseSimulatedUpgrade(inRoot('apt-get', '-s', 'upgrade'));

@@ -34,15 +34,21 @@ export function buildDeb(name: string, version: string, files: Record<string, st
   return deb;
 }
 
-/** Builds NAME-VERSION-1.noarch.rpm with rpmbuild: one file, /usr/share/NAME/v, and optional %pre/%post scripts (a failing %pre fails rpm; a failing %post only warns). */
-export function buildRpm(name: string, version: string, scripts: { pre?: string; post?: string } = {}): string {
+/**
+ * Builds NAME-VERSION-1.noarch.rpm with rpmbuild: one file, /usr/share/NAME/v, and optional %pre/%post scripts (a failing %pre fails rpm; a failing %post only warns);
+ * with `more`, Requires and Provides lines and a config file /etc/NAME.conf (`%config(noreplace)`).
+ */
+export function buildRpm(name: string, version: string, scripts: { pre?: string; post?: string } = {}, more: { requires?: string[]; provides?: string[]; config?: boolean } = {}): string {
   const top = join(work, 'rpmbuild');
   mkdirSync(join(top, 'SPECS'), { recursive: true });
   const spec = join(top, 'SPECS', `${name}-${version}.spec`);
-  const lines = [`Name: ${name}`, `Version: ${version}`, 'Release: 1', 'Summary: zcp test package', 'License: MIT', 'BuildArch: noarch', '%description', 'zcp test package', '%install', `mkdir -p %{buildroot}/usr/share/${name}`, `echo ${version} > %{buildroot}/usr/share/${name}/v`];
+  const lines = [`Name: ${name}`, `Version: ${version}`, 'Release: 1', 'Summary: zcp test package', 'License: MIT', 'BuildArch: noarch'];
+  lines.push(...(more.requires ?? []).map((r) => `Requires: ${r}`), ...(more.provides ?? []).map((r) => `Provides: ${r}`));
+  lines.push('%description', 'zcp test package', '%install', `mkdir -p %{buildroot}/usr/share/${name}`, `echo ${version} > %{buildroot}/usr/share/${name}/v`);
+  if (more.config) lines.push('mkdir -p %{buildroot}/etc', `echo conf=${version} > %{buildroot}/etc/${name}.conf`);
   if (scripts.pre !== undefined) lines.push('%pre', scripts.pre);
   if (scripts.post !== undefined) lines.push('%post', scripts.post);
-  lines.push('%files', `/usr/share/${name}`, '');
+  lines.push('%files', `/usr/share/${name}`, ...(more.config ? [`%config(noreplace) /etc/${name}.conf`] : []), '');
   writeFileSync(spec, lines.join('\n'));
   execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: 'ignore' });
   return join(top, 'RPMS/noarch', `${name}-${version}-1.noarch.rpm`);

@@ -5,14 +5,15 @@
 // unless undone first; an edited conffile kept; the undo itself a
 // transaction, undone again; the rebuilt packages let go with their checkpoint.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type Run, createFilesystems, fresh, run, spawnAsync } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
-import { APT_TEST_OPTIONS, aptRepository, buildDeb, initAptRoot, initDpkgRoot, treeDigest, writeAptConfig } from '../support/systems.js';
+import { APT_TEST_OPTIONS, aptRepository, buildDeb, buildRpm, initAptRoot, initDpkgRoot, treeDigest, writeAptConfig } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -151,5 +152,77 @@ describe('zcp undo (guest)', () => {
     expect(run('zfs', 'get', '-H', '-o', 'value', 'mountpoint,zcp:role,exec', `${POOL}/zcp/packages`).trim().split('\n')).toEqual(['legacy', 'packages', 'off']);
     expect((await zcp(['destroy', cpU2, '--yes'])).code).toBe(0);
     expect(Object.keys(store(system))).toEqual([cp2]);
+  }, 900_000);
+
+  it('rpm: the same story with rpm --root: T2 (one 2.0, four) undone with one 1.0 rebuilt by rpmbuild from the header and files in the checkpoint; three (needs one >= 2.0) named, then undone first; rpm -V clean but the edited config, kept with the package\'s as .rpmnew; the undo undone', async () => {
+    const log = 'echo "post $1 %{version}" >> /var/log/rone.log';
+    const rpms = [
+      // The root has a shell (busybox) for the scriptlets; a package says so, as bash does on Fedora.
+      buildRpm('rshell', '1.0', {}, { provides: ['/bin/sh'] }),
+      buildRpm('rone', '1.0', { post: log }, { config: true }),
+      buildRpm('rone', '2.0', { post: log }, { config: true }),
+      buildRpm('rtwo', '1.0'),
+      buildRpm('rfour', '1.0'),
+      buildRpm('rthree', '1.0', {}, { requires: ['rone >= 2.0'] }),
+    ];
+    const [shell, one1, one2, two, four, three] = rpms as [string, string, string, string, string, string];
+    const ds = fresh(POOL, 'undorpm');
+    createFilesystems(ds, `${ds}/var`);
+    const root = run('zfs', 'get', '-H', '-o', 'value', 'mountpoint', ds).trim();
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    copyFileSync('/bin/busybox', join(root, 'bin/sh'));
+    mkdirSync(join(root, 'var/log'), { recursive: true });
+    const rpmArgs = ['--root', root, '--dbpath', '/var/lib/rpm', '--nosignature'];
+    execFileSync('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '--initdb']);
+    execFileSync('rpm', [...rpmArgs, '-i', shell]);
+    const zcp = (args: string[]): Promise<Run> => spawnAsync(process.execPath, [CLI, '--dataset', ds, '--dataset', `${ds}/var`, '--root', root, ...args]);
+    const rpm = async (...args: string[]) => {
+      const r = await zcp(['rpm', '--json', '--', ...rpmArgs, ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { transaction: { tid: number } }).transaction.tid;
+    };
+    const names = () => execFileSync('rpm', [...rpmArgs, '-qa', '--qf', '%{NAME}-%{VERSION}\\n'], { encoding: 'utf8' }).trim().split('\n').sort();
+    await rpm('-i', one1, two);
+    const t2 = await rpm('-U', one2, four);
+    writeFileSync(join(root, 'etc/rone.conf'), 'edited by the admin\n');
+    const t3 = await rpm('-i', three);
+    expect(names()).toEqual(['rfour-1.0', 'rone-2.0', 'rshell-1.0', 'rthree-1.0', 'rtwo-1.0']);
+    rmSync(dirname(dirname(one1)), { recursive: true }); // RPMS: no old version anywhere
+
+    const history = (await zcp(['history', '--json'])).stdout;
+    const before = treeDigest(root);
+    const dry = await zcp(['undo', String(t2), '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = (JSON.parse(dry.stdout) as Plan).undo;
+    expect(plan.downgrade).toEqual([{ name: 'rone', architecture: 'noarch', from: '2.0-1', to: '1.0-1' }]);
+    expect(plan.remove.map((p) => p.name)).toEqual(['rfour']);
+    expect(plan.later).toEqual([{ tid: t3, title: expect.stringContaining('rthree') as unknown, why: ['rthree: needs rone >= 2.0'] }]);
+    expect(plan.conffiles).toEqual([{ package: 'rone', path: '/etc/rone.conf' }]);
+    expect(plan.commands[1]).toMatch(/^rpm --root \S+ --dbpath \/var\/lib\/rpm -e rfour-1\.0-1\.noarch$/);
+    expect(plan.commands[2]).toMatch(/-U --oldpackage \S+\/rone-1\.0-1\.noarch\.rpm$/);
+    expect((await zcp(['undo', String(t2), '--dry-run'])).stdout).toMatch(/conffile \/etc\/rone\.conf \(rone\) was edited: rpm keeps it where the package marks it %config\(noreplace\)/);
+    const refused = await zcp(['undo', String(t2), '--yes', '--json']);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'DEPENDED_ON' } });
+    expect(treeDigest(root)).toBe(before);
+    expect((await zcp(['history', '--json'])).stdout).toBe(history);
+
+    const done = await zcp(['undo', String(t2), '--yes', '--with-later', '--json']);
+    expect(done.code, done.stderr).toBe(0);
+    const undos = (JSON.parse(done.stdout) as Plan).transactions;
+    expect(undos.map((u) => [u.undoes, u.state])).toEqual([[t3, 'committed'], [t2, 'committed']]);
+    expect(names()).toEqual(['rone-1.0', 'rshell-1.0', 'rtwo-1.0']);
+    expect(readFileSync(join(root, 'usr/share/rone/v'), 'utf8')).toBe('1.0\n');
+    expect(readFileSync(join(root, 'var/log/rone.log'), 'utf8').trim().split('\n')).toEqual(['post 1 1.0', 'post 2 2.0', 'post 2 1.0']); // 1.0's own %post ran again
+    // rpm's rule for an edited %config(noreplace): kept, the package's beside it.
+    expect(readFileSync(join(root, 'etc/rone.conf'), 'utf8')).toBe('edited by the admin\n');
+    expect(readFileSync(join(root, 'etc/rone.conf.rpmnew'), 'utf8')).toBe('conf=1.0\n');
+    const verify = execFileSync('sh', ['-c', 'rpm "$@" -V rone; true', 'sh', ...rpmArgs], { encoding: 'utf8' });
+    expect(verify.trim().split('\n')).toEqual([expect.stringMatching(/^S\.5\.{4}T\.{2} {2}c \/etc\/rone\.conf$/)]);
+
+    // Undone again: 2.0 and four come back, rebuilt from the undo's own checkpoint.
+    const again = await zcp(['undo', String(undos[1]!.tid), '--yes', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(names()).toEqual(['rfour-1.0', 'rone-2.0', 'rshell-1.0', 'rtwo-1.0']);
+    expect(readFileSync(join(root, 'usr/share/rone/v'), 'utf8')).toBe('2.0\n');
   }, 900_000);
 });
