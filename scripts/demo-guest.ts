@@ -5,7 +5,8 @@
  * datasets; a checkpointed apt install; an upgrade whose postinst fails in
  * dpkg, the rollback offered and taken; `zcp list` before and after; a
  * good upgrade into a boot environment, activated; an RPM-style rollback to
- * a date that undoes the later transactions newest first; undo, hold,
+ * a date that undoes the later transactions newest first; undo of one
+ * transaction, hold,
  * prune; the apt hook.
  */
 import { spawnSync } from 'node:child_process';
@@ -84,8 +85,9 @@ must(zcp(['history']));
 process.stdout.write(`installed now: ${sh('chroot', ROOT, 'dpkg-query', '-W', '-f', '${Package} ${Version}\\n').trim().split('\n').join(', ')}\n`);
 must(zcp(['activate', 'debian']));
 
-say('housekeeping: undo one transaction at package level, hold, prune, release');
-must(zcp(['undo', '4']));
+say('housekeeping: undo one transaction while the later ones stay (a transaction of its own), hold, prune, release');
+must(zcp(['undo', '4', '--dry-run']));
+must(zcp(['undo', '4', '--yes']));
 must(zcp(['hold', 'zcp-1']));
 must(zcp(['prune', '--keep', '1', '--yes']));
 must(zcp(['release', 'zcp-1']));

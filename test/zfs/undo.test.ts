@@ -156,15 +156,21 @@ describe('zcp undo (guest)', () => {
 
   it('rpm: the same story with rpm --root: T2 (one 2.0, four) undone with one 1.0 rebuilt by rpmbuild from the header and files in the checkpoint; three (needs one >= 2.0) named, then undone first; rpm -V clean but the edited config, kept with the package\'s as .rpmnew; the undo undone', async () => {
     const log = 'echo "post $1 %{version}" >> /var/log/rone.log';
-    const rpms = [
+    // One rpmbuild at a time, the event loop let through between them: six in one go kept it
+    // busy past vitest's RPC timeout in the emulated guest.
+    const rpms: string[] = [];
+    for (const build of [
       // The root has a shell (busybox) for the scriptlets; a package says so, as bash does on Fedora.
-      buildRpm('rshell', '1.0', {}, { provides: ['/bin/sh'] }),
-      buildRpm('rone', '1.0', { post: log }, { config: true }),
-      buildRpm('rone', '2.0', { post: log }, { config: true }),
-      buildRpm('rtwo', '1.0'),
-      buildRpm('rfour', '1.0'),
-      buildRpm('rthree', '1.0', {}, { requires: ['rone >= 2.0'] }),
-    ];
+      () => buildRpm('rshell', '1.0', {}, { provides: ['/bin/sh'] }),
+      () => buildRpm('rone', '1.0', { post: log }, { config: true }),
+      () => buildRpm('rone', '2.0', { post: log }, { config: true }),
+      () => buildRpm('rtwo', '1.0'),
+      () => buildRpm('rfour', '1.0'),
+      () => buildRpm('rthree', '1.0', {}, { requires: ['rone >= 2.0'] }),
+    ]) {
+      rpms.push(build());
+      await new Promise((r) => setImmediate(r));
+    }
     const [shell, one1, one2, two, four, three] = rpms as [string, string, string, string, string, string];
     const ds = fresh(POOL, 'undorpm');
     createFilesystems(ds, `${ds}/var`);
@@ -217,7 +223,7 @@ describe('zcp undo (guest)', () => {
     expect(readFileSync(join(root, 'etc/rone.conf'), 'utf8')).toBe('edited by the admin\n');
     expect(readFileSync(join(root, 'etc/rone.conf.rpmnew'), 'utf8')).toBe('conf=1.0\n');
     const verify = execFileSync('sh', ['-c', 'rpm "$@" -V rone; true', 'sh', ...rpmArgs], { encoding: 'utf8' });
-    expect(verify.trim().split('\n')).toEqual([expect.stringMatching(/^S\.5\.{4}T\.{2} {2}c \/etc\/rone\.conf$/)]);
+    expect(verify.trim().split('\n')).toEqual(['S.5....T.  c /etc/rone.conf']); // size, digest, time: the admin's edit
 
     // Undone again: 2.0 and four come back, rebuilt from the undo's own checkpoint.
     const again = await zcp(['undo', String(undos[1]!.tid), '--yes', '--json']);
