@@ -347,7 +347,8 @@ async function runHook(ctx: Context, phase: 'pre' | 'post', manager: HookManager
 
 /** An undo's plan as the CLI prints it: what goes back and from where, who needs it, the conffiles, the commands. */
 function undoLines(plan: UndoPlan, replaceConffiles: boolean): string[] {
-  const out = [`undo transaction ${plan.transaction.tid} (${oneLine(plan.transaction.title)}), rebuilding the old packages from checkpoint ${plan.source}:`];
+  const out = [`undo transaction ${plan.transaction.tid} (${oneLine(plan.transaction.title)}):`];
+  if (plan.rebuild.length) out.push(`  the old packages are rebuilt from checkpoint ${plan.source}, taken before it (no repository needed)`);
   const actions = actionLines(plan);
   out.push(...(actions.length ? actions : ['  nothing to do: its packages are as they were before it']));
   for (const l of plan.later) out.push(`  needed by later transaction ${l.tid} (${oneLine(l.title)}): ${l.why.join('; ')}`);
