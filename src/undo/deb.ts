@@ -131,6 +131,17 @@ export async function unmetAfter(live: SystemRoot, before: SystemRoot, back: rea
   return (await broken(after)).filter((u) => !already.has(u.name));
 }
 
+/** The packages `apt-get check` says have unmet dependencies (" jq : Depends: libjq1 (= 1.6-2.1) but it is not installable"), each with apt's lines. */
+export function parseAptCheck(stdout: string): Unmet[] {
+  const out: Unmet[] = [];
+  for (const line of stdout.split('\n')) {
+    const head = /^ (\S+) : (.*)$/.exec(line);
+    if (head) out.push({ name: head[1]!.replace(/:.*$/, ''), problems: [head[2]!.trim()] });
+    else if (/^ {3,}\S/.test(line) && out.length) out[out.length - 1]!.problems.push(line.trim());
+  }
+  return out;
+}
+
 /** `apt-get check` of a status file's text: the packages with unmet dependencies. */
 async function check(status: string): Promise<Unmet[]> {
   const dir = mkdtempSync(join(tmpdir(), 'zcp-check-'));
@@ -146,12 +157,7 @@ async function check(status: string): Promise<Unmet[]> {
       ...o('Debug::NoLocking', '1'), 'check',
     ]);
     if (r.status === 0) return [];
-    const out: Unmet[] = [];
-    for (const line of r.stdout.split('\n')) {
-      const head = /^ (\S+) : (.*)$/.exec(line);
-      if (head) out.push({ name: head[1]!.replace(/:.*$/, ''), problems: [head[2]!.trim()] });
-      else if (/^ {3,}\S/.test(line) && out.length) out[out.length - 1]!.problems.push(line.trim());
-    }
+    const out = parseAptCheck(r.stdout);
     if (!out.length) throw new CheckpointError('BAD_SYSTEM', `apt-get check failed and named no package: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`}`);
     return out;
   } finally {

@@ -105,6 +105,12 @@ function standing(history: HistoryEntry[]): (e: HistoryEntry) => boolean {
   return stands;
 }
 
+/** A package name, architecture and version as dpkg (policy 5.6.1, 5.6.12) or rpm allow them: nothing that reads as an option, a path or a shell word. */
+export function wellFormed(manager: PackageManager, p: PackageRef): boolean {
+  if (manager === 'rpm') return /^[A-Za-z0-9_+][A-Za-z0-9_+.~-]*$/.test(p.name) && /^[A-Za-z0-9_]+$/.test(p.architecture) && /^([0-9]+:)?[A-Za-z0-9._+~^]+-[A-Za-z0-9._+~^]+$/.test(p.version);
+  return /^[a-z0-9][a-z0-9+.-]+$/.test(p.name) && /^[a-z0-9][a-z0-9-]*$/.test(p.architecture) && /^([0-9]+:)?[0-9][A-Za-z0-9.+~:-]*$/.test(p.version);
+}
+
 /** The names a transaction's changes touch. */
 function touched(e: HistoryEntry): Set<string> {
   const c = e.changes!;
@@ -158,6 +164,10 @@ export async function planUndo(tx: Transactions, tid: number, options: { replace
     commands: [],
   };
   plan.rebuild = [...plan.downgrade, ...plan.upgrade].map((x) => ({ name: x.name, architecture: x.architecture, version: x.to })).concat(plan.reinstall);
+  // Names and versions go on command lines and into file names: only what the package managers allow (a forged database is data).
+  for (const p of [...plan.rebuild, ...plan.remove]) {
+    if (!wellFormed(now.manager, p)) throw new CheckpointError('NOT_UNDOABLE', `transaction ${tid} names a package zcp won't pass to ${now.manager === 'rpm' ? 'rpm' : 'apt'}: ${JSON.stringify(`${p.name} ${p.architecture} ${p.version}`)}`, String(tid));
+  }
   for (const r of plan.rebuild) {
     if (old.get(key(r)) !== r.version) throw new CheckpointError('INCOMPLETE', `checkpoint ${entry.checkpoint} does not have ${r.name}:${r.architecture} ${r.version} installed: the history and the checkpoint disagree`, entry.checkpoint);
   }
