@@ -67,7 +67,7 @@ export const DPKG_UNDO: UndoBackend = {
   },
   edited: (system, packages) => editedConffiles(system.root, packages),
   rebuild: repackDebs,
-  rebuildCommand: (checkpoint, packages) => `dpkg-repack --tag=none --root=<checkpoint ${checkpoint}> ${packages.map((r) => `${r.name}:${r.architecture}`).join(' ')}`,
+  rebuildCommand: (checkpoint, packages) => `dpkg-repack --tag=none --deb-option=-Zgzip --deb-option=-z1 --root=<checkpoint ${checkpoint}> ${packages.map((r) => `${r.name}:${r.architecture}`).join(' ')}`,
   async commands(system, set, files, options, mounts) {
     const root = system.root;
     let staged: string | undefined;

@@ -187,7 +187,7 @@ export async function planUndo(tx: Transactions, tid: number, options: { replace
   }
   plan.later = later.filter((l) => why.has(l.tid)).sort((a, b) => b.tid - a.tid).map((l) => ({ tid: l.tid, title: l.title, why: why.get(l.tid)! }));
   plan.conffiles = await backend.edited(cps.system, [...plan.downgrade, ...plan.upgrade]);
-  const store = `<${packageStore(cps.system.pools[0]!)}>/${entry.checkpoint}`;
+  const store = `<${packageStore(cps.system.pools[0]!)}>/${cps.system.id}/${entry.checkpoint}`;
   const shown = await backend.commands(cps.system, plan, plan.rebuild.map((r) => `${store}/${backend.fileName(r)}`), options);
   plan.commands = [...(plan.rebuild.length ? [backend.rebuildCommand(entry.checkpoint, plan.rebuild)] : []), ...(plan.rebuild.length + plan.remove.length ? shown.argvs.map((a) => a.join(' ')) : [])];
   return plan;
@@ -198,8 +198,9 @@ export async function planUndo(tx: Transactions, tid: number, options: { replace
  * checkpoint first, in the history with `undoes`, itself undoable and
  * roll-back-able): the old packages rebuilt from the plan's checkpoint into
  * the pool's package store (kept there while that checkpoint lives), then
- * the package manager: one apt-get run, or rpm -e and rpm -U --oldpackage. What it mounts (the checkpoint's tree, the store) is under
- * one directory named in its history entry, for `zcp repair`.
+ * the package manager: one apt-get run, or rpm -e and rpm -U --oldpackage.
+ * What it mounts (the checkpoint's tree, the store) is under one directory
+ * named in its history entry, for `zcp repair`.
  * @throws {@link CheckpointError} `DEPENDED_ON` (later transactions or other packages need what it brought: nothing changed), `REBUILD_FAILED` (the transaction is then recorded as failed, nothing installed), and as {@link Transactions.begin}.
  */
 export async function carryOutUndo(cps: Checkpoints, plan: UndoPlan, options: UndoOptions): Promise<Ran> {
@@ -250,11 +251,13 @@ export async function carryOutUndo(cps: Checkpoints, plan: UndoPlan, options: Un
     } finally {
       cleanup();
       await mounts.undo();
-      try {
-        for (const d of ['tree', 'store']) rmdirSync(join(dir, d));
-        rmdirSync(dir);
-      } catch {
-        /* still mounted: zcp repair's */
+      // Only empty directories go: one still mounted on is left for zcp repair.
+      for (const d of [join(dir, 'tree'), join(dir, 'store'), dir]) {
+        try {
+          rmdirSync(d);
+        } catch {
+          /* not there, or still mounted on */
+        }
       }
     }
   });

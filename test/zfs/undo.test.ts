@@ -92,7 +92,7 @@ describe('zcp undo (guest)', () => {
     expect(plan.remove.map((p) => p.name)).toEqual(['uc']);
     expect(plan.later).toEqual([{ tid: t4, title: expect.stringContaining('ue') as unknown, why: [expect.stringMatching(/^ue: Depends: ua \(>= 2\.0\) but 1\.0 is/) as unknown] }]);
     expect(plan.conffiles).toEqual([{ package: 'ua', path: '/etc/ua.conf' }]);
-    expect(plan.commands[0]).toMatch(/^dpkg-repack --tag=none --root=<checkpoint zcp-\d+> ua:all$/);
+    expect(plan.commands[0]).toMatch(/^dpkg-repack --tag=none --deb-option=-Zgzip --deb-option=-z1 --root=<checkpoint zcp-\d+> ua:all$/);
     expect(plan.commands[1]).toMatch(/^apt-get -y --allow-downgrades .* install .*\/ua_1\.0_all\.deb uc-$/);
     const text = await zcp(['undo', String(t2), '--dry-run']);
     expect(text.stdout).toContain('downgrade   ua:all 2.0 -> 1.0');
@@ -143,6 +143,9 @@ describe('zcp undo (guest)', () => {
     expect(versions()).toEqual(['ua 2.0 ii', 'ub 1.0 ii', 'uc 1.0 ii', 'ud 1.0 ii']);
     expect(readFileSync(join(root, 'usr/share/ua/new-in-2'), 'utf8')).toBe('x\n');
     expect(readFileSync(join(root, 'etc/ua.conf'), 'utf8')).toBe('a=2, edited by the admin\n');
+    // Every undo took its mounts and its directory away again (the one of T4, which rebuilt nothing, too).
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith('zcp-undo-'))).toEqual([]);
+    expect(run('sh', '-c', 'grep -c " /tmp/zcp-undo-" /proc/self/mounts || true').trim()).toBe('0');
 
     // The rebuilt packages live in the pool's store, one directory per checkpoint they came from, and go with it.
     const system = run('zfs', 'get', '-H', '-o', 'value', 'guid', ds).trim();
