@@ -19,7 +19,7 @@ import { uninterruptible } from './interrupt.js';
 import { CREATE, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, TID_FLOOR } from './programs.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
 import { SystemLock, ensureState, stateDataset } from './state.js';
-import { sweepPackageStore } from './package-store.js';
+import { packageStore, sweepPackageStore } from './package-store.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
 import { mountpoints, packageDiff } from './packages.js';
 import { type PendingRollback, type RollbackPlan, discardJournal, executeRollback, pendingRollback, planRollback, repairRollback, strayMarkers } from './rollback.js';
@@ -563,9 +563,13 @@ export class Checkpoints {
    * @returns the checkpoints whose packages went.
    */
   async sweepRebuilt(): Promise<string[]> {
+    // Most pools have no store (nothing was ever undone): then no listing either.
+    const pools: string[] = [];
+    for (const pool of this.system.pools) if (await zfs.exists(packageStore(pool))) pools.push(pool);
+    if (!pools.length) return [];
     const alive = new Set((await this.list()).map((c) => c.id));
     const out: string[] = [];
-    for (const pool of this.system.pools) out.push(...(await sweepPackageStore(pool, this.system.id, alive)));
+    for (const pool of pools) out.push(...(await sweepPackageStore(pool, this.system.id, alive)));
     return out;
   }
 

@@ -225,7 +225,7 @@ describe('crash matrix (guest)', () => {
         nothingLost: await afterwards(s, [s.base.id, s.later.id, made!.id]),
       });
     }
-  });
+  }, 300_000); // two scenes, each a dozen zcp runs: past 120 s when the host is oversubscribed
 
   it('hold killed between its two pools', async () => {
     const s = await scene();
