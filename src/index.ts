@@ -37,7 +37,7 @@ export {
 } from './checkpoint/index.js';
 export * as packageManager from './package-manager/index.js';
 export { Transactions, type HistoryEntry, type TransactionOwner, type InterruptedTransaction } from './transaction/index.js';
-export { planUndo, carryOutUndo, type UndoPlan, type UndoChange, type UndoOptions, type LaterTransaction } from './undo/index.js';
+export { planUndo, carryOutUndo, type UndoPlan, type UndoChange, type UndoOptions, type LaterTransaction, type EditedConffile, type PackageRef, type Unmet } from './undo/index.js';
 export { planPrune, prune, type PrunePolicy, type PruneDecision } from './checkpoint/index.js';
 export { planApt, describePlan, AptError, APT_ACTIONS, type AptPlan, type AptAction, type AptInstall } from './apt/plan.js';
 export { checkpointLatency, type LatencyResult, type LatencyRow } from './bench/latency.js';

@@ -5,4 +5,4 @@
  * @module
  */
 export { planUndo, carryOutUndo, type UndoPlan, type UndoChange, type UndoOptions, type LaterTransaction } from './undo.js';
-export { type EditedConffile, type Unmet } from './deb.js';
+export { type EditedConffile, type PackageRef, type Unmet } from './deb.js';
