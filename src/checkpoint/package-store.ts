@@ -59,13 +59,13 @@ export function checkpointPackages(mounted: string, system: string, id: string):
 
 /**
  * Removes the rebuilt packages of every checkpoint of `system` not in
- * `alive` (destroyed by prune, destroy or a rollback, or behind zcp's back).
- * Nothing when the pool has no store. With dryRun, only what it would remove.
+ * `alive` (destroyed by prune, destroy or a rollback, or behind zcp's back)
+ * from the store of `pool`, which must exist ({@link Checkpoints.sweepRebuilt}
+ * looks first). With dryRun, only what it would remove.
  * @returns the checkpoints whose packages went (or would go).
  */
 export async function sweepPackageStore(pool: string, system: string, alive: ReadonlySet<string>, options: { dryRun?: boolean } = {}): Promise<string[]> {
   const ds = packageStore(pool);
-  if (!(await zfs.exists(ds))) return [];
   await checkStore(ds);
   const dir = mkdtempSync(join(tmpdir(), 'zcp-store-'));
   const mounts = new Mounts();

@@ -168,8 +168,9 @@ export const PACKAGE_COMMANDS = {
         return 1;
       }
       const done: HistoryEntry[] = [];
-      const undoOne = async (t: number): Promise<number> => {
-        const p = await planUndo(tx, t, how);
+      // The plan shown above is the first one's: planned again only once the later ones are undone.
+      const undoOne = async (t: number, planned?: UndoPlan): Promise<number> => {
+        const p = planned ?? (await planUndo(tx, t, how));
         for (const l of p.later) {
           const code = await undoOne(l.tid); // newest first: the list is
           if (code !== 0) return code;
@@ -185,7 +186,7 @@ export const PACKAGE_COMMANDS = {
         ctx.out.note(ran.code === 0 ? `transaction ${ran.entry.tid} undid transaction ${t}: ${packageChanges(ran.entry.changes)}` : `undoing transaction ${t} failed (exit ${ran.code}); zcp rollback ${ran.checkpoint.id} takes the system back to before it`);
         return ran.code;
       };
-      const code = await undoOne(tid);
+      const code = await undoOne(tid, plan);
       ctx.out.result({ undo: plan, transactions: done, dryRun: false });
       return code;
     },

@@ -181,6 +181,9 @@ async function rebuildOne(db: string, tree: string, top: string, p: PackageRef, 
   renameSync(built, file);
 }
 
+/** The name in rpm's `N-[E:]V-R.A`: everything before the version and release. */
+const nameOf = (nevra: string) => nevra.replace(/-[^-]+-[^-]+$/, '');
+
 /** One side of a dependency: a name, and a version relation if any (`>=`, `=`, ...). */
 interface Dep {
   name: string;
@@ -221,7 +224,7 @@ export async function rpmUnmetAfter(rpm: readonly string[], beforeDb: string, ba
   const going = [...back.map((b) => ({ name: b.name, architecture: b.architecture })), ...removed];
   if (!going.length) return [];
   const r = await run([...rpm, '-e', '--test', ...going.map((p) => rpmName(p))]);
-  const needs = parseNeededBy(r.stderr).filter((n) => !going.some((g) => n.by.startsWith(`${g.name}-`) && n.by.replace(/-[^-]+-[^-]+$/, '') === g.name));
+  const needs = parseNeededBy(r.stderr).filter((n) => !going.some((g) => nameOf(n.by) === g.name));
   if (!needs.length) return [];
   const provides: Dep[] = [];
   for (const b of back) {
@@ -234,7 +237,7 @@ export async function rpmUnmetAfter(rpm: readonly string[], beforeDb: string, ba
   const out = new Map<string, string[]>();
   for (const n of needs) {
     if (provides.some((p) => satisfies(p, n.needs))) continue;
-    const name = n.by.replace(/-[^-]+-[^-]+$/, '');
+    const name = nameOf(n.by);
     out.set(name, [...(out.get(name) ?? []), `needs ${n.needs.name}${n.needs.op ? ` ${n.needs.op} ${n.needs.evr}` : ''}`]);
   }
   return [...out].map(([name, problems]) => ({ name, problems }));

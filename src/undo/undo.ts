@@ -142,9 +142,6 @@ export async function planUndo(tx: Transactions, tid: number, options: { replace
   const before = await packagesOf(cps.system, entry.checkpoint);
   const now = await packagesOf(cps.system);
   const backend = undoBackend(now.manager);
-  if (now.manager === 'rpm' && options.replaceConffiles) {
-    throw new CheckpointError('NOT_SUPPORTED', "rpm has no option to take the package's config files: it keeps %config(noreplace) ones (the package's beside them as .rpmnew) and saves the others as .rpmsave");
-  }
   const c = entry.changes;
   const key = (p: { name: string; architecture: string }) => `${p.name}:${p.architecture}`;
   const live = new Map(now.packages.map((p) => [key(p), p.version]));
