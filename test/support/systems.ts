@@ -3,11 +3,14 @@
 // (maintainer scripts run without chroot: the root has no shell of its own),
 // a local apt repository, and a self-contained root with its own apt, dpkg
 // and shell that chroot can enter.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, copyFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
+
+const execFileAsync = promisify(execFile);
 
 const work = mkdtempSync(join(tmpdir(), 'zcp-debs-'));
 
@@ -67,11 +70,29 @@ export function dpkg(root: string, ...args: string[]): number {
  * is shared memory that every reader rewrites through mmap and rebuilds
  * from the database, not data.
  */
-export function treeDigest(dir: string, options: { owners?: boolean; skip?: string[] } = {}): string {
+export function treeDigest(dir: string, options: DigestOptions = {}): string {
+  return execFileSync('sh', digestArgs(dir, options), { encoding: 'utf8', maxBuffer: 1 << 28 });
+}
+
+/**
+ * treeDigest without blocking: a whole system's tree takes minutes under the
+ * emulator, and a worker blocked that long misses vitest's RPC timeout.
+ */
+export async function treeDigestAsync(dir: string, options: DigestOptions = {}): Promise<string> {
+  const { stdout } = await execFileAsync('sh', digestArgs(dir, options), { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return stdout;
+}
+
+interface DigestOptions {
+  owners?: boolean;
+  skip?: string[];
+}
+
+function digestArgs(dir: string, options: DigestOptions): string[] {
   // .zfs of every dataset in the tree (a child dataset has its own), and what the caller leaves out.
   const prune = ['-name', '.zfs', ...(options.skip ?? []).flatMap((p) => ['-o', '-path', p])].map((a) => `'${a}'`).join(' ');
   const format = options.owners ? '%p %y %m %U %G %s %l\\n' : '%p %y %m %s %l\\n';
-  return execFileSync('sh', ['-c', `cd "$1" && find . \\( ${prune} \\) -prune -o -printf "${format}" | LC_ALL=C sort && find . \\( ${prune} \\) -prune -o -type f ! -name "*-shm" -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum`, 'sh', dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return ['-c', `cd "$1" && find . \\( ${prune} \\) -prune -o -printf "${format}" | LC_ALL=C sort && find . \\( ${prune} \\) -prune -o -type f ! -name "*-shm" -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum`, 'sh', dir];
 }
 
 /** A flat apt repository (every version kept: dpkg-scanpackages -m) holding `debs`. */
