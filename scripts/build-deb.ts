@@ -79,7 +79,6 @@ export function buildDeb(out = OUT): string {
     `Installed-Size: ${size}`,
     `Depends: nodejs (>= 18), ${shlibs}`,
     'Recommends: zfsutils-linux',
-    'Suggests: dpkg-repack',
     'Section: admin',
     'Priority: optional',
     'Description: undoable package-manager transactions with OpenZFS checkpoints',

@@ -16,7 +16,7 @@ PACKAGES=(
   fdisk
   # package databases: real tools as oracles
   rpm dpkg-dev
-  # zcp undo rebuilds old .debs from a checkpoint with Debian's own tool
+  # the oracle for zcp undo's rebuild of an installed .deb
   dpkg-repack
   # native parser tests: libFuzzer and ASan/UBSan (clang), dpkg's own version
   # compare as a linkable oracle (libdpkg)

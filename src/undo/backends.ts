@@ -58,7 +58,7 @@ function aptArgs(set: UndoSet, files: string[], options: { replaceConffiles?: bo
   return ['-y', '--allow-downgrades', ...conf, 'install', ...files, ...set.remove.map((r) => `${aptName(r)}-`)];
 }
 
-/** dpkg systems: dpkg-repack, apt-get check, one apt-get run. */
+/** dpkg systems: each package rebuilt as dpkg-repack does (deb-repack.ts), apt-get check, one apt-get run. */
 export const DPKG_UNDO: UndoBackend = {
   manager: 'dpkg',
   fileName: debFileName,
@@ -67,7 +67,7 @@ export const DPKG_UNDO: UndoBackend = {
   },
   edited: (system, packages) => editedConffiles(system.root, packages),
   rebuild: repackDebs,
-  rebuildCommand: (checkpoint, packages) => `dpkg-repack --tag=none --deb-option=-Zgzip --deb-option=-z1 --root=<checkpoint ${checkpoint}> ${packages.map((r) => `${r.name}:${r.architecture}`).join(' ')}`,
+  rebuildCommand: (checkpoint, packages) => `dpkg-deb -Zgzip -z1 --build <each package's files, control and scripts in checkpoint ${checkpoint}>: ${packages.map((r) => `${r.name}:${r.architecture}`).join(' ')}`,
   async commands(system, set, files, options, mounts) {
     const root = system.root;
     let staged: string | undefined;

@@ -1,8 +1,9 @@
 /**
  * The dpkg side of `zcp undo`: the old packages rebuilt from a checkpoint
- * with Debian's own `dpkg-repack` (its files per the snapshot's `.list`, its
- * control stanza, maintainer scripts, conffiles and md5sums, taken from the
- * checkpoint's tree), the dependencies of the system after the undo checked
+ * as `dpkg-repack` does, by `dpkg-deb --build` (its files per the snapshot's
+ * `.list`, its control stanza, maintainer scripts, conffiles and md5sums,
+ * taken from the checkpoint's tree: ./deb-repack.ts says why not dpkg-repack
+ * itself), the dependencies of the system after the undo checked
  * by apt itself on the status file it would have, and the one apt-get run
  * that carries the undo out, so that apt orders it (a pre-dependency of
  * exactly the same version, which a plain `dpkg -i` of them all fails) and
@@ -18,6 +19,7 @@ import { readDpkgStatus } from '../pkgdb/dpkg.js';
 import type { SystemRoot } from '../pkgdb/root.js';
 import { inRoot } from '../pkgdb/root.js';
 import { run } from '../subprocess.js';
+import { type InstalledStanza, repackDeb } from './deb-repack.js';
 
 /** A package at a version. */
 export interface PackageRef {
@@ -38,47 +40,45 @@ export function debFileName(p: PackageRef): string {
 
 /**
  * Rebuilds `packages` from the installed system at `tree` (a checkpoint's
- * tree) into `out`, one `dpkg-repack --tag=none` per package (the control
- * stanza kept as it was: no "repackaged" note), a few at a time. A package
- * already there (an undo tried before) is not rebuilt. Each result is
- * checked: its control must name the package and version asked for.
+ * tree) into `out` with {@link repackDeb} (the control stanza kept as it
+ * was), a few at a time. A package already there (an undo tried before) is
+ * not rebuilt. Each result is checked: its control must name the package
+ * and version asked for.
  * @returns the file of each package, in the order asked.
- * @throws {@link CheckpointError} `REBUILD_FAILED` naming the package and dpkg-repack's words.
+ * @throws {@link CheckpointError} `REBUILD_FAILED` naming the package and why.
  */
 export async function repackDebs(tree: string, out: string, packages: readonly PackageRef[]): Promise<string[]> {
   mkdirSync(out, { recursive: true, mode: 0o700 });
   const files = packages.map((p) => join(out, debFileName(p)));
   const have = new Set(readdirSync(out));
   const todo = packages.map((p, i) => ({ p, file: files[i]! })).filter(({ p }) => !have.has(debFileName(p)));
+  if (!todo.length) return files;
+  const installed = await stanzas(tree);
   const width = Math.max(1, Math.min(4, availableParallelism()));
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
       const { p, file } = todo[next++]!;
-      await repackOne(tree, out, p, file);
+      const stanza = installed.get(`${p.name}:${p.architecture}`);
+      if (!stanza) throw new CheckpointError('REBUILD_FAILED', `can't rebuild ${aptName(p)} ${p.version}: the checkpoint has no such package installed`, p.name);
+      await repackOne(tree, out, p, stanza, file);
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
   return files;
 }
 
-async function repackOne(tree: string, out: string, p: PackageRef, file: string): Promise<void> {
-  // dpkg-repack builds in its working directory: one of its own, inside the store.
+async function repackOne(tree: string, out: string, p: PackageRef, stanza: InstalledStanza, file: string): Promise<void> {
+  // Built inside the store (a directory of its own), then renamed into place: a half-built file is never taken for a built one.
   const work = mkdtempSync(join(out, '.repack-'));
   try {
-    // gzip -1, not dpkg-deb's xz: xz took three quarters of a rebuild (perl-modules-5.36: 9.7 s of 13 s on the host), and these packages only go from the store to dpkg.
-    const r = await run(['sh', '-c', 'cd "$1" && shift && exec dpkg-repack "$@"', 'sh', work, '--tag=none', '--deb-option=-Zgzip', '--deb-option=-z1', `--root=${tree}`, `${p.name}:${p.architecture}`]);
-    const built = readdirSync(work).filter((f) => f.endsWith('.deb'));
-    if (r.status === 127) throw new CheckpointError('REBUILD_FAILED', `can't rebuild ${aptName(p)} ${p.version}: dpkg-repack is not installed (apt-get install dpkg-repack)`, p.name);
-    if (r.status !== 0 || built.length !== 1) {
-      const said = `${r.stderr}${r.stdout}`.trim().split('\n').slice(-3).join('; ');
-      throw new CheckpointError('REBUILD_FAILED', `can't rebuild ${aptName(p)} ${p.version} from the checkpoint: dpkg-repack: ${said || `exit ${r.status}`}`, p.name);
-    }
-    const fields = await run(['dpkg-deb', '--show', '--showformat=${Package}\\t${Version}\\t${Architecture}', join(work, built[0]!)]);
+    const built = join(work, 'package.deb');
+    await repackDeb(tree, stanza, work, built);
+    const fields = await run(['dpkg-deb', '--show', '--showformat=${Package}\\t${Version}\\t${Architecture}', built]);
     if (fields.stdout !== `${p.name}\t${p.version}\t${p.architecture}`) {
       throw new CheckpointError('REBUILD_FAILED', `the rebuilt ${aptName(p)} says it is ${fields.stdout.replace(/\t/g, ' ') || 'nothing'}, not ${p.version}`, p.name);
     }
-    renameSync(join(work, built[0]!), file);
+    renameSync(built, file);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -91,14 +91,14 @@ function stanzaAt(text: string, offset: number): string {
 }
 
 /** Every installed stanza of a dpkg database (the status file with its pending updates applied), keyed `name:arch`. */
-async function stanzas(root: SystemRoot): Promise<Map<string, { text: string; name: string }>> {
-  const out = new Map<string, { text: string; name: string }>();
+async function stanzas(root: SystemRoot): Promise<Map<string, InstalledStanza>> {
+  const out = new Map<string, InstalledStanza>();
   const cache = new Map<string, string>();
   for (const p of await readDpkgStatus(root)) {
     if (!p.status || p.status.state === 'not-installed') continue;
     const file = p.update ? inRoot(root, `var/lib/dpkg/${p.update}`) : inRoot(root, 'var/lib/dpkg/status');
     if (!cache.has(file)) cache.set(file, readFileSync(file, 'latin1'));
-    out.set(`${p.name}:${p.architecture}`, { text: stanzaAt(cache.get(file)!, p.offset), name: p.name });
+    out.set(`${p.name}:${p.architecture}`, { text: stanzaAt(cache.get(file)!, p.offset), name: p.name, architecture: p.architecture, state: p.status.state });
   }
   return out;
 }
