@@ -13,14 +13,15 @@
  *   made a directory here whenever the list has files under it);
  * - it reads through the tree's links as the host resolves them, so an
  *   absolute link in the checkpoint (`/lib64 -> /usr/lib64`) reads the
- *   host's file; every path here is resolved inside the tree.
+ *   live system's file, not the checkpoint's; every path here is resolved
+ *   inside the tree (./tree-copy.ts).
  * @module
  */
-import { constants, lstatSync, readlinkSync } from 'node:fs';
-import { chmod, chown, copyFile, lchown, link, lstat, mkdir, readFile, readdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, copyFile, lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { run } from '../subprocess.js';
+import { type TreeResolver, copyListed, treeResolver } from './tree-copy.js';
 
 /** An installed package as the tree's status file has it. */
 export interface InstalledStanza {
@@ -64,53 +65,12 @@ export async function repackDeb(tree: string, stanza: InstalledStanza, work: str
   await mkdir(join(build, 'DEBIAN'), { recursive: true });
   await chmod(build, 0o755);
   await chmod(join(build, 'DEBIAN'), 0o755);
-  // What each listed path is in the tree: a directory (or a link the system made of one, merged /usr), a file, a link.
-  const entries = await sideBySide(listed, async (path, i) => {
-    if (skipped.has(path)) return undefined; // obsolete and remove-on-upgrade conffiles are not the package's any more
+  const skip = (path: string) => skipped.has(path); // obsolete and remove-on-upgrade conffiles are not the package's any more
+  const from = (path: string) => {
     const d = diversions.get(path);
-    const source = resolve.parent(d && d.by !== stanza.name ? d.to : path);
-    const st = await lstat(source).catch(() => undefined);
-    if (!st) return undefined; // deleted from the system (as dpkg-repack, the package is rebuilt without it)
-    if (st.isSymbolicLink() && hasUnder(listed, i)) {
-      const dir = await stat(resolve.followed(path)).catch(() => undefined);
-      if (dir?.isDirectory()) return { path, source, st: dir };
-    }
-    if (!st.isDirectory() && !st.isSymbolicLink() && !st.isFile()) fail(`${path} is a device, fifo or socket, which zcp does not rebuild`);
-    return { path, source, st };
-  });
-  // Directories first, parents before children (the list is sorted).
-  for (const e of entries) {
-    if (!e?.st.isDirectory()) continue;
-    const dest = join(build, e.path);
-    await mkdir(dest, { recursive: true });
-    await chown(dest, e.st.uid, e.st.gid);
-    await chmod(dest, e.st.mode & 0o7777);
-  }
-  // Then files and links side by side (a few syscalls each: one at a time, their round trips were most of the time); a second name of a file after its first.
-  const firstNames = new Map<string, string>();
-  const secondNames: { dest: string; first: string }[] = [];
-  const copies = entries.filter((e): e is NonNullable<typeof e> => !!e && !e.st.isDirectory()).filter((e) => {
-    if (!e.st.isFile() || e.st.nlink < 2) return true;
-    const key = `${e.st.dev}:${e.st.ino}`;
-    const first = firstNames.get(key);
-    if (first) secondNames.push({ dest: join(build, e.path), first });
-    else firstNames.set(key, join(build, e.path));
-    return !first;
-  });
-  await sideBySide(copies, async ({ path, source, st }) => {
-    const dest = join(build, path);
-    await mkdir(dirname(dest), { recursive: true }); // a parent the list leaves out
-    if (st.isSymbolicLink()) {
-      await symlink(await readlink(source), dest);
-      await lchown(dest, st.uid, st.gid);
-      return;
-    }
-    await copyFile(source, dest, constants.COPYFILE_EXCL);
-    await chown(dest, st.uid, st.gid); // before chmod: chown clears set-id bits
-    await chmod(dest, st.mode & 0o7777);
-    await utimes(dest, st.atime, st.mtime);
-  });
-  for (const { dest, first } of secondNames) await link(first, dest);
+    return d && d.by !== stanza.name ? d.to : path; // diverted by another package: this one's file is where it was diverted to
+  };
+  await copyListed(resolve, listed, build, { skip, from }).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
 
   // Control: the stanza without what only a status file has; maintainer scripts, md5sums and the rest from info/; the present conffiles.
   await writeFile(join(build, 'DEBIAN/control'), controlText(stanza.text));
@@ -129,33 +89,6 @@ export async function repackDeb(tree: string, stanza: InstalledStanza, work: str
   const r = await run(['dpkg-deb', '-Zgzip', '-z1', '--build', build, file]);
   if (r.status === 127) fail('dpkg-deb is not installed');
   if (r.status !== 0) fail(`dpkg-deb --build: ${`${r.stderr}${r.stdout}`.trim().split('\n').slice(-3).join('; ') || `exit ${r.status}`}`);
-}
-
-/** True when a listed path after `listed[i]` (sorted) lies under it. */
-function hasUnder(listed: readonly string[], i: number): boolean {
-  const prefix = `${listed[i]}/`;
-  let lo = i + 1;
-  let hi = listed.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (listed[mid]! < prefix) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < listed.length && listed[lo]!.startsWith(prefix);
-}
-
-/** `fn` over `items`, up to 32 at once; the results in the items' order. */
-async function sideBySide<T, R>(items: readonly T[], fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(32, items.length) }, worker));
-  return out;
 }
 
 /** A conffile as the stanza's Conffiles field lists it; `flag` is obsolete or remove-on-upgrade. */
@@ -188,57 +121,4 @@ async function readDiversions(resolve: TreeResolver): Promise<Map<string, { to: 
   const lines = text.split('\n');
   for (let i = 0; i + 2 < lines.length; i += 3) out.set(lines[i]!, { to: lines[i + 1]!, by: lines[i + 2]! });
   return out;
-}
-
-/** Paths of a system resolved inside its tree, as a chroot would: a link, absolute or with `..`, never leads out. */
-export interface TreeResolver {
-  /** `path` with every component followed. */
-  followed(path: string): string;
-  /** `path` with its directories followed and its last component not (a link stays a link). */
-  parent(path: string): string;
-}
-
-const MAX_LINKS = 40; // as the kernel's ELOOP
-
-export function treeResolver(tree: string): TreeResolver {
-  const cache = new Map<string, string[]>();
-  /** The real components (under tree) of the directory whose system components are `parts`. */
-  const walk = (parts: readonly string[]): string[] => {
-    const key = parts.join('/');
-    const hit = cache.get(key);
-    if (hit) return hit;
-    const at: string[] = [];
-    const todo = [...parts];
-    let links = 0;
-    while (todo.length) {
-      const c = todo.shift()!;
-      if (c === '' || c === '.') continue;
-      if (c === '..') {
-        at.pop(); // never above the tree's root
-        continue;
-      }
-      const real = join(tree, ...at, c);
-      const st = lstatSync(real, { throwIfNoEntry: false });
-      if (st?.isSymbolicLink()) {
-        if (++links > MAX_LINKS) throw new CheckpointError('REBUILD_FAILED', `too many levels of links resolving /${key} in the checkpoint`);
-        const target = readlinkSync(real);
-        if (target.startsWith('/')) at.length = 0;
-        todo.unshift(...target.split('/'));
-      } else {
-        at.push(c);
-      }
-    }
-    cache.set(key, at);
-    return at;
-  };
-  const split = (path: string) => path.split('/').filter((c) => c !== '' && c !== '.');
-  return {
-    followed: (path) => join(tree, ...walk(split(path))),
-    parent(path) {
-      const parts = split(path);
-      const last = parts.pop();
-      if (last === undefined || last === '..') return join(tree, ...walk([...parts, ...(last ? [last] : [])]));
-      return join(tree, ...walk(parts), last);
-    },
-  };
 }

@@ -18,6 +18,7 @@ import { findRpmDb } from '../pkgdb/rpmdb.js';
 import { compareRpmEVR } from '../pkgdb/rpmversion.js';
 import { run } from '../subprocess.js';
 import type { PackageRef, Unmet } from './deb.js';
+import { copyListed, treeResolver } from './tree-copy.js';
 
 /** The file name rpmbuild gives a package: `name-version-release.arch.rpm` (no epoch). */
 export function rpmFileName(p: PackageRef): string {
@@ -157,10 +158,13 @@ async function rebuildOne(db: string, tree: string, top: string, p: PackageRef, 
   const { spec, files, arch } = await specOf(db, tree, p);
   for (const d of ['SPECS', 'BUILDROOT', 'RPMS']) mkdirSync(join(top, d), { recursive: true });
   const specFile = join(top, 'SPECS', `${p.name}.spec`);
-  // %install copies the checkpoint's files as they are (tar keeps modes, owners, links); the list is data, in a file.
-  const list = join(top, 'files');
-  writeFileSync(list, files.map((f) => `.${f}`).join('\n') + (files.length ? '\n' : ''));
-  const install = ['%install', `tar -C '${tree.replace(/'/g, "'\\''")}' --no-recursion -T '${list}' -cf - | tar -C %{buildroot} -xpf -`, ''];
+  // The checkpoint's files staged as they are, every path resolved inside its tree (a link there never reads the live system's file); %install copies them in.
+  const stage = join(top, 'STAGE');
+  mkdirSync(stage, { mode: 0o755 });
+  await copyListed(treeResolver(tree), [...new Set(files)].sort(), stage).catch((e: unknown) => {
+    throw new CheckpointError('REBUILD_FAILED', `can't rebuild ${rpmName(p)} from the checkpoint: ${e instanceof Error ? e.message : String(e)}`, p.name);
+  });
+  const install = ['%install', `cp -a '${stage.replace(/'/g, "'\\''")}/.' %{buildroot}/`, ''];
   writeFileSync(specFile, spec.replace('\n%files', `\n${install.join('\n')}%files`));
   const d = (k: string, v: string) => ['--define', `${k} ${v}`];
   const r = await run([

@@ -2,7 +2,7 @@
  * A checkpoint's system as one read-only tree: the root dataset's snapshot
  * (`MOUNTPOINT/.zfs/snapshot/ID`) shown at a directory, each other dataset's
  * snapshot shown over its place in it (`/var` on `var`), so that a tool
- * that reads an installed system from a root (`dpkg-repack --root`,
+ * that reads an installed system from a root (zcp's .deb rebuild,
  * `rpm --root`) reads the system as it was. Bind mounts (nullfs, lofs):
  * a snapshot already automounted under `.zfs` can't be mounted a second time.
  * @module

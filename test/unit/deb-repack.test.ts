@@ -7,7 +7,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { controlText, parseConffiles, treeResolver } from '../../src/undo/deb-repack.js';
+import { controlText, parseConffiles } from '../../src/undo/deb-repack.js';
+import { treeResolver } from '../../src/undo/tree-copy.js';
 import { repackDebs } from '../../src/undo/deb.js';
 
 const work = mkdtempSync(join(tmpdir(), 'zcp-repack-test-'));
