@@ -83,7 +83,8 @@ export async function repackDeb(tree: string, stanza: InstalledStanza, work: str
     await chmod(join(build, 'DEBIAN', kind), st.mode & 0o777);
   }
   const present = [];
-  for (const c of conffiles) if (!c.flag && (await lstat(join(build, c.path)).catch(() => undefined))) present.push(c.path);
+  const inList = new Set(listed); // a conffile is one of the package's files: no other path is looked at
+  for (const c of conffiles) if (!c.flag && inList.has(c.path) && (await lstat(join(build, c.path)).catch(() => undefined))) present.push(c.path);
   if (present.length) await writeFile(join(build, 'DEBIAN/conffiles'), `${present.join('\n')}\n`);
 
   const r = await run(['dpkg-deb', '-Zgzip', '-z1', '--build', build, file]);

@@ -71,7 +71,9 @@ export function treeResolver(tree: string): TreeResolver {
  * it: the package's is one. A path missing from the tree is left out;
  * `skip` leaves out others; `from` reads a path from another place (a
  * diverted file).
- * @throws {@link CheckpointError} `REBUILD_FAILED` for a device, fifo or socket.
+ * @throws {@link CheckpointError} `REBUILD_FAILED` for a device, fifo or
+ * socket, and for a listed path with a `..` (a package database is data:
+ * one that names `/../x` must not make zcp write outside `dest`).
  */
 export async function copyListed(
   resolve: TreeResolver,
@@ -79,6 +81,8 @@ export async function copyListed(
   dest: string,
   options: { skip?: (path: string) => boolean; from?: (path: string) => string } = {},
 ): Promise<void> {
+  const outside = listed.find((p) => !p.startsWith('/') || p.split('/').includes('..'));
+  if (outside !== undefined) throw new CheckpointError('REBUILD_FAILED', `its file list names ${JSON.stringify(outside)}, a path out of its root`, outside);
   const entries = await sideBySide(listed, async (path, i) => {
     if (options.skip?.(path)) return undefined;
     const source = resolve.parent(options.from?.(path) ?? path);

@@ -129,6 +129,16 @@ describe('the rebuild from a tree with hostile or odd parts', () => {
     );
   });
 
+  it('refuses a file list that names a path out of the package (/../), writing nothing outside its work directory', async () => {
+    const t = tree();
+    writeFileSync(join(t, 'escaped'), 'read inside the tree, it must still not be written out of the package\n');
+    writeFileSync(join(t, 'var/lib/dpkg/info/ab.list'), '/.\n/etc\n/etc/../../../escaped\n');
+    const out = join(work, 'zcp-escape');
+    await expect(repackDebs(t, out, [{ name: 'ab', architecture: 'all', version: '1.0' }])).rejects.toMatchObject({ code: 'REBUILD_FAILED', message: expect.stringContaining('a path out of its root') });
+    expect(readdirSync(out)).toEqual([]); // neither a package nor a work directory left
+    expect(readdirSync(work)).not.toContain('escaped');
+  });
+
   it('refuses a package the checkpoint does not have installed, and one with no file list, naming it', async () => {
     const t = tree();
     await expect(repackDebs(t, join(work, 'zcp-none'), [{ name: 'nosuch', architecture: 'all', version: '1' }])).rejects.toMatchObject({ code: 'REBUILD_FAILED', message: expect.stringContaining('nosuch') });
