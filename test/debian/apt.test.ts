@@ -39,7 +39,7 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
   let before: { status: Buffer; listing: string[]; digest: string; passwd: string };
   beforeAll(async () => {
     note('written before any zcp command');
-    before = { status: readFileSync(STATUS), listing: dpkgQuery(), digest: await systemDigest(), passwd: readFileSync(join(ALTROOT, 'etc/passwd'), 'utf8') };
+    before = { status: readFileSync(STATUS), listing: await dpkgQuery(), digest: await systemDigest(), passwd: readFileSync(join(ALTROOT, 'etc/passwd'), 'utf8') };
   });
 
   it('finds the system by its root: ROOT/debian and its /var, not /home', async () => {
@@ -58,7 +58,7 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(r.code, r.stderr).toBe(0);
     install = json<{ transaction: Tx }>(r).transaction;
     expect(install).toMatchObject({ state: 'committed', title: 'jq and uuidd' });
-    const after = dpkgQuery();
+    const after = await dpkgQuery();
     const oracle = listingDiff(before.listing, after);
     // jq pulls two libraries; uuid-runtime adduser and more.
     expect(oracle.installed).toEqual(expect.arrayContaining(['jq:amd64', 'libjq1:amd64', 'libonig5:amd64', 'uuid-runtime:amd64']));
@@ -72,10 +72,10 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     // The transaction recorded the same changes.
     expect(install.changes!.installed.map((p) => `${p.name}:${p.architecture}`).sort()).toEqual(oracle.installed);
     // The program runs in the root; the package's script added its system user and unit; no daemon was started.
-    expect(inRoot('sh', '-c', 'echo \'{"a": [1, 2]}\' | jq -c .a')).toBe('[1,2]\n');
+    expect(await inRoot('sh', '-c', 'echo \'{"a": [1, 2]}\' | jq -c .a')).toBe('[1,2]\n');
     expect(readFileSync(join(ALTROOT, 'etc/passwd'), 'utf8')).toMatch(/^uuidd:/m);
     expect(existsSync(join(ALTROOT, 'lib/systemd/system/uuidd.service'))).toBe(true);
-    expect(inRoot('sh', '-c', 'ls /proc | head -1; true')).toBe(''); // zcp unmounted the chroot's /proc again
+    expect(await inRoot('sh', '-c', 'ls /proc | head -1; true')).toBe(''); // zcp unmounted the chroot's /proc again
   });
 
   it('2. zcp rollback to before it: status byte-identical, the trees identical, dpkg --audit clean, the user gone, /home untouched', async () => {
@@ -85,14 +85,14 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(readFileSync(STATUS).equals(before.status)).toBe(true);
     const now = await systemDigest();
     expect(digestDifference(before.digest, now)).toEqual([]);
-    expect(inRoot('dpkg', '--audit')).toBe('');
+    expect(await inRoot('dpkg', '--audit')).toBe('');
     expect(readFileSync(join(ALTROOT, 'etc/passwd'), 'utf8')).toBe(before.passwd);
     expect(readFileSync(HOME_FILE, 'utf8')).toBe(home);
-    expect(dpkgQuery()).toEqual(before.listing);
+    expect(await dpkgQuery()).toEqual(before.listing);
   });
 
   it('3. a real upgrade from bookworm-updates and -security: the plan is apt-get -s upgrade, zcp diff shows both versions of each, rollback --to DATE undoes it and what came after, newest first', async () => {
-    const oracle = parseSimulatedUpgrade(inRoot('apt-get', '-s', 'upgrade'));
+    const oracle = parseSimulatedUpgrade(await inRoot('apt-get', '-s', 'upgrade'));
     expect(oracle.length).toBeGreaterThan(3); // the root is made from bookworm alone: there are real upgrades
     const dry = await zcp(['apt', '--dry-run', '--json', 'upgrade']);
     expect(dry.code, dry.stderr).toBe(0);
@@ -120,7 +120,7 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(d.upgraded.map((u) => `${u.name} ${u.from} ${u.to}`).sort()).toEqual(oracle.map((u) => `${u.name} ${u.from} ${u.to}`).sort());
     expect(d.installed).toEqual([]);
     expect(d.removed).toEqual([]);
-    expect(inRoot('dpkg', '--audit')).toBe('');
+    expect(await inRoot('dpkg', '--audit')).toBe('');
     // A second transaction after it: the rollback to the date undoes both.
     const second = json<{ transaction: Tx }>(await zcp(['apt', '--yes', '--json', 'install', 'jq'])).transaction;
     expect(second.state).toBe('committed');
@@ -128,7 +128,7 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(back.code, back.stderr).toBe(0);
     expect(json<{ undid: number[] }>(back).undid).toEqual([second.tid, upgrade.tid]);
     expect(readFileSync(STATUS).equals(before.status)).toBe(true);
-    expect(dpkgQuery()).toEqual(before.listing);
+    expect(await dpkgQuery()).toEqual(before.listing);
     expect(readFileSync(HOME_FILE, 'utf8')).toBe(home);
   });
 
@@ -158,13 +158,13 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
       expect(ok).toMatchObject({ title: 'apt-get install -y -q jq', state: 'committed' });
       expect(ok!.changes!.installed.map((p) => p.name).sort()).toEqual(['jq', 'libjq1', 'libonig5']);
       expect(bad).toMatchObject({ title: 'apt-get install -y -q /tmp/zcp-fails_1.0_all.deb', state: 'failed' });
-      expect(inRoot('dpkg-query', '-W', '-f', '${db:Status-Abbrev}', 'zcp-fails')).toMatch(/^iF/);
+      expect(await inRoot('dpkg-query', '-W', '-f', '${db:Status-Abbrev}', 'zcp-fails')).toMatch(/^iF/);
       // Both undone; the hook goes with zcp hook remove (it was put there before either checkpoint).
       const back = await zcp(['rollback', ok!.checkpoint, '--yes']);
       expect(back.code, back.stderr).toBe(0);
       expect((await zcpInside('hook', 'remove', 'apt')).code).toBe(0);
       expect(readFileSync(STATUS).equals(before.status)).toBe(true);
-      expect(inRoot('dpkg', '--audit')).toBe('');
+      expect(await inRoot('dpkg', '--audit')).toBe('');
       expect(readFileSync(HOME_FILE, 'utf8')).toBe(home);
     } finally {
       inside.leave();
@@ -173,14 +173,14 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
 
   // (Before 5, which leaves its boot environment for the boots.)
   it('6. zcp undo of one real upgrade while a later real install stays: the old version rebuilt from the checkpoint with no .deb of it anywhere; then rolled back as before', async () => {
-    const upgrades = parseSimulatedUpgrade(inRoot('apt-get', '-s', 'upgrade'));
+    const upgrades = parseSimulatedUpgrade(await inRoot('apt-get', '-s', 'upgrade'));
     const pick = upgrades.find((u) => u.name === 'libexpat1') ?? upgrades.find((u) => u.name.startsWith('lib')) ?? upgrades[0]!;
     const up = json<{ transaction: Tx }>(await zcp(['apt', '--yes', '--json', 'install', '--only-upgrade', pick.name])).transaction;
     expect(up.state).toBe('committed');
     const later = json<{ transaction: Tx }>(await zcp(['apt', '--yes', '--json', 'install', 'jq'])).transaction;
     expect(later.state).toBe('committed');
     const version = (name: string) => inRoot('dpkg-query', '-W', '-f', '${Version}', name);
-    expect(version(pick.name)).toBe(pick.to);
+    expect(await version(pick.name)).toBe(pick.to);
     // The old version's .deb is nowhere: not in apt's cache, not in the root at all.
     const old = `${pick.name}_${pick.from.replace(/^\d+:/, '')}_`;
     // (Asynchronously: a find over the whole root, run synchronously, kept the worker from vitest's RPC past its timeout.)
@@ -192,23 +192,23 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(undo.undo.downgrade.map((d) => `${d.name} ${d.from} ${d.to}`)).toEqual([`${pick.name} ${pick.to} ${pick.from}`]);
     expect(undo.undo.later).toEqual([]);
     expect(undo.transactions).toMatchObject([{ undoes: up.tid, state: 'committed' }]);
-    expect(version(pick.name)).toBe(pick.from);
-    expect(version('jq')).not.toBe(''); // the later install stays
-    expect(inRoot('dpkg', '--audit')).toBe('');
-    expect(inRoot('sh', '-c', `dpkg --verify ${pick.name}; echo $?`)).toBe('0\n');
-    expect(inRoot('sh', '-c', 'echo \'{"a": 1}\' | jq -c .a')).toBe('1\n');
+    expect(await version(pick.name)).toBe(pick.from);
+    expect(await version('jq')).not.toBe(''); // the later install stays
+    expect(await inRoot('dpkg', '--audit')).toBe('');
+    expect(await inRoot('sh', '-c', `dpkg --verify ${pick.name}; echo $?`)).toBe('0\n');
+    expect(await inRoot('sh', '-c', 'echo \'{"a": 1}\' | jq -c .a')).toBe('1\n');
     expect(existsSync(join(ALTROOT, 'var/cache/apt/archives')) && execFileSync('sh', ['-c', 'ls "$1" | grep -c zcp-undo || true', 'sh', join(ALTROOT, 'var/cache/apt/archives')], { encoding: 'utf8' }).trim()).toBe('0');
     expect(readFileSync(HOME_FILE, 'utf8')).toBe(home);
     // Back to before the upgrade (the undo and the install with it): as the scenarios leave the system.
     const back = await zcp(['rollback', '--tid', String(up.tid), '--yes', '--json']);
     expect(back.code, back.stderr).toBe(0);
     expect(readFileSync(STATUS).equals(before.status)).toBe(true);
-    expect(dpkgQuery()).toEqual(before.listing);
+    expect(await dpkgQuery()).toEqual(before.listing);
   });
 
   it('5. zcp apt -s into a boot environment: the running root untouched, the upgrades and the new package there, and no daemon started by their scripts; the upgrade\'s stays for the boots', async () => {
     // (apt-get -s writes its planner log, /var/log/apt/eipp.log.xz: the digest is taken after it.)
-    const oracle = parseSimulatedUpgrade(inRoot('apt-get', '-s', 'upgrade'));
+    const oracle = parseSimulatedUpgrade(await inRoot('apt-get', '-s', 'upgrade'));
     const digest = await systemDigest();
     const up = await zcp(['apt', '-s', '--yes', '--json', 'upgrade']);
     expect(up.code, up.stderr).toBe(0);
@@ -223,8 +223,8 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(spawnSync('pgrep', ['-x', 'uuidd']).status).toBe(1); // no such process
     expect(digestDifference(digest, await systemDigest())).toEqual([]);
     expect(readFileSync(STATUS).equals(before.status)).toBe(true);
-    await lookInto(be.dataset, (dir) => {
-      const listing = dpkgQuery(`${dir}/var/lib/dpkg`);
+    await lookInto(be.dataset, async (dir) => {
+      const listing = await dpkgQuery(`${dir}/var/lib/dpkg`);
       const upgraded = listingDiff(before.listing, listing).changed.map((l) => l.replace(/:\S+/, ''));
       expect(upgraded.sort()).toEqual(oracle.map((u) => `${u.name} ${u.from} ${u.to}`).sort());
       expect(existsSync(`${dir}/usr/sbin/policy-rc.d`)).toBe(false); // zcp's is gone again

@@ -3,9 +3,10 @@
  * its root only: zcp finds the datasets itself), its own tools run inside it
  * with chroot, dpkg-query as the oracle, and what two tree digests differ in.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type Run, spawnAsync } from '../zfs/helpers.js';
 import { ALTROOT } from './layout.js';
 
@@ -16,14 +17,17 @@ export function zcp(args: string[], input = '', env?: NodeJS.ProcessEnv): Promis
   return spawnAsync(process.execPath, [CLI, '--root', ALTROOT, ...args], input, env);
 }
 
+// Every command here runs without blocking the test's worker: under the emulator one can take minutes, past vitest's 60 s RPC timeout.
+const execFileAsync = promisify(execFile);
+
 /** A command of the root's own, inside it (chroot), its stdout. */
-export function inRoot(...argv: string[]): string {
-  return execFileSync('chroot', [ALTROOT, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export async function inRoot(...argv: string[]): Promise<string> {
+  return (await execFileAsync('chroot', [ALTROOT, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 })).stdout;
 }
 
 /** The root's dpkg-query (the oracle): `name:arch version status` of every package it lists, sorted. */
-export function dpkgQuery(admindir = `${ALTROOT}/var/lib/dpkg`): string[] {
-  const out = execFileSync('dpkg-query', [`--admindir=${admindir}`, '-W', '-f', '${Package}:${Architecture} ${Version} ${db:Status-Abbrev}\n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+export async function dpkgQuery(admindir = `${ALTROOT}/var/lib/dpkg`): Promise<string[]> {
+  const { stdout: out } = await execFileAsync('dpkg-query', [`--admindir=${admindir}`, '-W', '-f', '${Package}:${Architecture} ${Version} ${db:Status-Abbrev}\n'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   return out.split('\n').filter(Boolean).map((l) => l.trimEnd()).sort();
 }
 
