@@ -56,7 +56,10 @@ export async function repackDeb(tree: string, stanza: InstalledStanza, work: str
   // Multi-Arch: same packages have name:arch files, others name.
   const base = infoFiles.includes(`${label}.list`) ? label : stanza.name;
   if (!infoFiles.includes(`${base}.list`)) fail(`it has no ${base}.list`);
-  const listed = [...new Set((await readFile(join(info, `${base}.list`), 'utf8')).split('\n').filter((l) => l.startsWith('/') && l !== '/.'))].sort();
+  const list = await readFile(join(info, `${base}.list`), 'utf8');
+  // A name that is not UTF-8 can't be named as a string here: refused, rather than a package rebuilt without that file.
+  if (list.includes('\uFFFD')) fail(`${base}.list names a file whose name is not UTF-8`);
+  const listed = [...new Set(list.split('\n').filter((l) => l.startsWith('/') && l !== '/.'))].sort();
   const conffiles = parseConffiles(stanza.text);
   const skipped = new Set(conffiles.filter((c) => c.flag).map((c) => c.path));
   const diversions = await readDiversions(resolve);

@@ -139,9 +139,11 @@ describe('the rebuild from a tree with hostile or odd parts', () => {
     expect(readdirSync(work)).not.toContain('escaped');
   });
 
-  it('refuses a package the checkpoint does not have installed, and one with no file list, naming it', async () => {
+  it('refuses a package the checkpoint does not have installed, one whose file list names a file that is not UTF-8, and one with no file list, naming it', async () => {
     const t = tree();
     await expect(repackDebs(t, join(work, 'zcp-none'), [{ name: 'nosuch', architecture: 'all', version: '1' }])).rejects.toMatchObject({ code: 'REBUILD_FAILED', message: expect.stringContaining('nosuch') });
+    writeFileSync(join(t, 'var/lib/dpkg/info/ab.list'), Buffer.concat([Buffer.from('/.\n/etc\n/etc/caf'), Buffer.from([0xe9]), Buffer.from('\n')])); // latin-1 é
+    await expect(repackDebs(t, join(work, 'zcp-latin1'), [{ name: 'ab', architecture: 'all', version: '1.0' }])).rejects.toMatchObject({ code: 'REBUILD_FAILED', message: expect.stringContaining('not UTF-8') });
     rmSync(join(t, 'var/lib/dpkg/info/ab.list'));
     await expect(repackDebs(t, join(work, 'zcp-nolist'), [{ name: 'ab', architecture: 'all', version: '1.0' }])).rejects.toMatchObject({ code: 'REBUILD_FAILED', message: expect.stringContaining('ab.list') });
   });
