@@ -38,21 +38,34 @@ const STATUS_ONLY = new Set(['status', 'config-version', 'conffiles', 'triggers-
 // info/ files that are not control files of the package: the file list, and conffiles (written again: only the present ones).
 const NOT_CONTROL = new Set(['list', 'conffiles']);
 
+/** What every rebuild from one tree reads, read once: its resolver, the listing of its dpkg info/, its diversions. */
+export interface DebTree {
+  resolve: TreeResolver;
+  info: string;
+  /** undefined when the tree has no info/. */
+  infoFiles: string[] | undefined;
+  diversions: Map<string, { to: string; by: string }>;
+}
+
+export async function openDebTree(tree: string): Promise<DebTree> {
+  const resolve = treeResolver(tree);
+  const info = resolve.followed('var/lib/dpkg/info');
+  return { resolve, info, infoFiles: await readdir(info).catch(() => undefined), diversions: await readDiversions(resolve) };
+}
+
 /**
- * Rebuilds `stanza`'s package from `tree` into `file` (gzip -1: these
+ * Rebuilds `stanza`'s package from the tree into `file` (gzip -1: these
  * packages only go from zcp's store to dpkg), building in `work` (an empty
  * directory the caller removes).
  * @throws {@link CheckpointError} `REBUILD_FAILED` naming the package and why.
  */
-export async function repackDeb(tree: string, stanza: InstalledStanza, work: string, file: string): Promise<void> {
+export async function repackDeb(tree: DebTree, stanza: InstalledStanza, work: string, file: string): Promise<void> {
   const label = `${stanza.name}:${stanza.architecture}`;
   const fail = (why: string): never => {
     throw new CheckpointError('REBUILD_FAILED', `can't rebuild ${label} from the checkpoint: ${why}`, stanza.name);
   };
   if (stanza.state !== 'installed') fail(`it is ${stanza.state} there, not installed`);
-  const resolve = treeResolver(tree);
-  const info = resolve.followed('var/lib/dpkg/info');
-  const infoFiles = await readdir(info).catch(() => fail('the checkpoint has no var/lib/dpkg/info'));
+  const { resolve, info, infoFiles = fail('the checkpoint has no var/lib/dpkg/info'), diversions } = tree;
   // Multi-Arch: same packages have name:arch files, others name.
   const base = infoFiles.includes(`${label}.list`) ? label : stanza.name;
   if (!infoFiles.includes(`${base}.list`)) fail(`it has no ${base}.list`);
@@ -62,7 +75,6 @@ export async function repackDeb(tree: string, stanza: InstalledStanza, work: str
   const listed = [...new Set(list.split('\n').filter((l) => l.startsWith('/') && l !== '/.'))].sort();
   const conffiles = parseConffiles(stanza.text);
   const skipped = new Set(conffiles.filter((c) => c.flag).map((c) => c.path));
-  const diversions = await readDiversions(resolve);
 
   const build = join(work, 'build');
   await mkdir(join(build, 'DEBIAN'), { recursive: true });

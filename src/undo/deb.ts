@@ -19,7 +19,7 @@ import { readDpkgStatus } from '../pkgdb/dpkg.js';
 import type { SystemRoot } from '../pkgdb/root.js';
 import { inRoot } from '../pkgdb/root.js';
 import { run } from '../subprocess.js';
-import { type InstalledStanza, repackDeb } from './deb-repack.js';
+import { type DebTree, type InstalledStanza, openDebTree, repackDeb } from './deb-repack.js';
 
 /** A package at a version. */
 export interface PackageRef {
@@ -54,6 +54,7 @@ export async function repackDebs(tree: string, out: string, packages: readonly P
   const todo = packages.map((p, i) => ({ p, file: files[i]! })).filter(({ p }) => !have.has(debFileName(p)));
   if (!todo.length) return files;
   const installed = await stanzas(tree);
+  const opened = await openDebTree(tree);
   const width = Math.max(1, Math.min(4, availableParallelism()));
   let next = 0;
   const worker = async () => {
@@ -61,14 +62,14 @@ export async function repackDebs(tree: string, out: string, packages: readonly P
       const { p, file } = todo[next++]!;
       const stanza = installed.get(`${p.name}:${p.architecture}`);
       if (!stanza) throw new CheckpointError('REBUILD_FAILED', `can't rebuild ${aptName(p)} ${p.version}: the checkpoint has no such package installed`, p.name);
-      await repackOne(tree, out, p, stanza, file);
+      await repackOne(opened, out, p, stanza, file);
     }
   };
   await Promise.all(Array.from({ length: width }, worker));
   return files;
 }
 
-async function repackOne(tree: string, out: string, p: PackageRef, stanza: InstalledStanza, file: string): Promise<void> {
+async function repackOne(tree: DebTree, out: string, p: PackageRef, stanza: InstalledStanza, file: string): Promise<void> {
   // Built inside the store (a directory of its own), then renamed into place: a half-built file is never taken for a built one.
   const work = mkdtempSync(join(out, '.repack-'));
   try {

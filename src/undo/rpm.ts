@@ -18,7 +18,7 @@ import { findRpmDb } from '../pkgdb/rpmdb.js';
 import { compareRpmEVR } from '../pkgdb/rpmversion.js';
 import { run } from '../subprocess.js';
 import type { PackageRef, Unmet } from './deb.js';
-import { copyListed, treeResolver } from './tree-copy.js';
+import { type TreeResolver, copyListed, treeResolver } from './tree-copy.js';
 
 /** The file name rpmbuild gives a package: `name-version-release.arch.rpm` (no epoch). */
 export function rpmFileName(p: PackageRef): string {
@@ -141,12 +141,13 @@ export async function rebuildRpms(tree: string, out: string, packages: readonly 
     if (!found) throw new CheckpointError('REBUILD_FAILED', "no rpmdb in the checkpoint's tree", tree);
     const db = join(work, 'db');
     cpSync(join(tree, found), db, { recursive: true }); // rpm opens a database to write; the snapshot is read-only
+    const resolve = treeResolver(tree); // one for the tree: the directories it resolved serve every package
     const files: string[] = [];
     for (const p of packages) {
       const file = join(out, rpmFileName(p));
       files.push(file);
       if (have.has(rpmFileName(p))) continue;
-      await rebuildOne(db, tree, join(work, p.name), p, file);
+      await rebuildOne(db, tree, resolve, join(work, p.name), p, file);
     }
     return files;
   } finally {
@@ -154,14 +155,14 @@ export async function rebuildRpms(tree: string, out: string, packages: readonly 
   }
 }
 
-async function rebuildOne(db: string, tree: string, top: string, p: PackageRef, file: string): Promise<void> {
+async function rebuildOne(db: string, tree: string, resolve: TreeResolver, top: string, p: PackageRef, file: string): Promise<void> {
   const { spec, files, arch } = await specOf(db, tree, p);
   for (const d of ['SPECS', 'BUILDROOT', 'RPMS']) mkdirSync(join(top, d), { recursive: true });
   const specFile = join(top, 'SPECS', `${p.name}.spec`);
   // The checkpoint's files staged as they are, every path resolved inside its tree (a link there never reads the live system's file); %install copies them in.
   const stage = join(top, 'STAGE');
   mkdirSync(stage, { mode: 0o755 });
-  await copyListed(treeResolver(tree), [...new Set(files)].sort(), stage).catch((e: unknown) => {
+  await copyListed(resolve, [...new Set(files)].sort(), stage).catch((e: unknown) => {
     throw new CheckpointError('REBUILD_FAILED', `can't rebuild ${rpmName(p)} from the checkpoint: ${e instanceof Error ? e.message : String(e)}`, p.name);
   });
   const install = ['%install', `cp -a '${stage.replace(/'/g, "'\\''")}/.' %{buildroot}/`, ''];
