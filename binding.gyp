@@ -8,6 +8,8 @@
         "native/zfs/nvlist_js.cc",
         "native/zfs/executor.cc",
         "native/zfs/zfs_ops.cc",
+        "native/zfs/libzfs_acl.cc",
+        "native/sys/file_lock.cc",
         "native/pkgdb_glue.cc",
         "native/pkgdb/deb822.cc",
         "native/pkgdb/dpkg_status.cc",

@@ -2,14 +2,16 @@
  * Guest half of the checkpoint benchmarks: zcp's whole operations (not just
  * the snapshot call) against what a script would do with the `zfs` and
  * `dpkg-query` commands for the same result:
- * - create a checkpoint of 1 and of 20 datasets (lock, flush, one channel
- *   program with the metadata) vs `zfs snapshot -o zcp:...` of the same
- *   datasets (atomic, with the same properties);
- * - list 2,000 checkpoints (Checkpoints.list) vs `zfs list -t snapshot -o`
- *   the same properties;
+ * - create a checkpoint of 1 to 100 datasets (lock, flush, one channel
+ *   program with the metadata) vs one bare lzc_snapshot of the same
+ *   datasets (the limit) and `zfs snapshot -o zcp:...` (atomic, with the
+ *   same properties); and of 1 dataset where 2,000 checkpoints are;
+ * - list 10 to 2,000 checkpoints (Checkpoints.list) vs `zfs list -t
+ *   snapshot -o` the same properties;
  * - diff at package level (a real dpkg status, this host's, in the snapshot
  *   and now) vs two `dpkg-query --admindir -W` runs;
- * - rollback in place of a 2-dataset system vs `zfs rollback` of each.
+ * - rollback in place of a 2-dataset system vs bare lzc_rollback_to of
+ *   each dataset (the limit) and `zfs rollback` of each.
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -18,9 +20,13 @@ import { Checkpoints, zfs } from '../src/index.js';
 import { encodeMeta } from '../src/checkpoint/metadata.js';
 import { stats, type Stats } from './stats.js';
 
+/** One measured row. `role`: zcp's own, the bare libzfs_core call (the limit), or the command a script would run; `x`: its size in a scaling series. */
 export interface Row {
   case: string;
   tool: string;
+  role?: 'zcp' | 'limit' | 'command';
+  series?: string;
+  x?: number;
   stats: Stats;
 }
 
@@ -48,32 +54,55 @@ async function time(n: number, fn: (i: number) => unknown, before?: (i: number) 
   return stats(ms);
 }
 
+/** The dataset counts the create series is drawn over, and how many creates each point takes. */
+const CREATE_SIZES = [1, 5, 20, 50, 100];
+/** The checkpoint counts the list series is drawn over (each listed LIST_N times at 2,000, fewer below). */
+const LIST_SIZES = [10, 100, 500, 1000, 2000];
+
 export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
   const rows: Row[] = [];
   const props = (i: number) => ['-o', `zcp:tid=${i}`, '-o', 'zcp:kind=manual', '-o', `zcp:title=bench ${i}`, '-o', 'zcp:state=complete', '-o', 'zcp:version=1'];
 
-  for (const count of [1, 20]) {
+  // Create, over 1 to 100 datasets: zcp's whole create (lock, checks, flush,
+  // TID, metadata) against one bare atomic lzc_snapshot of the same datasets
+  // (the limit) and `zfs snapshot -o` (the command). Fresh datasets per tool.
+  for (const count of CREATE_SIZES) {
     const label = `checkpoint create, ${count} dataset${count > 1 ? 's' : ''}`;
+    const reps = count === 1 || count === 20 ? n : Math.min(n, 10);
+    const series = { series: 'create', x: count };
     const zcp = await system(pool, `cpz${count}`, count);
-    rows.push({ case: label, tool: 'zcp Checkpoints.create', stats: await time(n, (i) => zcp.cps.create({ title: `bench ${i}` })) });
+    rows.push({ case: label, tool: 'zcp Checkpoints.create', role: 'zcp', ...series, stats: await time(reps, (i) => zcp.cps.create({ title: `bench ${i}` })) });
+    const bare = await system(pool, `cpb${count}`, count);
+    rows.push({ case: label, tool: 'bare lzc_snapshot (addon)', role: 'limit', ...series, stats: await time(reps, (i) => zfs.snapshot(bare.datasets.map((d) => `${d}@b${i}`))) });
     const cli = await system(pool, `cpc${count}`, count);
-    rows.push({ case: label, tool: 'zfs snapshot -o zcp:...', stats: await time(n, (i) => zfsCmd('snapshot', ...props(i), ...cli.datasets.map((d) => `${d}@zcp-${i}`))) });
+    rows.push({ case: label, tool: 'zfs snapshot -o zcp:...', role: 'command', ...series, stats: await time(reps, (i) => zfsCmd('snapshot', ...props(i), ...cli.datasets.map((d) => `${d}@zcp-${i}`))) });
   }
 
-  // 2,000 checkpoints of one dataset, listed with their metadata. They are
-  // made as zcp makes them (snapshot zcp-TID with the encoded metadata), one
-  // addon call each, without create's lock and flush: 2,000 full creates take
-  // longer than the guest's time limit, and the listing is what is measured.
+  // 10 to 2,000 checkpoints of one dataset, listed with their metadata. They
+  // are made as zcp makes them (snapshot zcp-TID with the encoded metadata),
+  // one addon call each, without create's lock and flush: 2,000 full creates
+  // take longer than the guest's time limit, and the listing is what is measured.
   const many = await system(pool, 'cplist', 1);
-  for (let i = 1; i <= 2000; i++) {
-    const meta = { tid: 100_000 + i, kind: 'manual', state: 'complete', title: `checkpoint ${i}`, important: false, datasets: many.datasets, version: '0.1.0', system: many.cps.system.id } as const;
-    await zfs.snapshot([`${many.datasets[0]}@zcp-${100_000 + i}`], encodeMeta({ ...meta, datasets: [...meta.datasets] }));
-  }
   const LIST_N = 10;
-  rows.push({ case: 'list 2,000 checkpoints', tool: 'zcp Checkpoints.list', stats: await time(LIST_N, async () => {
-    if ((await many.cps.list()).length !== 2000) throw new Error('list: not 2,000');
-  }) });
-  rows.push({ case: 'list 2,000 checkpoints', tool: 'zfs list -t snapshot -o zcp:...', stats: await time(LIST_N, () => zfsCmd('list', '-H', '-p', '-t', 'snapshot', '-d', '1', '-o', 'name,createtxg,creation,used,userrefs,clones,zcp:tid,zcp:kind,zcp:title,zcp:state', many.datasets[0]!)) });
+  let made = 0;
+  for (const size of LIST_SIZES) {
+    for (; made < size; made++) {
+      const i = made + 1;
+      const meta = { tid: 100_000 + i, kind: 'manual', state: 'complete', title: `checkpoint ${i}`, important: false, datasets: many.datasets, version: '0.1.0', system: many.cps.system.id } as const;
+      await zfs.snapshot([`${many.datasets[0]}@zcp-${100_000 + i}`], encodeMeta({ ...meta, datasets: [...meta.datasets] }));
+    }
+    const reps = size === 2000 ? LIST_N : size >= 1000 ? 3 : 5;
+    const label = `list ${size.toLocaleString('en')} checkpoints`;
+    const series = { series: 'list', x: size };
+    rows.push({ case: label, tool: 'zcp Checkpoints.list', role: 'zcp', ...series, stats: await time(reps, async () => {
+      if ((await many.cps.list()).length !== size) throw new Error(`list: not ${size}`);
+    }) });
+    rows.push({ case: label, tool: 'zfs list -t snapshot -o zcp:...', role: 'command', ...series, stats: await time(reps, () => zfsCmd('list', '-H', '-p', '-t', 'snapshot', '-d', '1', '-o', 'name,createtxg,creation,used,userrefs,clones,zcp:tid,zcp:kind,zcp:title,zcp:state', many.datasets[0]!)) });
+  }
+  // Create where 2,000 checkpoints are: it must cost what it costs with none (no scan of the others).
+  const SCALE_N = Math.min(n, 10);
+  rows.push({ case: 'checkpoint create, 1 dataset, 2,000 checkpoints there', tool: 'zcp Checkpoints.create', role: 'zcp', stats: await time(SCALE_N, (i) => many.cps.create({ title: `at scale ${i}` })) });
+  rows.push({ case: 'checkpoint create, 1 dataset, 2,000 checkpoints there', tool: 'bare lzc_snapshot (addon)', role: 'limit', stats: await time(SCALE_N, (i) => zfs.snapshot([`${many.datasets[0]}@bare${i}`])) });
 
   // Package diff: this host's real dpkg status in a checkpoint, then one package more.
   const pk = await system(pool, 'cpdiff', 2);
@@ -81,10 +110,10 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
   const c = await pk.cps.create({ title: 'before' });
   appendFileSync(join(pk.root, 'var/lib/dpkg/status'), '\nPackage: zcp-bench-extra\nStatus: install ok installed\nVersion: 1.0\nArchitecture: all\nDescription: one package the checkpoint does not have\n');
   const DIFF_N = 20;
-  rows.push({ case: 'package diff (this host\'s dpkg status)', tool: 'zcp Checkpoints.diff', stats: await time(DIFF_N, async () => {
+  rows.push({ case: 'package diff (this host\'s dpkg status)', tool: 'zcp Checkpoints.diff', role: 'zcp', stats: await time(DIFF_N, async () => {
     if ((await pk.cps.diff(c.id)).installed.length !== 1) throw new Error('diff: expected one installed package');
   }) });
-  rows.push({ case: 'package diff (this host\'s dpkg status)', tool: '2 x dpkg-query -W (no compare)', stats: await time(DIFF_N, () => {
+  rows.push({ case: 'package diff (this host\'s dpkg status)', tool: '2 x dpkg-query -W (no compare)', role: 'command', stats: await time(DIFF_N, () => {
     for (const dir of [join(pk.root, '.zfs/snapshot', c.id, 'var/lib/dpkg'), join(pk.root, 'var/lib/dpkg')]) execFileSync('dpkg-query', [`--admindir=${dir}`, '-W'], { maxBuffer: 1 << 26 });
   }) });
 
@@ -92,14 +121,21 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
   const RB_N = Math.min(n, 15);
   const rb = await system(pool, 'cprb', 2);
   let target = '';
-  rows.push({ case: 'rollback in place, 2 datasets', tool: 'zcp Checkpoints.rollback', stats: await time(RB_N, async () => {
+  rows.push({ case: 'rollback in place, 2 datasets', tool: 'zcp Checkpoints.rollback', role: 'zcp', stats: await time(RB_N, async () => {
     if (!(await rb.cps.rollback(target)).done) throw new Error('rollback not done');
   }, async (i) => {
     target = (await rb.cps.create({ title: `rb ${i}` })).id;
     writeFileSync(join(rb.root, 'changed'), String(i));
   }) });
+  const rbb = await system(pool, 'cprbb', 2);
+  rows.push({ case: 'rollback in place, 2 datasets', tool: 'bare lzc_rollback_to, each dataset (addon)', role: 'limit', stats: await time(RB_N, async (i) => {
+    for (const d of rbb.datasets) await zfs.rollbackTo(`${d}@s${i}`);
+  }, async (i) => {
+    await zfs.snapshot(rbb.datasets.map((d) => `${d}@s${i}`));
+    writeFileSync(join(rbb.root, 'changed'), String(i));
+  }) });
   const rbc = await system(pool, 'cprbc', 2);
-  rows.push({ case: 'rollback in place, 2 datasets', tool: 'zfs rollback, each dataset', stats: await time(RB_N, (i) => {
+  rows.push({ case: 'rollback in place, 2 datasets', tool: 'zfs rollback, each dataset', role: 'command', stats: await time(RB_N, (i) => {
     for (const d of rbc.datasets) zfsCmd('rollback', `${d}@s${i}`);
   }, (i) => {
     zfsCmd('snapshot', ...rbc.datasets.map((d) => `${d}@s${i}`));

@@ -3,8 +3,9 @@
  * alternative measured in the same run: package databases on the host
  * (bench/pkgdb.ts), then ZFS in the qemu guest (one boot): snapshots by
  * the addon, C, pyzfs and the zfs command, and zcp's checkpoint operations
- * against the commands. Prints markdown tables (min, median, p95, ratio)
- * and writes bench/results/latest.json and latest.md (and per-part files).
+ * against the commands. Prints markdown tables (min, median, p95, ratios)
+ * and writes bench/results/latest.json and latest.md (and per-part files),
+ * and the plots of how create and list scale (bench/results/*.svg).
  *   npm run bench -- --only pkgdb     (or --only zfs)
  */
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runInGuest } from '../test/guest/run.js';
 import { pkgdbTable, runPkgdbBench } from './pkgdb.js';
-import { fmt, type Stats } from './stats.js';
+import { zfsPlots, zfsRatioTable } from './report.js';
+import type { Row } from './checkpoint-guest.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const resultsDir = join(here, 'results');
@@ -54,29 +56,20 @@ const guest = await runInGuest({
   command: ['node', '--import', 'tsx', 'bench/zfs-snapshot-guest.ts'],
   env: { ZCP_BENCH_C: cBinary },
   pools: [{ name: 'bench', size: '2G' }],
-  timeoutMs: 40 * 60_000,
+  timeoutMs: 60 * 60_000,
 });
 const file = join(guest.jobDir, 'zfs-snapshot.json');
 if (guest.exitCode !== 0 || !existsSync(file)) {
   process.stderr.write(`bench: the guest run failed: ${guest.failure ?? 'no results'}\n`);
   process.exit(1);
 }
-const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: { case: string; tool: string; stats: Stats }[] };
+const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: Row[] };
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, 'zfs-snapshot.json'), `${JSON.stringify(result, null, 2)}\n`);
-
-// Each case's first row is zcp's; the ratio is a row's median over it (above 1: slower than zcp).
-const lines = [
-  `ZFS in the guest (ms; ${result.iterations} calls per snapshot/create row, 10 listings, 20 diffs, 15 rollbacks; ratio = median / zcp's median in the same case):`,
-  '',
-  '| case | tool | min | median | p95 | ratio |',
-  '| --- | --- | ---: | ---: | ---: | ---: |',
-];
-for (const row of result.rows) {
-  const first = result.rows.find((r) => r.case === row.case)!;
-  const s = row.stats;
-  lines.push(`| ${row.case} | ${row.tool} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p95)} | ${(s.median / first.stats.median).toFixed(2)}x |`);
-}
-const zfsTable = lines.join('\n');
+const zfsTable = zfsRatioTable(result.rows, result.iterations);
 process.stdout.write(`\n${zfsTable}\n\nwritten: bench/results/zfs-snapshot.json\n`);
 writeLatest({ zfs: result, zfsTable });
+for (const [name, svg] of await zfsPlots(result.rows)) {
+  writeFileSync(join(resultsDir, name), svg);
+  process.stdout.write(`written: bench/results/${name}\n`);
+}

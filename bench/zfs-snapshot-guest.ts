@@ -11,8 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zfs } from '../src/index.js';
-import { checkpointRows } from './checkpoint-guest.js';
-import { stats, type Stats } from './stats.js';
+import { type Row, checkpointRows } from './checkpoint-guest.js';
+import { stats } from './stats.js';
 
 const POOL = 'bench';
 const N = Number(process.env.ZCP_BENCH_N ?? 30);
@@ -56,14 +56,14 @@ function timePyzfs(ds: string[]): number[] {
 const cBinary = process.env.ZCP_BENCH_C;
 if (!cBinary) throw new Error('ZCP_BENCH_C: the compiled lzc_snapshot program is missing (bench/run.ts builds it)');
 
-const rows: { case: string; tool: string; stats: Stats }[] = [];
+const rows: Row[] = [];
 for (const count of [1, 20]) {
   const label = `${count} dataset${count > 1 ? 's' : ''} per snapshot`;
   // Fresh datasets per tool, so no tool pays for another's snapshots.
-  rows.push({ case: label, tool: 'zcp addon', stats: stats(await timeAddon(datasets(`addon${count}`, count), 'a')) });
-  rows.push({ case: label, tool: 'C (lzc_snapshot)', stats: stats(timeC(cBinary, datasets(`c${count}`, count))) });
+  rows.push({ case: label, tool: 'zcp addon', role: 'zcp', stats: stats(await timeAddon(datasets(`addon${count}`, count), 'a')) });
+  rows.push({ case: label, tool: 'C (lzc_snapshot)', role: 'limit', stats: stats(timeC(cBinary, datasets(`c${count}`, count))) });
   rows.push({ case: label, tool: 'pyzfs', stats: stats(timePyzfs(datasets(`py${count}`, count))) });
-  rows.push({ case: label, tool: 'zfs command', stats: stats(timeCli(datasets(`cli${count}`, count), 'c')) });
+  rows.push({ case: label, tool: 'zfs command', role: 'command', stats: stats(timeCli(datasets(`cli${count}`, count), 'c')) });
 }
 // Listing: one dataset with 2,000 snapshots (one txg each: the kernel allows
 // one snapshot per dataset per txg), listed with properties both ways.
@@ -81,8 +81,8 @@ for (let i = 0; i < LIST_N; i++) {
   execFileSync('zfs', ['list', '-H', '-p', '-t', 'snapshot', '-d', '1', '-o', 'name,createtxg,creation,zcp:tid,used', many], { maxBuffer: 1 << 26 });
   viaCli.push(performance.now() - t0);
 }
-rows.push({ case: 'list 2,000 snapshots', tool: 'zcp addon', stats: stats(viaAddon) });
-rows.push({ case: 'list 2,000 snapshots', tool: 'zfs command', stats: stats(viaCli) });
+rows.push({ case: 'list 2,000 snapshots', tool: 'zcp addon', role: 'zcp', stats: stats(viaAddon) });
+rows.push({ case: 'list 2,000 snapshots', tool: 'zfs command', role: 'command', stats: stats(viaCli) });
 
 rows.push(...(await checkpointRows(POOL, N)));
 

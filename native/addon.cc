@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "pkgdb_glue.h"
+#include "sys/file_lock.h"
 #include "zfs/zfs_ops.h"
 
 namespace {
@@ -13,6 +14,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Object pkgdb = Napi::Object::New(env);
   zcp::pkgdb::Register(env, pkgdb);
   exports.Set("pkgdb", pkgdb);
+  Napi::Object sys = Napi::Object::New(env);
+  zcp::sys::Register(env, sys);
+  exports.Set("sys", sys);
   return exports;
 }
 

@@ -53,6 +53,14 @@ export interface NativeZfs {
     sync: boolean,
   ): Promise<LzcOutcome>;
   syncFilesystem(pool: string, path: string): Promise<LzcOutcome>;
+  /** The delegations on a dataset and its ancestors (libzfs's zfs_get_fsacl); errno ENOSYS with the reason as value when libzfs can't be loaded. */
+  getDelegations(dataset: string): Promise<LzcOutcome>;
+}
+
+/** System calls Node lacks. */
+export interface NativeSys {
+  /** An exclusive flock(2) that never waits: 0, or the errno (EAGAIN: held by another open file). */
+  tryLock(fd: number): number;
 }
 
 export interface NativePkgdb {
@@ -76,6 +84,7 @@ export interface NativePkgdb {
 export interface NativeAddon {
   zfs: NativeZfs;
   pkgdb: NativePkgdb;
+  sys: NativeSys;
 }
 
 // The package root: the nearest folder up whose package.json is zcp's (this

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "executor.h"
+#include "libzfs_acl.h"
 #include "lzc_library.h"
 #include "nvlist.h"
 #include "nvlist_js.h"
@@ -321,6 +322,18 @@ Napi::Value SyncFilesystem(const Napi::CallbackInfo& info) {
   });
 }
 
+// getDelegations(dataset): the delegations (`zfs allow`) on the dataset and
+// its ancestors, read through libzfs (ENOSYS and the reason when it can't be loaded).
+Napi::Value GetDelegations(const Napi::CallbackInfo& info) {
+  std::string ds = StringArg(info, 0, "dataset");
+  return Run(info, PoolOf(ds), [ds](const Library& lib, Outcome& o) {
+    o.result = std::make_unique<NvList>(lib);
+    std::string reason;
+    o.err = lzc::GetFsacl(ds, o.result->out(), &reason);
+    if (o.err == ENOSYS) o.text = reason;
+  });
+}
+
 }  // namespace
 
 void Register(Napi::Env env, Napi::Object exports) {
@@ -333,6 +346,7 @@ void Register(Napi::Env env, Napi::Object exports) {
       {"hold", Hold}, {"release", Release}, {"getHolds", GetHolds},
       {"bookmark", Bookmark}, {"getBookmarks", GetBookmarks},
       {"channelProgram", ChannelProgram}, {"syncFilesystem", SyncFilesystem},
+      {"getDelegations", GetDelegations},
   };
   for (const auto& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
 }

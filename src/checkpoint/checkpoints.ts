@@ -16,9 +16,10 @@ import { CheckpointError } from './errors.js';
 import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
-import { CREATE, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, TID_FLOOR } from './programs.js';
+import { CREATE, type CreateArgs, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, TID_FLOOR } from './programs.js';
 import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
-import { SystemLock, ensureState, stateDataset } from './state.js';
+import { SystemLock, ensureState, refuseDelegatedIfThere, stateDataset } from './state.js';
+import { journalKey } from './journal.js';
 import { packageStore, sweepPackageStore } from './package-store.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
 import { mountpoints, packageDiff } from './packages.js';
@@ -186,6 +187,7 @@ export class Checkpoints {
       return fn();
     }
     return this.withLock(async () => {
+      await ensureState(this.system.pools[0]!);
       await this.refusePending();
       await this.repairLocked();
       return fn();
@@ -219,7 +221,7 @@ export class Checkpoints {
 
   /** Runs `fn` holding the system's lock (and nothing more). */
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    const lock = await SystemLock.acquire(this.system.pools[0]!, this.system.datasets[0]!);
+    const lock = SystemLock.acquire(this.system.datasets[0]!);
     try {
       return await fn();
     } finally {
@@ -454,11 +456,20 @@ export class Checkpoints {
    * `METADATA_TOO_LARGE`; {@link ZfsError} from the kernel.
    */
   async create(options: CreateOptions = {}): Promise<Checkpoint> {
-    return this.locked(() => this.createLocked(options));
+    // Not locked(): CREATE itself checks the state dataset and the journal, in the snapshot's own txg.
+    return this.withLock(async () => {
+      await this.repairLocked();
+      return this.make(options, { checkDelegations: true });
+    });
   }
 
-  /** {@link create} for a caller that already holds the lock. */
+  /** {@link create} for a caller that already holds the lock (taken with {@link locked}, which checked `POOL/zcp`). */
   async createLocked(options: CreateOptions = {}): Promise<Checkpoint> {
+    return this.make(options, { checkDelegations: false });
+  }
+
+  /** The checkpoint itself; `checkDelegations` when no {@link locked} call checked `POOL/zcp` already. */
+  private async make(options: CreateOptions, how: { checkDelegations: boolean }): Promise<Checkpoint> {
     const sys = this.system;
     const floor = await this.laterPoolsFloor();
     const meta: CheckpointMeta = {
@@ -474,7 +485,8 @@ export class Checkpoints {
     };
     const props = encodeMeta(meta);
     delete props['zcp:tid'];
-    await flushToDisk(this.system);
+    // The delegation check reads the kernel's table (no txg); the flush waits on the disks: side by side.
+    await Promise.all([flushToDisk(this.system), how.checkDelegations ? refuseDelegatedIfThere(sys.pools[0]!) : undefined]);
     const made = await this.snapshotPools(props, floor);
     // What list() would say of it, without a scan of every checkpoint: it is new, so no holds or clones.
     return checkpointRecord(made.id, { ...meta, tid: made.tid }, { created: new Date(made.creation * 1000), used: made.used, held: false, clones: [], snapshots: made.snapshots, missing: [], interrupted: false });
@@ -511,7 +523,7 @@ export class Checkpoints {
         const datasets = sys.byPool.get(pool)!;
         const args = { datasets, prefix: SNAPSHOT_PREFIX, props, counter: stateDataset(pool), floor, ...(first ? { tid: first.tid } : {}), need: writeSpace(props, datasets.length), space_of: datasets[0]! };
         try {
-          const ret = await zfs.runProgram(pool, CREATE, args);
+          const ret = await this.createOn(pool, { ...args, ...(pool === sys.pools[0] ? { journal: journalKey(sys.datasets[0]!) } : {}) });
           if (!ret.made) throw this.createFailure(pool, ret);
           first ??= ret;
         } catch (e) {
@@ -526,9 +538,32 @@ export class Checkpoints {
     return { id: first!.name, tid: first!.tid, creation: first!.creation, used: first!.used, snapshots: made.flat() };
   }
 
+  /**
+   * CREATE on one pool; where it finds no state dataset, makes it (or
+   * refuses one zcp did not make: NOT_ZCP) and runs again; where it finds
+   * the system's rollback journal, refuses (ROLLBACK_PENDING) as every
+   * other command does.
+   */
+  private async createOn(pool: string, args: CreateArgs): Promise<CreateResult> {
+    let ret = await zfs.runProgram(pool, CREATE, args);
+    if (!ret.made && 'state' in ret) {
+      await ensureState(pool);
+      ret = await zfs.runProgram(pool, CREATE, args);
+    }
+    if (!ret.made && 'pending' in ret) {
+      await this.refusePending();
+      // A journal property that holds no rollback of this system (refusePending found none to show): no refusal.
+      const { journal: _, ...rest } = args;
+      ret = await zfs.runProgram(pool, CREATE, rest);
+    }
+    return ret;
+  }
+
   /** Why CREATE or TID_FLOOR made nothing, as an error; the kernel's errno through the operation's own translation. */
   private createFailure(pool: string, ret: Exclude<CreateResult, { made: true }>): Error {
     if ('missing' in ret) return new CheckpointError('NOT_ZFS', `${ret.missing}: no such dataset`, ret.missing);
+    if ('state' in ret) return new CheckpointError('NOT_ZCP', `${stateDataset(pool)} is ${ret.state === 'missing' ? 'gone' : 'not zcp\'s'}`, stateDataset(pool));
+    if ('pending' in ret) return new CheckpointError('ROLLBACK_PENDING', 'a rollback journal is there', this.system.datasets[0]);
     if ('nospace' in ret) {
       return new CheckpointError('NO_SPACE', `${pool}: only ${ret.nospace} bytes available; a checkpoint needs room for its metadata and the pool must not run into its reserve`, pool);
     }

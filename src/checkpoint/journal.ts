@@ -41,7 +41,8 @@ export type JournalRead = { journal: RollbackJournal } | { unreadable: string };
 /** Chunks of 7 KiB a journal may take: some 1,000 datasets' names and guids. */
 const JOURNAL_CHUNKS = 16;
 
-const key = (system: string) => `zcp:journal:${createHash('sha256').update(system).digest('hex').slice(0, 24)}`;
+/** The journal's property on the state dataset (a system's first dataset, hashed: user property names are lowercase). */
+export const journalKey = (system: string): string => `zcp:journal:${createHash('sha256').update(system).digest('hex').slice(0, 24)}`;
 
 const isRecordOfStrings = (v: unknown): v is Record<string, string> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
@@ -74,7 +75,7 @@ export function parseJournal(text: string): JournalRead {
 export async function readJournal(pool: string, system: string): Promise<JournalRead | undefined> {
   const ds = stateDataset(pool);
   if (!(await zfs.exists(ds))) return undefined;
-  const k = key(system);
+  const k = journalKey(system);
   const props: Record<string, string> = {};
   // Only what is set on POOL/zcp itself: a value inherited from the pool is anyone's with userprop there.
   for (const [name, e] of Object.entries(await zfs.getProps(ds, valueKeys(k, JOURNAL_CHUNKS)))) if (e.source === 'local' && typeof e.value === 'string') props[name] = e.value;
@@ -86,7 +87,7 @@ export async function readJournal(pool: string, system: string): Promise<Journal
 /** Writes (or, with undefined, clears) the system's journal: one txg. */
 export async function writeJournal(pool: string, system: string, entry: RollbackJournal | undefined): Promise<void> {
   const text = entry ? JSON.stringify(entry) : '';
-  const props = splitValue(key(system), text, { rewritable: true });
+  const props = splitValue(journalKey(system), text, { rewritable: true });
   if (Object.keys(props).length > JOURNAL_CHUNKS + 1) {
     throw new CheckpointError('METADATA_TOO_LARGE', `the rollback journal would be ${Buffer.byteLength(text)} bytes: more datasets than zcp rolls back in one go`);
   }

@@ -21,14 +21,14 @@ const FIRST_MISSING: LuaFunction = {
 end`,
 };
 
-/** The next TID the pool's counter gives: 1 when it has none (set on the state dataset itself), or when its value is not a plain positive integer (a TID is a snapshot name's number). */
+/** The next TID the pool's counter gives, and whether it has one: 1 and false when it has none (set on the state dataset itself), or when its value is not a plain positive integer (a TID is a snapshot name's number). */
 const NEXT_TID: LuaFunction = {
   name: 'next_tid',
   lua: `local function next_tid(counter_ds)
   local stored, src = zfs.get_prop(counter_ds, "zcp:next-tid")
-  if src ~= counter_ds then return 1 end -- inherited from the pool: not the counter
-  if type(stored) == "string" and #stored <= 15 and string.match(stored, "^[1-9][0-9]*$") then return tonumber(stored) end
-  return 1
+  if src ~= counter_ds then return 1, false end -- inherited from the pool: not the counter
+  if type(stored) == "string" and #stored <= 15 and string.match(stored, "^[1-9][0-9]*$") then return tonumber(stored), true end
+  return 1, false
 end`,
 };
 
@@ -81,33 +81,59 @@ return {floor = name_floor(args.datasets, args.prefix, next_tid(args.counter) - 
 export type CreateResult =
   | { made: true; tid: number; name: string; creation: number; used: number }
   | { made: false; missing: string }
+  | { made: false; state: 'missing' | 'foreign' }
+  | { made: false; pending: true }
   | { made: false; nospace: number }
   | { made: false; failed: string; errno: number; step: 'check' | 'snapshot' | 'metadata' };
 
 /**
- * Creates one checkpoint on one pool: checks every dataset and the free
- * space, takes the TID from the pool's counter (never at or below `floor`
- * or a `zcp-N` name, never reused) unless `tid` is given (the second pool of
+ * Creates one checkpoint on one pool: checks every dataset, the state
+ * dataset (there, and zcp's: `state` tells the caller to make or refuse it),
+ * the system's rollback journal when `journal` names it (`pending`: the
+ * caller refuses), and the free space; takes the TID from the pool's counter
+ * (above `floor`; above every `zcp-N` name too when the counter has no value
+ * or its name is taken: the names are not read otherwise; never reused) unless `tid` is given (the second pool of
  * a system), snapshots every dataset, sets the metadata on every snapshot
  * and advances the counter, all in one txg. A failure after the first
  * snapshot destroys what this run made: nothing half-made stays. Returns the
  * first dataset's snapshot's creation and used, so the caller needs no list
  * afterwards.
  */
-export const CREATE = defineProgram<TidArgs & { props: Record<string, string>; floor: number; tid?: number; need: number; space_of: string }, CreateResult>({
+/** CREATE's arguments: `journal` (the first pool only) is the system's journal property. */
+export type CreateArgs = TidArgs & { props: Record<string, string>; floor: number; tid?: number; need: number; space_of: string; journal?: string };
+
+export const CREATE = defineProgram<CreateArgs, CreateResult>({
   name: 'create',
   sync: true,
-  uses: [FIRST_MISSING, NEXT_TID, NAME_FLOOR],
-  body: `local missing = first_missing(args.datasets, args.counter)
-if missing then return {missing = missing} end
-local counter = next_tid(args.counter)
+  uses: [NEXT_TID, NAME_FLOOR],
+  body: `for _, ds in ipairs(args.datasets) do
+  if not zfs.exists(ds) then return {missing = ds} end
+end
+if not zfs.exists(args.counter) then return {state = "missing"} end
+local role, role_src = zfs.get_prop(args.counter, "zcp:role")
+if role ~= "state" or role_src ~= args.counter then return {state = "foreign"} end
+if args.journal then
+  local j, j_src = zfs.get_prop(args.counter, args.journal)
+  if j_src == args.counter and j ~= nil and j ~= "" then return {pending = true} end
+end
+local counter, counted = next_tid(args.counter)
 local avail = zfs.get_prop(args.space_of, "available")
 if avail < args.need then return {nospace = avail} end
 local tid = args.tid
 if tid == nil then
-  local floor = name_floor(args.datasets, args.prefix, args.floor)
   tid = counter
-  if tid <= floor then tid = floor + 1 end
+  if tid <= args.floor then tid = args.floor + 1 end
+  -- The counter is the truth (POOL/zcp is refused while others may set it): the names are read
+  -- only when it has no value yet or its name is taken (a zcp-N made by hand), so a create
+  -- costs the same with 10 checkpoints or 2,000.
+  local taken = not counted
+  for _, ds in ipairs(args.datasets) do
+    if zfs.exists(ds .. "@" .. args.prefix .. tid) then taken = true end
+  end
+  if taken then
+    local floor = name_floor(args.datasets, args.prefix, args.floor)
+    if tid <= floor then tid = floor + 1 end
+  end
 end
 local name = args.prefix .. tid
 for _, ds in ipairs(args.datasets) do
@@ -136,6 +162,11 @@ if tid + 1 > counter then zfs.sync.set_prop(args.counter, "zcp:next-tid", tostri
 return {tid = tid, name = name, creation = zfs.get_prop(made[1], "creation"), used = zfs.get_prop(made[1], "used")}`,
   decode: (r): CreateResult => {
     if (r.has('missing')) return { made: false, missing: r.get('missing').string() };
+    if (r.has('state')) {
+      const state = r.get('state').string();
+      return state === 'missing' || state === 'foreign' ? { made: false, state } : r.get('state').unexpected('missing or foreign');
+    }
+    if (r.has('pending')) return { made: false, pending: true };
     if (r.has('nospace')) return { made: false, nospace: r.get('nospace').number() };
     if (r.has('failed')) {
       const step = r.get('step').string();

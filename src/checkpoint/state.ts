@@ -1,16 +1,20 @@
 /**
  * zcp's own state on each pool: a small dataset `POOL/zcp` (never mounted,
- * marked `zcp:role=state`) that holds the TID counter and the history as
- * user properties, outside every dataset a rollback touches, and a snapshot
- * `POOL/zcp@lock` whose user hold is the per-system lock. The hold is tied
- * to a /dev/zfs descriptor of this process, so the kernel drops it when the
- * process ends, even by kill -9: a crashed zcp never leaves a stale lock.
+ * marked `zcp:role=state`) that holds the TID counter, the journal and the
+ * history as user properties, outside every dataset a rollback touches; and
+ * the per-system lock, an flock(2) on a file under /run/zcp as dpkg and apt
+ * take theirs: it costs no ZFS transaction, and the kernel drops it when the
+ * process ends, even by kill -9, so a crashed zcp never leaves a stale lock.
  * @module
  */
-import { closeSync, openSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { addon } from '../addon.js';
 import { run } from '../subprocess.js';
 import * as zfs from '../zfs/index.js';
-import { ZfsError } from '../zfs/errors.js';
+import { ZfsError, errno } from '../zfs/errors.js';
+import { delegationsOn, getDelegations } from '../zfs/delegations.js';
 import { CheckpointError } from './errors.js';
 
 export const STATE_NAME = 'zcp';
@@ -61,30 +65,65 @@ export function writingDelegations(zfsAllowOutput: string, ds: string): string[]
     if (!applies) continue;
     const perms = expand((m[3] ?? m[2] ?? '').split(','));
     const bad = perms.filter((p) => WRITING.has(p));
-    if (bad.length) out.push(`${m[1]}${m[3] ? ` ${m[2]}` : ''} ${bad.join(',')} (from ${on})`);
+    if (bad.length) out.push(`${m[1]}${m[3] && m[2] ? ` ${m[2]}` : ''} ${bad.join(',')} (from ${on})`);
   }
   return out;
 }
 
+/** A uid's or gid's name from /etc/passwd or /etc/group (the number when it has none). */
+function idName(kind: 'user' | 'group', id: string): string {
+  try {
+    const line = readFileSync(kind === 'user' ? '/etc/passwd' : '/etc/group', 'utf8').split('\n').find((l) => l.split(':')[2] === id);
+    return line?.split(':')[0] || id;
+  } catch {
+    return id;
+  }
+}
+
+/**
+ * The delegations that let others change `ds`, as "user nobody userprop
+ * (from tank)": read through libzfs (no process), or from `zfs allow` where
+ * libzfs can't be loaded.
+ */
+export async function writingDelegationsOf(ds: string): Promise<string[]> {
+  const acl = await getDelegations(ds);
+  if (acl === undefined) {
+    // No zfs command (or it fails): no delegation can be read, as none can be made.
+    const text = await run(['zfs', 'allow', ds]).then(
+      (r) => (r.status === 0 ? r.stdout : ''),
+      () => '',
+    );
+    return writingDelegations(text, ds);
+  }
+  return delegationsOn(acl, ds).flatMap((d) => {
+    const bad = d.permissions.filter((p) => WRITING.has(p));
+    return bad.length ? [`${d.who}${d.who === 'everyone' ? '' : ` ${idName(d.who, d.id)}`} ${bad.join(',')} (from ${d.from})`] : [];
+  });
+}
+
 /** Refuses a state dataset that delegated users may change (STATE_DELEGATED). */
 export async function refuseDelegated(ds: string): Promise<void> {
-  // No zfs command (or it fails): no delegation can be read, as none can be made.
-  const text = await run(['zfs', 'allow', ds]).then(
-    (r) => (r.status === 0 ? r.stdout : ''),
-    () => '',
-  );
-  const found = writingDelegations(text, ds);
+  const found = await writingDelegationsOf(ds);
   if (found.length) {
     throw new CheckpointError(
       'STATE_DELEGATED',
-      `${ds} holds zcp's journal, history and lock, and delegated permissions let others change it: ${found.join('; ')}. zcp refuses to trust it; delegate those on other datasets, or with zfs allow -l (local only) on the pool`,
+      `${ds} holds zcp's journal, history and counter, and delegated permissions let others change it: ${found.join('; ')}. zcp refuses to trust it; delegate those on other datasets, or with zfs allow -l (local only) on the pool`,
       ds,
     );
   }
 }
 
+/** {@link refuseDelegated} on a pool's state dataset when it is there (ensureState checks one it makes). */
+export async function refuseDelegatedIfThere(pool: string): Promise<void> {
+  try {
+    await refuseDelegated(stateDataset(pool));
+  } catch (e) {
+    if (!(e instanceof ZfsError && e.code === 'DATASET_NOT_FOUND')) throw e;
+  }
+}
+
 /**
- * Makes `POOL/zcp` and its lock snapshot if they are not there; refuses a
+ * Makes `POOL/zcp` if it is not there; refuses a
  * `POOL/zcp` that zcp did not make, or that delegated users may change.
  * @throws {@link CheckpointError} `NOT_ZCP`, `STATE_DELEGATED`.
  */
@@ -104,46 +143,69 @@ export async function ensureState(pool: string): Promise<string> {
     }
     await refuseDelegated(ds); // inherited from the pool
   }
-  if (!(await zfs.exists(`${ds}@lock`))) {
-    try {
-      await zfs.snapshot([`${ds}@lock`]);
-    } catch (e) {
-      if (!(e instanceof ZfsError && e.code === 'SNAPSHOT_EXISTS')) throw e;
-    }
-  }
   return ds;
+}
+
+/** Where the lock files are: /run/zcp (/var/run/zcp where there is no /run: FreeBSD, illumos). */
+export function lockDirectory(): string {
+  return join(existsSync('/run') && statSync('/run').isDirectory() ? '/run' : '/var/run', 'zcp');
+}
+
+/**
+ * The lock directory, made if need be; refused (UNSAFE_PATH) when it is a
+ * link, not a directory, not ours, or writable by others: a lock file there
+ * could be swapped under zcp.
+ */
+function safeLockDirectory(): string {
+  const dir = lockDirectory();
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const st = lstatSync(dir);
+  const uid = process.geteuid?.() ?? 0;
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
+    throw new CheckpointError('UNSAFE_PATH', `${dir} holds zcp's locks and is ${st.isSymbolicLink() ? 'a symbolic link' : !st.isDirectory() ? 'not a directory' : st.uid !== uid ? `owned by uid ${st.uid}` : 'writable by others'}; zcp will not take its lock there (remove it: zcp makes it again)`);
+  }
+  return dir;
 }
 
 /** The lock of one system, held until {@link SystemLock.release} or the process's end. */
 export class SystemLock {
   private constructor(private fd: number | undefined) {}
 
+  /** The lock file of the system whose first dataset is `key` (its name hashed: any length, any character). */
+  static file(key: string): string {
+    return join(lockDirectory(), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.lock`);
+  }
+
   /**
-   * Takes the lock of the system whose first dataset is `key`, on `pool`.
-   * @throws {@link CheckpointError} `LOCKED` when another process holds it.
+   * Takes the lock of the system whose first dataset is `key`: an flock on
+   * its file under /run/zcp. Two systems never block each other.
+   * @throws {@link CheckpointError} `LOCKED` when another process holds it; `UNSAFE_PATH`.
    */
-  static async acquire(pool: string, key: string): Promise<SystemLock> {
-    const snapshot = `${await ensureState(pool)}@lock`;
-    // A hold tag is at most 255 bytes; dataset names can be longer.
-    const tag = `zcp-lock:${key}`.slice(0, 250);
-    const fd = openSync('/dev/zfs', 'r');
-    try {
-      await zfs.hold({ [snapshot]: tag }, { cleanupFd: fd });
-    } catch (e) {
+  static acquire(key: string): SystemLock {
+    safeLockDirectory();
+    const file = SystemLock.file(key);
+    const fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const err = addon().sys.tryLock(fd);
+    if (err !== 0) {
       closeSync(fd);
-      if (e instanceof ZfsError && e.code === 'HOLD_EXISTS') {
+      if (err === errno('EAGAIN') || err === errno('EWOULDBLOCK')) {
         throw new CheckpointError('LOCKED', `another zcp process is working on ${key}; try again when it is done`, key);
       }
-      throw e;
+      throw new CheckpointError('LOCKED', `can't lock ${file} (errno ${err}) for ${key}`, key);
     }
+    // Which system the file is for, for an admin reading /run/zcp (lslocks shows who holds it).
+    if (statSync(file).size === 0) writeSync(fd, `${key}\n`);
     return new SystemLock(fd);
   }
 
-  /** Releases the lock (closing the descriptor drops the hold). */
+  /** Releases the lock (closing the descriptor drops the flock). */
   release(): void {
     if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;
   }
 }
-

@@ -18,6 +18,7 @@ import { addon, type LzcOutcome } from '../addon.js';
 
 export { ZfsError, errnoName, type ZfsErrorCode, type ZfsErrorEntry } from './errors.js';
 export { nameProblem, poolOf, datasetOf, MAX_NAME_BYTES, type NameKind } from './names.js';
+export { getDelegations, delegationsOn, type Delegation, type Delegations } from './delegations.js';
 export { exists, create, clone, promote, rename, rollback, rollbackTo, destroy, syncFilesystem, type CreateProps } from './datasets.js';
 export {
   snapshot,

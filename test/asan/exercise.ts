@@ -13,6 +13,8 @@ const ds = `${POOL}/fs`;
 const ignore = () => undefined;
 
 await zfs.create(ds);
+execFileSync('zfs', ['allow', '-s', '@s', 'send', ds]);
+execFileSync('zfs', ['allow', '-u', 'nobody', 'hold,@s', ds]); // getDelegations then reads nested lists
 for (let i = 0; i < ROUNDS; i++) {
   await zfs.snapshot([`${ds}@s${i}`], { 'zcp:i': String(i) });
   await zfs.snapshot([`${ds}@s${i}`]).catch(ignore); // SNAPSHOT_EXISTS: errlist
@@ -21,6 +23,8 @@ for (let i = 0; i < ROUNDS; i++) {
   await zfs.hold({ [`${ds}@s${i}`]: 'asan' });
   await zfs.hold({ [`${ds}@s${i}`]: 'asan' }).catch(ignore); // HOLD_EXISTS
   await zfs.getHolds(`${ds}@s${i}`);
+  await zfs.getDelegations(ds); // libzfs, loaded once
+  await zfs.getDelegations(`${POOL}/missing`).catch(ignore); // DATASET_NOT_FOUND
   await zfs.destroySnapshots([`${ds}@s${i}`]).catch(ignore); // held
   await zfs.release({ [`${ds}@s${i}`]: ['asan'] });
   await zfs.release({ [`${ds}@s${i}`]: ['asan'] }).catch(ignore); // HOLD_NOT_FOUND

@@ -26,7 +26,7 @@ const snap = (txg: number, user: Record<string, string> = {}, clones: string[] =
 /** A pool `p` with state dataset p/zcp (counter `next`) and datasets p/a, p/a/var. */
 function pool(next: string | undefined, extra: Record<string, FakeObject> = {}, fail: Record<string, number> = {}): FakePool {
   return {
-    objects: { p: fsys(), 'p/zcp': fsys(10_000_000, next === undefined ? {} : { 'zcp:next-tid': next }), 'p/a': fsys(), 'p/a/var': fsys(), ...extra },
+    objects: { p: fsys(), 'p/zcp': fsys(10_000_000, { 'zcp:role': 'state', ...(next === undefined ? {} : { 'zcp:next-tid': next }) }), 'p/a': fsys(), 'p/a/var': fsys(), ...extra },
     fail,
   };
 }
@@ -66,14 +66,22 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
   });
 
   describe('create', () => {
-    it('takes the TID above the counter, the names and the floor; snapshots every dataset with the metadata; advances the counter', () => {
+    it('takes the TID from the counter, above the floor, without reading the names while its own name is free', () => {
+      // zcp-7 (made by hand, or the counter set back by hand) is not read: the counter is the truth.
       const r = runOnHost(CREATE, createArgs({ floor: 3 }), pool('5', { 'p/a/var@zcp-7': snap(1) }));
+      expect(r).toMatchObject({ ok: true, result: { made: true, tid: 5, name: 'zcp-5' } });
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '6' });
+    });
+    it('takes the TID above the names when the counter has no value, or its name is taken; snapshots every dataset with the metadata; advances the counter', () => {
+      const r = runOnHost(CREATE, createArgs({ floor: 3 }), pool('5', { 'p/a/var@zcp-5': snap(2), 'p/a/var@zcp-7': snap(1) }));
       expect(r).toMatchObject({ ok: true, result: { made: true, tid: 8, name: 'zcp-8', creation: 1_700_000_101, used: 0 } });
-      expect(snapshotsOf(r.objects)).toEqual(['p/a/var@zcp-7', 'p/a/var@zcp-8', 'p/a@zcp-8']);
+      expect(snapshotsOf(r.objects)).toEqual(['p/a/var@zcp-5', 'p/a/var@zcp-7', 'p/a/var@zcp-8', 'p/a@zcp-8']);
       for (const s of ['p/a@zcp-8', 'p/a/var@zcp-8']) expect(r.objects[s]!.user).toEqual({ 'zcp:tid': '8', 'zcp:kind': 'manual', 'zcp:title': 'a "title" with %, quotes and ü' });
-      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '9' });
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '9' });
       expect(runOnHost(CREATE, createArgs({ floor: 20 }), pool('5')).ok && runOnHost(CREATE, createArgs({ floor: 20 }), pool('5'))).toMatchObject({ result: { tid: 21 } });
       expect(runOnHost(CREATE, createArgs(), pool(undefined))).toMatchObject({ result: { tid: 1 } });
+      // No counter yet (POOL/zcp made again): above every name.
+      expect(runOnHost(CREATE, createArgs(), pool(undefined, { 'p/a@zcp-40': snap(1) }))).toMatchObject({ result: { made: true, tid: 41 } });
       // A counter that did not move past a name (restored from a backup): the next TID, not the taken one.
       expect(runOnHost(CREATE, createArgs(), pool('8', { 'p/a@zcp-8': snap(1) }))).toMatchObject({ result: { made: true, tid: 9 } });
       expect(runOnHost(CREATE, createArgs({ floor: 8 }), pool('8'))).toMatchObject({ result: { made: true, tid: 9 } });
@@ -81,9 +89,9 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
     it('uses the TID it is given (a later pool), and never moves the counter back', () => {
       const r = runOnHost(CREATE, createArgs({ tid: 12 }), pool('3'));
       expect(r).toMatchObject({ result: { made: true, tid: 12 } });
-      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '13' });
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '13' });
       const s = runOnHost(CREATE, createArgs({ tid: 12 }), pool('30'));
-      expect(s.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '30' });
+      expect(s.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '30' });
     });
     it('makes nothing without the space it needs', () => {
       const r = runOnHost(CREATE, createArgs({ need: 20_000_000 }), pool('5'));
@@ -95,25 +103,54 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       const r = runOnHost(CREATE, createArgs({ tid: 4 }), pool('4', { 'p/a/var@zcp-4': snap(1, { 'zcp:tid': '4' }) }));
       expect(r).toMatchObject({ result: { made: false, failed: 'p/a/var@zcp-4', errno: EEXIST, step: 'check' } });
       expect(snapshotsOf(r.objects)).toEqual(['p/a/var@zcp-4']);
-      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '4' });
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '4' });
     });
     it('undoes its snapshots when a later snapshot fails', () => {
       const r = runOnHost(CREATE, createArgs(), pool('5', {}, { 'sync_snapshot:p/a/var@zcp-5': ENOSPC }));
       expect(r).toMatchObject({ result: { made: false, failed: 'p/a/var@zcp-5', errno: ENOSPC, step: 'snapshot' } });
       expect(snapshotsOf(r.objects)).toEqual([]);
       expect(Object.values(r.calls)).toEqual(['snapshot p/a@zcp-5 0', 'snapshot p/a/var@zcp-5 28', 'destroy p/a@zcp-5 0']);
-      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '5' });
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '5' });
     });
     it('undoes every snapshot when the metadata of one fails', () => {
       const r = runOnHost(CREATE, createArgs(), pool('5', {}, { 'sync_set_prop:p/a/var@zcp-5': ENOSPC }));
       expect(r).toMatchObject({ result: { made: false, failed: 'p/a/var@zcp-5', step: 'metadata' } });
       expect(snapshotsOf(r.objects)).toEqual([]);
-      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:next-tid': '5' });
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '5' });
     });
-    it('names a dataset or the state dataset that does not exist', () => {
+    it('names a dataset that does not exist; says the state dataset is missing or not zcp\'s (the caller makes or refuses it); makes nothing', () => {
       const p = pool('5');
-      delete p.objects['p/zcp'];
-      expect(runOnHost(CREATE, createArgs(), p)).toMatchObject({ result: { made: false, missing: 'p/zcp' } });
+      delete p.objects['p/a/var'];
+      expect(runOnHost(CREATE, createArgs(), p)).toMatchObject({ result: { made: false, missing: 'p/a/var' } });
+      const q = pool('5');
+      delete q.objects['p/zcp'];
+      expect(runOnHost(CREATE, createArgs(), q)).toMatchObject({ result: { made: false, state: 'missing' } });
+      for (const user of [{}, { 'zcp:role': 'other' }]) {
+        const r = pool('5');
+        r.objects['p/zcp']!.user = user;
+        const ran = runOnHost(CREATE, createArgs(), r);
+        expect(ran).toMatchObject({ result: { made: false, state: 'foreign' } });
+        expect(snapshotsOf(ran.objects)).toEqual([]);
+      }
+      // A role inherited from the pool is anyone's with userprop there: not zcp's.
+      const i = pool('5');
+      i.objects['p/zcp']!.user = {};
+      i.objects['p']!.user = { 'zcp:role': 'state' };
+      expect(runOnHost(CREATE, createArgs(), i)).toMatchObject({ result: { made: false, state: 'foreign' } });
+    });
+    it('refuses (pending) while the system\'s rollback journal is set on the state dataset itself; an empty or inherited one is none', () => {
+      const args = { ...createArgs(), journal: 'zcp:journal:abc' };
+      const p = pool('5');
+      p.objects['p/zcp']!.user = { ...p.objects['p/zcp']!.user, 'zcp:journal:abc': '{"op":"rollback"}' };
+      const ran = runOnHost(CREATE, args, p);
+      expect(ran).toMatchObject({ result: { made: false, pending: true } });
+      expect(snapshotsOf(ran.objects)).toEqual([]);
+      const empty = pool('5');
+      empty.objects['p/zcp']!.user = { ...empty.objects['p/zcp']!.user, 'zcp:journal:abc': '' };
+      expect(runOnHost(CREATE, args, empty)).toMatchObject({ result: { made: true, tid: 5 } });
+      const inherited = pool('5');
+      inherited.objects['p']!.user = { 'zcp:journal:abc': 'x' };
+      expect(runOnHost(CREATE, args, inherited)).toMatchObject({ result: { made: true, tid: 5 } });
     });
   });
 

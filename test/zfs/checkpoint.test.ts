@@ -97,21 +97,26 @@ describe('checkpoints (guest)', () => {
     expect((await cps.get(String(c.tid))).id).toBe(c.id);
     expect((await cps.get(c.snapshots[0]!)).tid).toBe(c.tid);
     expect((await failure(cps.get('zcp-999999'))) as CheckpointError).toMatchObject({ code: 'CHECKPOINT_NOT_FOUND' });
-    // A zcp-N name the counter has not reached (made by hand here; a lost counter looks the same):
-    // the next TID goes above it, and the snapshot stays as it was, not a checkpoint.
-    const ahead = Number(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', `${POOL}/zcp`).trim()) + 5;
+    // A zcp-N name ahead of the counter (made by hand): not a checkpoint, and not read (a create
+    // reads no other snapshot's name while its own is free): the TID comes from the counter.
+    const counter = Number(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', `${POOL}/zcp`).trim());
     const root = cps.system.datasets[0]!;
-    run('zfs', 'snapshot', `${root}@zcp-${ahead}`);
+    run('zfs', 'snapshot', `${root}@zcp-${counter + 5}`);
     const d = await cps.create({ title: 'd' });
-    expect(d.tid).toBe(ahead + 1);
+    expect(d.tid).toBe(counter);
     expect((await cps.list()).map((x) => x.title)).toEqual(['a', 'c', 'd']);
-    expect(zfsSnapshots(root)).toContain(`${root}@zcp-${ahead}`);
-    // A counter that is not a plain positive integer counts as none: the TID
-    // comes from the names, and the counter is written back whole.
-    run('zfs', 'set', `zcp:next-tid=${ahead + 100}.5`, `${POOL}/zcp`);
+    expect(zfsSnapshots(root)).toContain(`${root}@zcp-${counter + 5}`);
+    // The counter's own name taken (made by hand): the TID goes above every name.
+    run('zfs', 'snapshot', `${root}@zcp-${counter + 1}`);
     const e = await cps.create({ title: 'e' });
-    expect(e.tid).toBe(ahead + 2);
-    expect(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', `${POOL}/zcp`).trim()).toBe(String(ahead + 3));
+    expect(e.tid).toBe(counter + 6);
+    // A counter that is not a plain positive integer counts as none (as a lost one): the TID
+    // comes from the names, and the counter is written back whole.
+    run('zfs', 'set', `zcp:next-tid=${counter + 100}.5`, `${POOL}/zcp`);
+    const f = await cps.create({ title: 'f' });
+    expect(f.tid).toBe(counter + 7);
+    expect(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', `${POOL}/zcp`).trim()).toBe(String(counter + 8));
+    expect((await cps.list()).map((x) => x.title)).toEqual(['a', 'c', 'd', 'e', 'f']);
   });
 
   it('stores titles and commands as data: quotes, newlines, $(...) and 20 KB, split over properties and joined back', async () => {
@@ -247,7 +252,7 @@ describe('checkpoints (guest)', () => {
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     expect(line.toString()).toBe('locked\n');
     expect((await failure(cps.create())) as CheckpointError).toMatchObject({ code: 'LOCKED' });
-    expect((await failure(SystemLock.acquire(POOL, root))) as CheckpointError).toMatchObject({ code: 'LOCKED' });
+    expect((await failure((async () => SystemLock.acquire(root))())) as CheckpointError).toMatchObject({ code: 'LOCKED' });
     // hold and release take the lock too (they change the checkpoint's holds on every pool).
     expect((await failure(cps.hold(early.id))) as CheckpointError).toMatchObject({ code: 'LOCKED' });
     expect((await failure(cps.release(early.id))) as CheckpointError).toMatchObject({ code: 'LOCKED' });
@@ -256,8 +261,10 @@ describe('checkpoints (guest)', () => {
     await once(child, 'exit');
     const c = await cps.create({ title: 'after the kill' });
     expect(c.title).toBe('after the kill');
-    // Our own lock went with the call: no hold left on the lock snapshot.
-    expect(run('zfs', 'holds', '-H', `${POOL}/zcp@lock`).trim()).toBe('');
+    // Our own lock went with the call: the lock file is free, and it is not on the pool (no hold, no txg).
+    SystemLock.acquire(root).release();
+    expect(readFileSync(SystemLock.file(root), 'utf8')).toBe(`${root}\n`);
+    expect(run('zfs', 'list', '-H', '-d', '1', '-t', 'snapshot', '-o', 'name', `${POOL}/zcp`).trim()).toBe('');
   });
 
   it('takes what a process wrote through mmap and has not synced into the checkpoint (the flush before the snapshot)', async () => {

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoints } from '../../src/checkpoint/index.js';
+import { writingDelegations, writingDelegationsOf } from '../../src/checkpoint/state.js';
 import { Transactions } from '../../src/transaction/transactions.js';
 import { createFilesystems, failure, fresh, run, spawnAsync, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
@@ -176,6 +177,32 @@ describe('the rollback journal (guest)', () => {
     run('zfs', 'set', `${journalKey(datasets[0]!)}=${JSON.stringify(genuine)}`, `${POOL}/zcp`);
     expect((await cps.pendingRollback())?.problems).toEqual([]);
     await cps.repair({ discardJournal: true });
+  });
+
+  it('reads delegations from the kernel (libzfs, no process) as `zfs allow` prints them: sets, nested sets, local, descendent, everyone, create-time', async () => {
+    const top = fresh(POOL, 'deleg');
+    run('zfs', 'create', '-p', `${top}/a/zcp`);
+    const grants = [
+      ['-u', 'nobody', 'userprop', top],
+      ['-l', '-g', 'daemon', 'destroy', `${top}/a`],
+      ['-d', '-e', 'rename', `${top}/a`],
+      ['-s', '@inner', 'release', top],
+      ['-s', '@myset', 'snapshot,@inner', top],
+      ['-u', 'daemon', '@myset', `${top}/a`],
+      ['-c', 'destroy', top],
+      ['-l', '-u', 'daemon', 'rollback', `${top}/a/zcp`],
+    ];
+    const seen: string[][] = [];
+    for (const g of grants) {
+      run('zfs', 'allow', ...g);
+      for (const ds of [`${top}/a/zcp`, `${top}/a`]) {
+        const native = (await writingDelegationsOf(ds)).sort();
+        expect(native, `${g.join(' ')} on ${ds}`).toEqual(writingDelegations(run('zfs', 'allow', ds), ds).sort());
+        seen.push(native);
+      }
+    }
+    // The matrix says something: the last state names each kind of grant that reaches POOL/deleg/a/zcp.
+    expect(seen.at(-2)).toEqual([`everyone rename (from ${top}/a)`, `user daemon release (from ${top}/a)`, `user daemon rollback (from ${top}/a/zcp)`, `user nobody userprop (from ${top})`]);
   });
 
   it('refuses a state dataset that delegated users may change', async () => {

@@ -1,0 +1,37 @@
+/**
+ * The ZFS benchmark's report: the table of ratios (each row's median over
+ * its case's limit, the bare libzfs_core call, and over its case's command,
+ * what a script would run) and the scaling plots.
+ */
+import type { Row } from './checkpoint-guest.js';
+import { type Point, lineChart } from './plot.js';
+import { fmt } from './stats.js';
+
+const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : '');
+
+/** The markdown table: min, median, p95, and the ratios to the case's limit and command rows. */
+export function zfsRatioTable(rows: readonly Row[], iterations: number): string {
+  const lines = [
+    `ZFS in the guest (ms; up to ${iterations} calls per row, fewer where a call takes seconds). "x limit": the row's median over the bare libzfs_core call's in the same case (below 1.30x is the target for zcp's create); "x command": over the \`zfs\` (or \`dpkg-query\`) command's:`,
+    '',
+    '| case | tool | n | min | median | p95 | x limit | x command |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    const ofRole = (role: Row['role']) => rows.find((r) => r.case === row.case && r.role === role)?.stats.median;
+    const s = row.stats;
+    lines.push(`| ${row.case} | ${row.tool} | ${s.n} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p95)} | ${ratio(s.median, ofRole('limit'))} | ${ratio(s.median, ofRole('command'))} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The scaling plots, as [file name, SVG]: create latency over datasets, list time over checkpoints. */
+export async function zfsPlots(rows: readonly Row[]): Promise<[string, string][]> {
+  const points = (series: string): Point[] => rows.filter((r) => r.series === series && r.x !== undefined).map((r) => ({ tool: r.tool, x: r.x!, ms: r.stats.median }));
+  const out: [string, string][] = [];
+  const create = points('create');
+  if (create.length) out.push(['create-latency.svg', await lineChart(create, { title: 'Creating one checkpoint: zcp, the bare lzc_snapshot, the zfs command', x: 'datasets in the checkpoint' })]);
+  const list = points('list');
+  if (list.length) out.push(['list-scaling.svg', await lineChart(list, { title: 'Listing the checkpoints of a system: zcp and zfs list', x: 'checkpoints' })]);
+  return out;
+}
