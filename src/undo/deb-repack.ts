@@ -110,10 +110,19 @@ export async function repackDeb(tree: DebTree, stanza: InstalledStanza, work: st
 /** A conffile as the stanza's Conffiles field lists it; `flag` is obsolete or remove-on-upgrade. */
 export function parseConffiles(stanza: string): { path: string; flag?: string }[] {
   const field = /^Conffiles:[^\n]*\n((?:[ \t][^\n]*(?:\n|$))*)/im.exec(stanza)?.[1] ?? '';
-  const out: { path: string; flag?: string }[] = [];
-  for (const line of field.split('\n')) {
-    const m = /^\s+(\/.*?)\s+(\S+)(?:\s+(obsolete|remove-on-upgrade))?\s*$/.exec(line);
-    if (m) out.push(m[3] ? { path: m[1]!, flag: m[3] } : { path: m[1]! });
+  return conffileEntries(field).map(({ path, flag }) => (flag ? { path, flag } : { path }));
+}
+
+/**
+ * The entries of a Conffiles field's lines, read as dpkg reads them: from
+ * the end of each line (the optional flag, then the hash), so that a path
+ * may hold spaces. The hash is `newconffile` for one not yet installed.
+ */
+export function conffileEntries(lines: string): { path: string; hash: string; flag?: string }[] {
+  const out: { path: string; hash: string; flag?: string }[] = [];
+  for (const line of lines.split('\n')) {
+    const m = /^\s*(\/.*?)\s+(\S+)(?:\s+(obsolete|remove-on-upgrade))?\s*$/.exec(line);
+    if (m) out.push(m[3] ? { path: m[1]!, hash: m[2]!, flag: m[3] } : { path: m[1]!, hash: m[2]! });
   }
   return out;
 }

@@ -19,7 +19,7 @@ import { readDpkgStatus } from '../pkgdb/dpkg.js';
 import type { SystemRoot } from '../pkgdb/root.js';
 import { inRoot } from '../pkgdb/root.js';
 import { run } from '../subprocess.js';
-import { type DebTree, type InstalledStanza, openDebTree, repackDeb } from './deb-repack.js';
+import { type DebTree, type InstalledStanza, conffileEntries, openDebTree, repackDeb } from './deb-repack.js';
 
 /** A package at a version. */
 export interface PackageRef {
@@ -179,16 +179,16 @@ export async function editedConffiles(root: string, packages: readonly Omit<Pack
   const out: EditedConffile[] = [];
   for (const p of await readDpkgStatus(root, { fields: ['Conffiles'] })) {
     if (!wanted.has(`${p.name}:${p.architecture}`)) continue;
-    for (const line of (p.fields?.Conffiles ?? '').split('\n')) {
-      const m = /^\s*(\/\S+)\s+([0-9a-f]{32})\s*$/.exec(line); // obsolete and remove-on-upgrade ones have a third word
-      if (!m) continue;
+    // Obsolete and remove-on-upgrade ones are not the package's any more; a new one has no hash yet.
+    for (const c of conffileEntries(p.fields?.Conffiles ?? '')) {
+      if (c.flag || !/^[0-9a-f]{32}$/.test(c.hash)) continue;
       let now: string | undefined;
       try {
-        now = createHash('md5').update(readFileSync(inRoot(root, m[1]!.slice(1)))).digest('hex');
+        now = createHash('md5').update(readFileSync(inRoot(root, c.path.slice(1)))).digest('hex');
       } catch {
         now = undefined; // deleted by the admin: dpkg keeps it deleted
       }
-      if (now !== m[2]) out.push({ package: p.name, path: m[1]! });
+      if (now !== c.hash) out.push({ package: p.name, path: c.path });
     }
   }
   return out;

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { controlText, parseConffiles } from '../../src/undo/deb-repack.js';
 import { treeResolver } from '../../src/undo/tree-copy.js';
-import { repackDebs } from '../../src/undo/deb.js';
+import { editedConffiles, repackDebs } from '../../src/undo/deb.js';
+import { createHash } from 'node:crypto';
 
 const work = mkdtempSync(join(tmpdir(), 'zcp-repack-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -171,5 +172,28 @@ describe('the parts', () => {
     const stanza = 'Package: a\nStatus: install ok installed\nConffiles:\n /etc/a b.conf 0123456789abcdef0123456789abcdef\n /etc/old 0123456789abcdef0123456789abcdef obsolete\nConfig-Version: 1\nVersion: 1\nTriggers-Pending: x\nDescription: d\n .\n more\n';
     expect(controlText(stanza)).toBe('Package: a\nVersion: 1\nDescription: d\n .\n more\n');
     expect(parseConffiles(stanza)).toEqual([{ path: '/etc/a b.conf' }, { path: '/etc/old', flag: 'obsolete' }]);
+  });
+
+  it('tells the conffiles an admin edited or deleted, a path with spaces among them (dpkg reads a Conffiles line from its end); not obsolete or new ones', async () => {
+    const root = join(work, 'edited');
+    const md5 = (t: string) => createHash('md5').update(t).digest('hex');
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true });
+    const files: Record<string, string> = { 'etc/a b.conf': 'edited\n', 'etc/same.conf': 'as shipped\n', 'etc/old': 'edited\n' };
+    for (const [f, t] of Object.entries(files)) writeFileSync(join(root, f), t);
+    writeFileSync(join(root, 'var/lib/dpkg/status'), [
+      'Package: a', 'Status: install ok installed', 'Architecture: all', 'Version: 1', 'Conffiles:',
+      ` /etc/a b.conf ${md5('as shipped\n')}`,
+      ` /etc/same.conf ${md5('as shipped\n')}`,
+      ` /etc/old ${md5('as shipped\n')} obsolete`,
+      ' /etc/new.conf newconffile',
+      ` /etc/gone.conf ${md5('as shipped\n')}`,
+      'Description: d', '',
+    ].join('\n'));
+    expect(await editedConffiles(root, [{ name: 'a', architecture: 'all' }])).toEqual([
+      { package: 'a', path: '/etc/a b.conf' },
+      { package: 'a', path: '/etc/gone.conf' },
+    ]);
+    expect(await editedConffiles(root, [{ name: 'other', architecture: 'all' }])).toEqual([]);
   });
 });
