@@ -9,14 +9,14 @@
  */
 import { type LuaFunction, type Returned, defineProgram } from '../zfs/lua.js';
 
-/** The first of `datasets`, or the pool's state dataset `counter_ds`, that does not exist; nil when all do. */
+/** The first of `datasets`, or the pool's state dataset `counter_ds` (when given), that does not exist; nil when all do. */
 const FIRST_MISSING: LuaFunction = {
   name: 'first_missing',
   lua: `local function first_missing(datasets, counter_ds)
   for _, ds in ipairs(datasets) do
     if not zfs.exists(ds) then return ds end
   end
-  if not zfs.exists(counter_ds) then return counter_ds end
+  if counter_ds and not zfs.exists(counter_ds) then return counter_ds end
   return nil
 end`,
 };
@@ -105,10 +105,9 @@ export type CreateArgs = TidArgs & { props: Record<string, string>; floor: numbe
 export const CREATE = defineProgram<CreateArgs, CreateResult>({
   name: 'create',
   sync: true,
-  uses: [NEXT_TID, NAME_FLOOR],
-  body: `for _, ds in ipairs(args.datasets) do
-  if not zfs.exists(ds) then return {missing = ds} end
-end
+  uses: [FIRST_MISSING, NEXT_TID, NAME_FLOOR],
+  body: `local missing = first_missing(args.datasets)
+if missing then return {missing = missing} end
 if not zfs.exists(args.counter) then return {state = "missing"} end
 local role, role_src = zfs.get_prop(args.counter, "zcp:role")
 if role ~= "state" or role_src ~= args.counter then return {state = "foreign"} end

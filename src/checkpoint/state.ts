@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { addon } from '../addon.js';
 import { run } from '../subprocess.js';
@@ -176,8 +176,8 @@ export class SystemLock {
   private constructor(private fd: number | undefined) {}
 
   /** The lock file of the system whose first dataset is `key` (its name hashed: any length, any character). */
-  static file(key: string): string {
-    return join(lockDirectory(), `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.lock`);
+  static file(key: string, dir = lockDirectory()): string {
+    return join(dir, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.lock`);
   }
 
   /**
@@ -186,8 +186,7 @@ export class SystemLock {
    * @throws {@link CheckpointError} `LOCKED` when another process holds it; `UNSAFE_PATH`.
    */
   static acquire(key: string): SystemLock {
-    safeLockDirectory();
-    const file = SystemLock.file(key);
+    const file = SystemLock.file(key, safeLockDirectory());
     const fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
     const err = addon().sys.tryLock(fd);
     if (err !== 0) {
@@ -198,7 +197,7 @@ export class SystemLock {
       throw new CheckpointError('LOCKED', `can't lock ${file} (errno ${err}) for ${key}`, key);
     }
     // Which system the file is for, for an admin reading /run/zcp (lslocks shows who holds it).
-    if (statSync(file).size === 0) writeSync(fd, `${key}\n`);
+    if (fstatSync(fd).size === 0) writeSync(fd, `${key}\n`);
     return new SystemLock(fd);
   }
 
