@@ -111,17 +111,23 @@ export async function bootEnvironments(cps: CheckpointSource): Promise<BootEnvir
   ];
   const parent = await parentSystem(cps.system.datasets);
   if (parent) out.push({ ...parent, active: bootfs === parent.dataset, current: slash === parent.dataset });
-  for (const c of await cps.list()) {
-    for (const clone of c.clones) {
-      const p = await zfs.getProps(clone, ['zcp:be', 'zcp:origin']);
-      const name = p['zcp:be']?.value;
-      if (typeof name !== 'string' || p['zcp:origin']?.value !== c.id) continue; // not a zcp boot environment
-      const targets = [...cloneTargets(cps.system, name).values()];
-      if (targets[0] !== clone) continue;
-      out.push({ kind: 'clone', name, dataset: clone, datasets: targets, origin: c.id, active: bootfs === clone, current: slash === clone });
-    }
+  // A boot environment's root is cloned next to the system's root (cloneTargets): its siblings are
+  // read, not the clones of every checkpoint (that would open each of thousands of snapshots).
+  const tids = new Map((await cps.list()).map((c) => [c.id, c.tid]));
+  const clones: (BootEnvironment & { tid: number })[] = [];
+  for (const clone of await zfs.listChildren(dirname(root) === '.' ? root : dirname(root))) {
+    if (clone === root) continue;
+    const p = await zfs.getProps(clone, ['origin', 'zcp:be', 'zcp:origin']);
+    const name = p['zcp:be']?.value;
+    const id = p['zcp:origin']?.value;
+    // A zcp boot environment of one of this system's checkpoints: cloned from its root's snapshot.
+    if (typeof name !== 'string' || typeof id !== 'string' || !tids.has(id) || p.origin?.value !== `${root}@${id}`) continue;
+    const targets = [...cloneTargets(cps.system, name).values()];
+    if (targets[0] !== clone) continue;
+    clones.push({ kind: 'clone', name, dataset: clone, datasets: targets, origin: id, active: bootfs === clone, current: slash === clone, tid: tids.get(id)! });
   }
-  return out;
+  clones.sort((a, b) => a.tid - b.tid || a.dataset.localeCompare(b.dataset));
+  return [...out, ...clones.map(({ tid: _, ...be }) => be)];
 }
 
 /**
@@ -174,7 +180,7 @@ export async function activate(cps: CheckpointSource, name: string, options: { d
  * short) is simply not there. Deepest first.
  */
 async function ownDatasets(cps: CheckpointSource, be: BootEnvironment): Promise<string[]> {
-  const c = (await cps.list()).find((x) => x.id === be.origin);
+  const c = be.origin === undefined ? undefined : await cps.get(be.origin).catch(() => undefined);
   const candidates = new Set([...be.datasets, ...(c?.clones ?? [])]);
   const own: string[] = [];
   for (const ds of candidates) {

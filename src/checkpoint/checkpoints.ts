@@ -16,8 +16,8 @@ import { CheckpointError } from './errors.js';
 import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
-import { CREATE, type CreateArgs, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, TID_FLOOR } from './programs.js';
-import { type CheckpointKind, type CheckpointMeta, decodeMeta, encodeMeta } from './metadata.js';
+import { CREATE, type CreateArgs, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from './programs.js';
+import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey } from './metadata.js';
 import { SystemLock, ensureState, refuseDelegatedIfThere, stateDataset } from './state.js';
 import { journalKey } from './journal.js';
 import { packageStore, sweepPackageStore } from './package-store.js';
@@ -46,12 +46,12 @@ export interface Checkpoint {
   state: 'complete' | 'incomplete';
   important: boolean;
   created: Date;
-  /** Bytes held only by this checkpoint on the first dataset (the snapshot's `used`). */
-  used: number;
-  /** Protected by a hold (`zcp hold`): prune and destroy leave it. */
+  /** Bytes held only by this checkpoint on the first dataset (the snapshot's `used`); read with `details` (and by {@link Checkpoints.get}) only. */
+  used?: number;
+  /** Protected by a hold: prune and destroy leave it. With `details` (and from {@link Checkpoints.get}) any hold on any of its snapshots; else the `zcp hold` zcp keeps in its index. */
   held: boolean;
-  /** Datasets cloned from it (boot environments). */
-  clones: string[];
+  /** Datasets cloned from it (boot environments); read with `details` (and by {@link Checkpoints.get}) only. */
+  clones?: string[];
   /** Its snapshots, full names. */
   snapshots: string[];
   /** Datasets of the system that lack its snapshot. */
@@ -59,6 +59,9 @@ export interface Checkpoint {
   /** Its making was interrupted (two pools, the process died between them): the next locked zcp command completes or removes it. */
   interrupted: boolean;
 }
+
+/** A checkpoint read from its snapshots ({@link Checkpoints.get}, `list({ details: true })`): space, every hold and clone. */
+export type DetailedCheckpoint = Checkpoint & { used: number; clones: string[] };
 
 /** A snapshot on the system's datasets that is not one of its checkpoints. */
 export interface ForeignSnapshot {
@@ -70,7 +73,7 @@ export interface ForeignSnapshot {
 
 /** What {@link Checkpoints.scan} finds. */
 export interface ScanResult {
-  checkpoints: Checkpoint[];
+  checkpoints: DetailedCheckpoint[];
   foreign: ForeignSnapshot[];
   /** createtxg of every checkpoint snapshot, by full name. */
   txg: Map<string, number>;
@@ -106,19 +109,35 @@ async function flushToDisk(system: System): Promise<void> {
  * without some of its snapshots: listed as incomplete, destroyed by the next
  * destroy or prune. `fault` names the fault point between pools.
  */
-export async function destroyEverywhere(snapshots: readonly string[], fault = 'destroy-pool'): Promise<void> {
+export async function destroyEverywhere(snapshots: readonly string[], system: string, fault = 'destroy-pool'): Promise<void> {
   await uninterruptible(async () => {
-    for (const snaps of groupByPool(snapshots).values()) {
+    for (const [pool, snaps] of groupByPool(snapshots)) {
       await zfs.destroySnapshots(snaps);
+      await dropIndex(pool, system, snaps);
       faultPoint(fault);
     }
   });
 }
 
-/** Sets zcp:state=complete on a checkpoint's snapshots, one channel program per pool. */
-async function markComplete(snapshots: readonly string[]): Promise<void> {
+/**
+ * Removes the index entries of checkpoints whose snapshots on `pool` were
+ * destroyed. Always safe: a checkpoint without an entry is read from its
+ * snapshots; an entry left (a kill before this) names snapshots that are gone
+ * and is never shown.
+ */
+async function dropIndex(pool: string, system: string, destroyed: readonly string[]): Promise<void> {
+  const tids = new Set(destroyed.map((s) => /@zcp-([1-9][0-9]*)$/.exec(s)?.[1]).filter((t): t is string => t !== undefined));
+  if (!tids.size) return;
+  const key = indexKey(system);
+  const ret = await zfs.runProgram(pool, SET_INDEX, { counter: stateDataset(pool), set: {}, drop: [...tids].flatMap((t) => [`${key}${t}`, `${key}${t}.held`]) });
+  if (!ret.ok) throw lzcError('setUserProps', [stateDataset(pool)], { errno: ret.errno }, MAP.setProp);
+}
+
+/** Sets zcp:state=complete on a checkpoint's snapshots, and in its index entries, one channel program per pool. */
+async function markComplete(snapshots: readonly string[], system: string): Promise<void> {
   for (const [pool, snaps] of groupByPool(snapshots)) {
-    const ret = await zfs.runProgram(pool, MARK_COMPLETE, { snapshots: snaps });
+    const tid = snaps[0]!.slice(snaps[0]!.indexOf('@') + 1 + SNAPSHOT_PREFIX.length);
+    const ret = await zfs.runProgram(pool, MARK_COMPLETE, { snapshots: snaps, counter: stateDataset(pool), key: `${indexKey(system)}${tid}` });
     if (!ret.ok) throw lzcError('markComplete', [ret.failed], { errno: ret.errno }, MAP.setProp);
   }
 }
@@ -131,11 +150,11 @@ async function markComplete(snapshots: readonly string[]): Promise<void> {
 export type CheckpointSource = Pick<Checkpoints, 'system' | 'scan' | 'list' | 'get'>;
 
 /** The one place a {@link Checkpoint} record is made: its metadata and what the pool says of its snapshots. */
-function checkpointRecord(
+function checkpointRecord<On extends { created: Date; used?: number; held: boolean; clones?: string[]; snapshots: string[]; missing: string[]; interrupted: boolean }>(
   id: string,
   meta: CheckpointMeta,
-  on: { created: Date; used: number; held: boolean; clones: string[]; snapshots: string[]; missing: string[]; interrupted: boolean },
-): Checkpoint {
+  on: On,
+): Checkpoint & On {
   return {
     id,
     tid: meta.tid,
@@ -243,14 +262,14 @@ export class Checkpoints {
     // Only a checkpoint of two or more pools can be cut halfway (one pool's is a single channel
     // program); skip the scan otherwise: it reads properties of every checkpoint, on every command.
     if (this.system.pools.length < 2 && !options.thorough) return done;
-    const listed = await this.list();
+    const listed = await this.list({ details: true });
     for (const c of listed) {
       if (!c.interrupted) continue;
       if (c.missing.length === 0) {
-        if (!options.dryRun) await markComplete(c.snapshots);
+        if (!options.dryRun) await markComplete(c.snapshots, this.system.id);
         done.push(`${options.dryRun ? 'would complete' : 'completed'} the interrupted checkpoint ${c.id}`);
       } else {
-        if (!options.dryRun) await destroyEverywhere(c.snapshots);
+        if (!options.dryRun) await destroyEverywhere(c.snapshots, this.system.id);
         done.push(`${options.dryRun ? 'would remove' : 'removed'} the half-made checkpoint ${c.id}`);
       }
     }
@@ -347,8 +366,67 @@ export class Checkpoints {
    * Every checkpoint of the system, oldest first.
    * @throws {@link ZfsError} from the kernel (`DATASET_NOT_FOUND` when a dataset went away).
    */
-  async list(): Promise<Checkpoint[]> {
-    return (await this.scan()).checkpoints;
+  /**
+   * The checkpoints, oldest first. Read from the snapshots' names and the
+   * index zcp keeps on each pool's state dataset (a checkpoint it has no
+   * entry for is read from its snapshots' own properties), so 2,000 cost
+   * about a second: `used` and `clones` are not there, and `held` is zcp's
+   * own hold. With `details`, everything is read from every snapshot
+   * (seconds per thousand): `used`, every hold and every clone.
+   */
+  async list(options: { details: true }): Promise<DetailedCheckpoint[]>;
+  async list(options?: { details?: boolean }): Promise<Checkpoint[]>;
+  async list(options: { details?: boolean } = {}): Promise<Checkpoint[]> {
+    return options.details ? (await this.scan()).checkpoints : this.quickList();
+  }
+
+  /** {@link list} from the names and the index; what the index can't vouch for is read with LIST. */
+  private async quickList(): Promise<Checkpoint[]> {
+    const sys = this.system;
+    const key = indexKey(sys.id);
+    const poolOf = (ds: string) => ds.split('/')[0]!;
+    const on = new Map<string, string[]>(); // id -> the datasets with its snapshot, in the system's order
+    const entries = new Map<string, Map<string, { meta: CheckpointMeta; created: Date }>>(); // id -> pool -> entry
+    const held = new Set<string>();
+    for (const pool of sys.pools) {
+      const out = await zfs.runProgram(pool, QUICK_LIST, { datasets: sys.byPool.get(pool)!, prefix: SNAPSHOT_PREFIX, counter: stateDataset(pool), key });
+      for (const [rest, value] of out.index) {
+        const m = /^([1-9][0-9]{0,14})(\.held)?$/.exec(rest);
+        if (!m) continue;
+        const id = `${SNAPSHOT_PREFIX}${m[1]}`;
+        if (m[2]) {
+          if (value === 'yes' && pool === sys.pools[0]) held.add(id);
+          continue;
+        }
+        const entry = decodeIndexEntry(value, Number(m[1]), sys.id);
+        if (entry) entries.set(id, (entries.get(id) ?? new Map()).set(pool, entry));
+      }
+      for (const [ds, d] of out.datasets) for (const name of d.missing ? [] : d.names) if (/^zcp-[1-9][0-9]{0,14}$/.test(name)) on.set(name, [...(on.get(name) ?? []), ds]);
+    }
+    const checkpoints: Checkpoint[] = [];
+    const unsure: string[] = [];
+    for (const [id, datasets] of on) {
+      const pools = entries.get(id);
+      const first = pools?.get(sys.pools[0]!);
+      // Every snapshot of that name must be vouched for by its pool's entry; else all of it is read the slow way.
+      if (!pools || !first || !datasets.every((ds) => pools.get(poolOf(ds))?.meta.datasets.includes(ds))) {
+        unsure.push(id);
+        continue;
+      }
+      const ordered = sys.datasets.filter((ds) => datasets.includes(ds));
+      checkpoints.push(
+        checkpointRecord(id, first.meta, {
+          created: first.created,
+          held: held.has(id),
+          snapshots: ordered.map((ds) => `${ds}@${id}`),
+          missing: sys.datasets.filter((ds) => !datasets.includes(ds)),
+          interrupted: [...pools.values()].some((e) => e.meta.state !== 'complete'),
+        }),
+      );
+    }
+    // The same shape as the rest: what was read beyond it is left out.
+    if (unsure.length) checkpoints.push(...(await this.scan({ only: unsure })).checkpoints.map(({ used: _, clones: __, ...c }) => c));
+    return checkpoints.sort((x, y) => x.tid - y.tid);
   }
 
   /**
@@ -358,7 +436,7 @@ export class Checkpoints {
    * rollback must not pass over them, nothing destroys them), and the guid
    * of every checkpoint snapshot (a journal names what it acts on by guid).
    */
-  async scan(): Promise<ScanResult> {
+  async scan(options: { only?: readonly string[] } = {}): Promise<ScanResult> {
     type Found = { primary?: ListedSnapshot; on: Map<string, ListedSnapshot> };
     const found = new Map<string, Found>();
     const foreign: ForeignSnapshot[] = [];
@@ -368,7 +446,8 @@ export class Checkpoints {
     const legacy: { ds: string; short: string; snap: ListedSnapshot }[] = [];
     for (const pool of this.system.pools) {
       const datasets = this.system.byPool.get(pool)!;
-      const out = await zfs.runProgram(pool, LIST, { datasets, primary, prefix: SNAPSHOT_PREFIX });
+      const only = options.only && Object.fromEntries(options.only.map((id) => [id, 'y']));
+      const out = await zfs.runProgram(pool, LIST, { datasets, primary, prefix: SNAPSHOT_PREFIX, ...(only ? { only } : {}) });
       for (const [name, createtxg] of out.others) foreign.push({ name, createtxg });
       for (const ds of datasets) {
         const listed = out.datasets.get(ds);
@@ -400,7 +479,7 @@ export class Checkpoints {
       if (entry?.primary && !entry.primary.props['zcp:system']) entry.on.set(ds, snap);
       else foreign.push({ name: `${ds}@${short}`, createtxg: snap.createtxg, owner: 'unknown' });
     }
-    const checkpoints: Checkpoint[] = [];
+    const checkpoints: DetailedCheckpoint[] = [];
     const txg = new Map<string, number>();
     for (const [id, entry] of found) {
       const source = entry.primary ?? [...entry.on.values()][0]!;
@@ -436,10 +515,11 @@ export class Checkpoints {
    * just listed them, else in a fresh list.
    * @throws {@link CheckpointError} `CHECKPOINT_NOT_FOUND`, `NOT_ZCP` (a snapshot zcp did not make).
    */
-  async get(ref: string, among?: readonly Checkpoint[]): Promise<Checkpoint> {
+  async get(ref: string, among?: readonly DetailedCheckpoint[]): Promise<DetailedCheckpoint> {
     const ref2 = String(ref);
     const short = ref2.includes('@') ? ref2.slice(ref2.indexOf('@') + 1) : /^[0-9]+$/.test(ref2) ? `${SNAPSHOT_PREFIX}${Number(ref2)}` : ref2;
-    const found = (among ?? (await this.list())).find((c) => c.id === short);
+    // Without a list: every snapshot of that one name read from the pool, and no other.
+    const found = (among ?? (await this.scan({ only: [short] })).checkpoints).find((c) => c.id === short);
     if (found) return found;
     if (ref2.includes('@') && (await zfs.exists(ref2).catch(() => false))) {
       throw new CheckpointError('NOT_ZCP', `${ref2} is not a zcp checkpoint of this system; zcp only works on what it made`, ref2);
@@ -485,9 +565,10 @@ export class Checkpoints {
     };
     const props = encodeMeta(meta);
     delete props['zcp:tid'];
+    const index = encodeIndexEntry(meta);
     // The delegation check reads the kernel's table (no txg); the flush waits on the disks: side by side.
     await Promise.all([flushToDisk(this.system), how.checkDelegations ? refuseDelegatedIfThere(sys.pools[0]!) : undefined]);
-    const made = await this.snapshotPools(props, floor);
+    const made = await this.snapshotPools(props, floor, index);
     // What list() would say of it, without a scan of every checkpoint: it is new, so no holds or clones.
     return checkpointRecord(made.id, { ...meta, tid: made.tid }, { created: new Date(made.creation * 1000), used: made.used, held: false, clones: [], snapshots: made.snapshots, missing: [], interrupted: false });
   }
@@ -514,14 +595,24 @@ export class Checkpoints {
    * later pool destroys the snapshots made on the earlier ones. With two
    * pools or more the snapshots are marked complete at the end.
    */
-  private async snapshotPools(props: Record<string, string>, floor: number): Promise<{ id: string; tid: number; creation: number; used: number; snapshots: string[] }> {
+  private async snapshotPools(props: Record<string, string>, floor: number, index: string | undefined): Promise<{ id: string; tid: number; creation: number; used: number; snapshots: string[] }> {
     const sys = this.system;
     let first: Extract<CreateResult, { made: true }> | undefined;
     const made: string[][] = [];
     await uninterruptible(async () => {
       for (const pool of sys.pools) {
         const datasets = sys.byPool.get(pool)!;
-        const args = { datasets, prefix: SNAPSHOT_PREFIX, props, counter: stateDataset(pool), floor, ...(first ? { tid: first.tid } : {}), need: writeSpace(props, datasets.length), space_of: datasets[0]! };
+        const args = {
+          datasets,
+          prefix: SNAPSHOT_PREFIX,
+          props,
+          counter: stateDataset(pool),
+          floor,
+          ...(first ? { tid: first.tid } : {}),
+          need: writeSpace(props, datasets.length) + (index ? Buffer.byteLength(index) + 256 : 0),
+          space_of: datasets[0]!,
+          ...(index ? { index, index_key: indexKey(sys.id) } : {}),
+        };
         try {
           const ret = await this.createOn(pool, { ...args, ...(pool === sys.pools[0] ? { journal: journalKey(sys.datasets[0]!) } : {}) });
           if (!ret.made) throw this.createFailure(pool, ret);
@@ -533,7 +624,7 @@ export class Checkpoints {
         made.push(datasets.map((ds) => `${ds}@${first!.name}`));
         faultPoint('create-between-pools');
       }
-      if (sys.pools.length > 1) await markComplete(made.flat());
+      if (sys.pools.length > 1) await markComplete(made.flat(), sys.id);
     });
     return { id: first!.name, tid: first!.tid, creation: first!.creation, used: first!.used, snapshots: made.flat() };
   }
@@ -585,7 +676,7 @@ export class Checkpoints {
         throw new CheckpointError('HAS_CLONES', `${c.id} has boot environments cloned from it (${c.clones.join(', ')}); destroy them first`, c.snapshots[0]);
       }
       if (options.dryRun) return c.snapshots;
-      await destroyEverywhere(c.snapshots);
+      await destroyEverywhere(c.snapshots, this.system.id);
       await this.sweepRebuilt();
       return c.snapshots;
     }, options);
@@ -632,6 +723,9 @@ export class Checkpoints {
   private async setKeep(ref: string, keep: boolean): Promise<Checkpoint> {
     return this.locked(async () => {
       const c = await this.get(ref);
+      // The list shows zcp's hold from the index: set after the holds, dropped before the releases,
+      // so a kill in between never shows held what is not (prune and destroy read the holds themselves).
+      if (!keep) await this.setHeldFlag(c.tid, false);
       for (const snaps of groupByPool(c.snapshots).values()) {
         const todo: string[] = [];
         for (const s of snaps) if ((KEEP_TAG in (await zfs.getHolds(s))) !== keep) todo.push(s);
@@ -639,7 +733,17 @@ export class Checkpoints {
         if (todo.length && !keep) await zfs.release(Object.fromEntries(todo.map((s) => [s, [KEEP_TAG]])));
         faultPoint(keep ? 'hold-pool' : 'release-pool');
       }
+      if (keep) await this.setHeldFlag(c.tid, true);
       return this.get(c.id);
     });
   }
+
+  /** The index's mark of zcp's hold on checkpoint `tid` (on the first pool's state dataset). */
+  private async setHeldFlag(tid: number, held: boolean): Promise<void> {
+    const pool = this.system.pools[0]!;
+    const flag = `${indexKey(this.system.id)}${tid}.held`;
+    const ret = await zfs.runProgram(pool, SET_INDEX, { counter: stateDataset(pool), set: held ? { [flag]: 'yes' } : {}, drop: held ? [] : [flag] });
+    if (!ret.ok) throw lzcError('setUserProps', [stateDataset(pool)], { errno: ret.errno }, MAP.setProp);
+  }
+
 }

@@ -87,3 +87,53 @@ export function decodeMeta(props: Record<string, string>): CheckpointMeta | unde
     system: props[`${PREFIX}system`] ?? '',
   };
 }
+
+/**
+ * The index: a checkpoint's metadata once more, as one compact JSON user
+ * property on its pool's state dataset (`zcp:cp:SYSTEM.TID`), written by
+ * CREATE in the snapshots' own txg. Listing 2,000 checkpoints then reads
+ * their names and this one dataset's properties, not ten properties of each
+ * snapshot (every snapshot opened costs milliseconds). The snapshots keep
+ * their own properties: they stay the truth, read wherever the index has no
+ * entry or a command destroys something.
+ */
+export function indexKey(system: string): string {
+  return `${PREFIX}cp:${system}.`;
+}
+
+/** An entry longer than this is not written (a long title or command): that checkpoint is listed the slow way. */
+const MAX_ENTRY = 7000;
+
+/** A checkpoint's index entry without its creation time (CREATE adds it); `state` first, as MARK_COMPLETE rewrites it in place. Undefined when too long. */
+export function encodeIndexEntry(meta: CheckpointMeta): string | undefined {
+  const text = JSON.stringify({
+    state: meta.state,
+    kind: meta.kind,
+    title: meta.title,
+    ...(meta.command ? { command: meta.command } : {}),
+    important: meta.important,
+    datasets: meta.datasets,
+    version: meta.version,
+  });
+  return Buffer.byteLength(text) > MAX_ENTRY ? undefined : text;
+}
+
+/** An index entry read back, checked field by field (anything else: undefined, and the checkpoint is read from its snapshots). */
+export function decodeIndexEntry(text: string, tid: number, system: string): { meta: CheckpointMeta; created: Date } | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const e = v as Record<string, unknown>;
+  const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if ((e.state !== 'complete' && e.state !== 'creating') || !KINDS.includes(e.kind as CheckpointKind) || typeof e.title !== 'string') return undefined;
+  if (typeof e.important !== 'boolean' || !strings(e.datasets) || typeof e.version !== 'string' || typeof e.created !== 'number') return undefined;
+  if (e.command !== undefined && !strings(e.command)) return undefined;
+  return {
+    meta: { tid, kind: e.kind as CheckpointKind, state: e.state, title: e.title, ...(e.command ? { command: e.command } : {}), important: e.important, datasets: e.datasets, version: e.version, system },
+    created: new Date(e.created * 1000),
+  };
+}

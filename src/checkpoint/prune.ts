@@ -12,7 +12,7 @@ import * as zfs from '../zfs/index.js';
 import { poolOf } from '../zfs/names.js';
 import type { ZfsError } from '../zfs/errors.js';
 import type { CheckpointError } from './errors.js';
-import { type Checkpoint, type CheckpointSource, type Checkpoints, destroyEverywhere } from './checkpoints.js';
+import { type Checkpoint, type CheckpointSource, type Checkpoints, type DetailedCheckpoint, destroyEverywhere } from './checkpoints.js';
 
 export interface PrunePolicy {
   /** Keep the newest N ordinary checkpoints (default 10). */
@@ -24,7 +24,7 @@ export interface PrunePolicy {
 }
 
 export interface PruneDecision {
-  checkpoint: Checkpoint;
+  checkpoint: DetailedCheckpoint;
   reason: string;
 }
 
@@ -37,15 +37,15 @@ export async function planPrune(cps: Pick<CheckpointSource, 'system' | 'list'>, 
   if (policy.minFreeBytes !== undefined) {
     for (const pool of cps.system.pools) available.set(pool, Number((await zfs.getProps(pool, ['available'])).available?.value ?? 0));
   }
-  return choosePrune(await cps.list(), policy, now, available);
+  return choosePrune(await cps.list({ details: true }), policy, now, available);
 }
 
 /**
  * The choice itself, from the checkpoints (oldest first), the policy, the
  * time and each pool's free bytes (needed only with `minFreeBytes`).
  */
-export function choosePrune(all: readonly Checkpoint[], policy: PrunePolicy, now: Date, available: ReadonlyMap<string, number>): PruneDecision[] {
-  const free = (c: Checkpoint) => !c.held && c.clones.length === 0;
+export function choosePrune(all: readonly DetailedCheckpoint[], policy: PrunePolicy, now: Date, available: ReadonlyMap<string, number>): PruneDecision[] {
+  const free = (c: DetailedCheckpoint) => !c.held && c.clones.length === 0;
   const doomed = new Map<string, PruneDecision>();
   const ordinary = all.filter((c) => !c.important && free(c));
   const keep = policy.keep ?? 10;
@@ -81,7 +81,7 @@ export async function prune(cps: Checkpoints, policy: PrunePolicy, options: { dr
   return cps.locked(async () => {
     const plan = await planPrune(cps, policy);
     if (options.dryRun || !plan.length) return plan;
-    await destroyEverywhere(plan.flatMap((d) => d.checkpoint.snapshots), 'prune-pool');
+    await destroyEverywhere(plan.flatMap((d) => d.checkpoint.snapshots), cps.system.id, 'prune-pool');
     await cps.sweepRebuilt(); // what zcp undo rebuilt from them goes with them
     return plan;
   }, options);

@@ -130,14 +130,14 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   list: {
-    usage: 'zcp list [-H]',
-    summary: 'the system, its checkpoints and boot environments (A = boots next, C = current)',
-    examples: ['zcp list', 'zcp list --json | jq \'.checkpoints[] | .id\'', 'zcp list -H | cut -f3'],
-    options: ['no-header'],
+    usage: 'zcp list [-H] [--details]',
+    summary: 'the system, its checkpoints and boot environments (A = boots next, C = current); --details reads each checkpoint\'s space, holds and clones from its snapshots (slower)',
+    examples: ['zcp list', 'zcp list --json | jq \'.checkpoints[] | .id\'', 'zcp list -H | cut -f3', 'zcp list --details --json'],
+    options: ['no-header', 'details'],
     check: (ctx) => want(ctx, 0, 0, 'no arguments'),
     async run(ctx) {
       const cps = await open(ctx);
-      const [checkpoints, bes, pending, interrupted] = [await cps.list(), await cps.bootEnvironments(), await cps.pendingRollback(), await new Transactions(cps).interrupted()];
+      const [checkpoints, bes, pending, interrupted] = [await cps.list({ details: ctx.options.details === true }), await cps.bootEnvironments(), await cps.pendingRollback(), await new Transactions(cps).interrupted()];
       for (const l of listLines(checkpoints, bes, ctx.options.noHeader === true)) ctx.out.line(l);
       for (const l of pendingLines(pending)) ctx.out.line(l);
       for (const l of interruptedLines(interrupted)) ctx.out.line(l);

@@ -12,7 +12,7 @@ import { type Output, UsageError } from './output.js';
 /** What a command gets: its positionals and options, the shared options, the output. */
 export interface Context {
   args: string[];
-  options: { message?: string; to?: string; tid?: string; rollbackOnFailure?: boolean; intoClone?: boolean; keep?: string; olderThan?: string; minFree?: string; discardJournal?: boolean; once?: boolean; noHeader?: boolean; withLater?: boolean; replaceConffiles?: boolean };
+  options: { message?: string; to?: string; tid?: string; rollbackOnFailure?: boolean; intoClone?: boolean; keep?: string; olderThan?: string; minFree?: string; discardJournal?: boolean; once?: boolean; noHeader?: boolean; details?: boolean; withLater?: boolean; replaceConffiles?: boolean };
   datasets: string[];
   root: string | undefined;
   dryRun: boolean;

@@ -136,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(v['rollback-on-failure'] ? { rollbackOnFailure: true } : {}),
       ...(v.once ? { once: true } : {}),
       ...(v['no-header'] ? { noHeader: true } : {}),
+      ...(v.details ? { details: true } : {}),
       ...(v['into-clone'] ? { intoClone: true } : {}),
       ...(v.keep !== undefined ? { keep: v.keep } : {}),
       ...(v['older-than'] !== undefined ? { olderThan: v['older-than'] } : {}),

@@ -24,6 +24,7 @@ export const OPTIONS = {
   'discard-journal': { type: 'boolean' },
   once: { type: 'boolean' },
   'no-header': { type: 'boolean', short: 'H' },
+  details: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   'with-later': { type: 'boolean' },
   'replace-conffiles': { type: 'boolean' },
@@ -56,6 +57,7 @@ export const OPTION_HELP: Record<OptionName, { value?: string; text: string }> =
   'discard-journal': { text: 'drop a rollback journal that does not check out; roll nothing back' },
   once: { text: 'boot it at the next boot only (refused: zcp writes no boot loader entries)' },
   'no-header': { text: 'no header line; columns separated by a tab (for scripts)' },
+  details: { text: 'also read each checkpoint\'s space (used), every hold and every clone from its snapshots: seconds per thousand checkpoints' },
   'with-later': { text: 'undo first, newest first, the later transactions that need this one (else they are named and the undo refused)' },
   'replace-conffiles': { text: "take the package's version of conffiles edited since (default: keep the edited ones, as dpkg does)" },
 };

@@ -179,6 +179,14 @@ function zfs.sync.set_prop(name, prop, value)
   return err
 end
 
+function zfs.sync.inherit(name, prop)
+  assert(case.sync, "zfs.sync.inherit outside syncing context")
+  local err = injected("sync_inherit", name) or (objects[name] and 0 or ENOENT)
+  calls[#calls + 1] = "inherit " .. name .. " " .. prop .. " " .. err
+  if err == 0 and objects[name].user then objects[name].user[prop] = nil end
+  return err
+end
+
 -- The kernel's Lua: base functions, string, table, coroutine; and zfs.
 local env = {
   zfs = zfs, string = string, table = table, coroutine = coroutine,

@@ -6,7 +6,7 @@
 // the guest tests stay the judge of the real kernel.
 import { describe, expect, it } from 'vitest';
 import * as checkpointPrograms from '../../src/checkpoint/programs.js';
-import { CREATE, LIST, MARK_COMPLETE, TID_FLOOR } from '../../src/checkpoint/programs.js';
+import { CREATE, LIST, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from '../../src/checkpoint/programs.js';
 import type { Program } from '../../src/zfs/lua.js';
 import * as zfsPrograms from '../../src/zfs/props.js';
 import { GET_PROPS, LIST_CHILDREN, LIST_SNAPSHOTS, SET_USER_PROPS } from '../../src/zfs/props.js';
@@ -36,7 +36,7 @@ const snapshotsOf = (objects: Record<string, FakeObject>) => Object.keys(objects
 
 describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
   it('every program parses with luac5.2 and names itself', () => {
-    expect(ALL.map((p) => p.name).sort()).toEqual(['create', 'get-props', 'list', 'list-children', 'list-snapshots', 'mark-complete', 'set-user-props', 'tid-floor']);
+    expect(ALL.map((p) => p.name).sort()).toEqual(['create', 'get-props', 'list', 'list-children', 'list-snapshots', 'mark-complete', 'quick-list', 'set-index', 'set-user-props', 'tid-floor']);
     for (const p of ALL) expect(syntaxErrors(p.lua), p.name).toBe('');
     expect(syntaxErrors('local args = ...\nif args then return {')).toMatch(/expected/); // the check can fail
   });
@@ -189,6 +189,52 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       const d = r.result.datasets.get(ds);
       expect(d && !d.missing && d.snapshots.get('zcp-7')!.props).toEqual({});
     }
+  });
+
+  describe('the index', () => {
+    const indexed = { ...createArgs(), index: '{"state":"creating","title":"t"}', index_key: 'zcp:cp:42.' };
+    it('CREATE writes the entry with the creation time in the snapshots\' program; none when not given', () => {
+      const r = runOnHost(CREATE, indexed, pool('5'));
+      expect(r).toMatchObject({ ok: true, result: { made: true, tid: 5 } });
+      expect(r.objects['p/zcp']!.user!['zcp:cp:42.5']).toBe(`{"state":"creating","title":"t","created":${(r.objects['p/a@zcp-5']!.props as { creation: number }).creation}}`);
+      expect(Object.keys(runOnHost(CREATE, createArgs(), pool('5')).objects['p/zcp']!.user!).sort()).toEqual(['zcp:next-tid', 'zcp:role']);
+    });
+    it('CREATE undoes its snapshots when the entry can\'t be written', () => {
+      const r = runOnHost(CREATE, indexed, pool('5', {}, { 'sync_set_prop:p/zcp': ENOSPC }));
+      expect(r).toMatchObject({ result: { made: false, failed: 'p/zcp', errno: ENOSPC, step: 'metadata' } });
+      expect(snapshotsOf(r.objects)).toEqual([]);
+    });
+    it('MARK_COMPLETE rewrites the entry\'s state, only an entry set on the state dataset itself that starts with it', () => {
+      const p = pool('2', { 'p/a@zcp-1': snap(1, { 'zcp:state': 'creating' }) });
+      p.objects['p/zcp']!.user!['zcp:cp:42.1'] = '{"state":"creating","title":"{\\"state\\":\\"creating\\""}';
+      p.objects['p']!.user = { 'zcp:cp:42.2': '{"state":"creating"}' };
+      const r = runOnHost(MARK_COMPLETE, { snapshots: ['p/a@zcp-1'], counter: 'p/zcp', key: 'zcp:cp:42.1' }, p);
+      expect(r).toMatchObject({ result: { ok: true } });
+      expect(r.objects['p/zcp']!.user!['zcp:cp:42.1']).toBe('{"state":"complete","title":"{\\"state\\":\\"creating\\""}');
+      const r2 = runOnHost(MARK_COMPLETE, { snapshots: ['p/a@zcp-1'], counter: 'p/zcp', key: 'zcp:cp:42.2' }, p);
+      expect(r2.objects['p/zcp']!.user!['zcp:cp:42.2']).toBeUndefined(); // inherited from the pool: not written
+    });
+    it('QUICK_LIST gives the zcp-prefixed names and the system\'s entries set on the state dataset itself, no property of a snapshot', () => {
+      const p = pool('3', { 'p/a@zcp-1': snap(1), 'p/a/var@zcp-1': snap(1), 'p/a@auto': snap(2), 'p/a@zcp-x': snap(3) });
+      p.objects['p/zcp']!.user = { ...p.objects['p/zcp']!.user, 'zcp:cp:42.1': 'one', 'zcp:cp:42.1.held': 'yes', 'zcp:cp:7.1': 'other system' };
+      p.objects['p']!.user = { 'zcp:cp:42.9': 'inherited' };
+      const r = runOnHost(QUICK_LIST, { datasets: ['p/a', 'p/a/var', 'p/gone'], prefix: 'zcp-', counter: 'p/zcp', key: 'zcp:cp:42.' }, p);
+      expect(r).toMatchObject({ ok: true });
+      if (!r.ok) return;
+      expect(r.result.index).toEqual(new Map([['1', 'one'], ['1.held', 'yes']]));
+      expect(r.result.datasets.get('p/a')).toEqual({ missing: false, names: ['zcp-1', 'zcp-x'] });
+      expect(r.result.datasets.get('p/a/var')).toEqual({ missing: false, names: ['zcp-1'] });
+      expect(r.result.datasets.get('p/gone')).toEqual({ missing: true });
+    });
+    it('SET_INDEX sets and drops entries, dropping only what is set on the state dataset itself', () => {
+      const p = pool('3');
+      p.objects['p/zcp']!.user!['zcp:cp:42.1'] = 'x';
+      p.objects['p']!.user = { 'zcp:cp:42.2': 'pool' };
+      const r = runOnHost(SET_INDEX, { counter: 'p/zcp', set: { 'zcp:cp:42.3.held': 'yes' }, drop: ['zcp:cp:42.1', 'zcp:cp:42.2'] }, p);
+      expect(r).toMatchObject({ result: { ok: true } });
+      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '3', 'zcp:cp:42.3.held': 'yes' });
+      expect(r.objects['p']!.user).toEqual({ 'zcp:cp:42.2': 'pool' });
+    });
   });
 
   describe('mark-complete', () => {

@@ -2,19 +2,19 @@
 // by count, by age (important ones at four times the limit), by free space per pool,
 // oldest and ordinary first, and never a held or cloned checkpoint.
 import { describe, expect, it } from 'vitest';
-import type { Checkpoint } from '../../src/checkpoint/checkpoints.js';
+import type { DetailedCheckpoint } from '../../src/checkpoint/checkpoints.js';
 import { choosePrune } from '../../src/checkpoint/prune.js';
 
 const DAY = 86_400_000;
 const now = new Date('2026-12-01T00:00:00Z');
-function cp(tid: number, daysOld: number, extra: Partial<Checkpoint> = {}): Checkpoint {
+function cp(tid: number, daysOld: number, extra: Partial<DetailedCheckpoint> = {}): DetailedCheckpoint {
   return {
     id: `zcp-${tid}`, tid, kind: 'manual', title: '', state: 'complete', important: false,
     created: new Date(now.getTime() - daysOld * DAY), used: 100 * tid, held: false, clones: [],
     snapshots: [`rpool/ROOT/d@zcp-${tid}`, `bpool/BOOT/d@zcp-${tid}`], missing: [], interrupted: false, ...extra,
   };
 }
-const ids = (d: { checkpoint: Checkpoint }[]) => d.map((x) => x.checkpoint.id);
+const ids = (d: { checkpoint: DetailedCheckpoint }[]) => d.map((x) => x.checkpoint.id);
 
 describe('prune planning', () => {
   const all = [cp(1, 40), cp(2, 30, { important: true }), cp(3, 20, { held: true }), cp(4, 10, { clones: ['rpool/ROOT/be'] }), cp(5, 5), cp(6, 1)];

@@ -36,12 +36,41 @@ describe('checkpoints (guest)', () => {
     // Both snapshots in one txg: the same createtxg.
     const txgs = run('zfs', 'get', '-H', '-p', '-o', 'value', 'createtxg', ...c.snapshots).trim().split('\n');
     expect(new Set(txgs).size).toBe(1);
-    const listed = await cps.list();
+    const listed = await cps.list({ details: true });
     expect(listed.map((x) => x.id)).toEqual([c.id]);
     expect(listed[0]).toMatchObject({ kind: 'apt', title: 'before upgrade', command: ['apt-get', 'dist-upgrade'], held: false, clones: [], missing: [] });
     expect(Math.abs(listed[0]!.created.getTime() - Date.now())).toBeLessThan(120_000);
     // create builds its answer from what the kernel returned, not from a list: the two agree.
     expect(listed[0]).toEqual(c);
+    // The list from the index says the same, less what only the snapshots know.
+    const { used: _, clones: __, ...indexed } = c;
+    expect(await cps.list()).toEqual([indexed]);
+  });
+
+  it('lists from the index what it vouches for, and from the snapshots what it does not; get reads one checkpoint\'s snapshots only', async () => {
+    const root = fresh(POOL, 'root');
+    const cps = await system(root, `${root}/var`);
+    const [a, b, c] = [await cps.create({ title: 'a' }), await cps.create({ title: 'b', kind: 'apt', command: ['apt-get', 'install', 'x y'] }), await cps.create({ title: 'c' })];
+    const key = (tid: number) => `zcp:cp:${cps.system.id}.${tid}`;
+    const state = `${POOL}/zcp`;
+    expect(JSON.parse(run('zfs', 'get', '-H', '-o', 'value', key(b.tid), state))).toMatchObject({ state: 'complete', kind: 'apt', title: 'b', command: ['apt-get', 'install', 'x y'], datasets: [root, `${root}/var`] });
+    const strip = ({ used: _, clones: __, ...rest }: (typeof a)) => rest;
+    // An entry lost (or an older zcp's checkpoint, made before the index): read from its snapshots, the same.
+    run('zfs', 'inherit', key(a.tid), state);
+    // A snapshot destroyed behind zcp's back: the entry stays, the name is gone, so is the checkpoint.
+    for (const ds of [root, `${root}/var`]) run('zfs', 'destroy', `${ds}@${c.id}`);
+    // An entry that does not name a dataset the snapshot is on: that checkpoint is read from its snapshots.
+    run('zfs', 'set', `${key(b.tid)}=${JSON.stringify({ ...JSON.parse(run('zfs', 'get', '-H', '-o', 'value', key(b.tid), state)), datasets: [root], title: 'forged' })}`, state);
+    expect(await cps.list()).toEqual([strip(a), strip(b)]);
+    expect(await cps.list({ details: true })).toEqual([{ ...a, used: expect.any(Number) }, { ...b, used: expect.any(Number) }]);
+    expect(await cps.get(String(b.tid))).toEqual({ ...b, used: expect.any(Number) });
+    // zcp's own destroy takes the entry with the snapshots; a hold is marked in it.
+    await cps.hold(b.id);
+    expect((await cps.list()).map((x) => [x.id, x.held])).toEqual([[a.id, false], [b.id, true]]);
+    await cps.release(b.id);
+    await cps.destroy(a.id);
+    expect(run('zfs', 'get', '-H', '-o', 'source', key(a.tid), state).trim()).toBe('-');
+    expect((await cps.list()).map((x) => [x.id, x.held])).toEqual([[b.id, false]]);
   });
 
   it('counts zcp: properties only where set on the snapshot: a zcp-N snapshot that inherits them from its dataset is not a checkpoint', async () => {
@@ -55,9 +84,10 @@ describe('checkpoints (guest)', () => {
     }
     run('zfs', 'snapshot', `${root}@${forged}`, `${root}/var@${forged}`);
     expect(run('zfs', 'get', '-H', '-o', 'value,source', 'zcp:tid', `${root}@${forged}`)).toBe(`${real.tid + 50}\tinherited from ${root}\n`);
-    const listed = await cps.list();
+    const listed = await cps.list({ details: true });
     expect(listed.map((c) => c.id)).toEqual([real.id]);
     expect(listed[0]).toEqual(real); // its own properties are read as before
+    expect((await cps.list()).map((c) => c.id)).toEqual([real.id]); // no index entry: read the same way
     // Not ours, so a rollback to the real one refuses to pass over it, and nothing destroys it.
     expect(await failure(cps.rollback(real.id))).toMatchObject({ code: 'NOT_ZCP' });
     expect(zfsSnapshots(root)).toContain(`${root}@${forged}`);
