@@ -6,8 +6,9 @@
  *   program with the metadata) vs one bare lzc_snapshot of the same
  *   datasets (the limit) and `zfs snapshot -o zcp:...` (atomic, with the
  *   same properties); and of 1 dataset where 2,000 checkpoints are;
- * - list 10 to 2,000 checkpoints (Checkpoints.list) vs `zfs list -t
- *   snapshot -o` the same properties;
+ * - list 10 to 2,000 checkpoints (Checkpoints.list: names and the index;
+ *   with details: every snapshot read) vs `zfs list -t snapshot -o` the
+ *   same properties; get one checkpoint among 2,000 vs `zfs get` of it;
  * - diff at package level (a real dpkg status, this host's, in the snapshot
  *   and now) vs two `dpkg-query --admindir -W` runs;
  * - rollback in place of a 2-dataset system vs bare lzc_rollback_to of
@@ -17,7 +18,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Checkpoints, zfs } from '../src/index.js';
-import { encodeMeta } from '../src/checkpoint/metadata.js';
+import { type CheckpointMeta, encodeIndexEntry, encodeMeta, indexKey } from '../src/checkpoint/metadata.js';
+import { ensureState, stateDataset } from '../src/checkpoint/state.js';
 import { stats, type Stats } from './stats.js';
 
 /** One measured row. `role`: zcp's own, the bare libzfs_core call (the limit), or the command a script would run; `x`: its size in a scaling series. */
@@ -54,6 +56,8 @@ async function time(n: number, fn: (i: number) => unknown, before?: (i: number) 
   return stats(ms);
 }
 
+/** How many times one checkpoint is read among 2,000. */
+const SHOW_N = 10;
 /** The dataset counts the create series is drawn over, and how many creates each point takes. */
 const CREATE_SIZES = [1, 5, 20, 50, 100];
 /** The checkpoint counts the list series is drawn over (each listed LIST_N times at 2,000, fewer below). */
@@ -79,26 +83,40 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
   }
 
   // 10 to 2,000 checkpoints of one dataset, listed with their metadata. They
-  // are made as zcp makes them (snapshot zcp-TID with the encoded metadata),
-  // one addon call each, without create's lock and flush: 2,000 full creates
-  // take longer than the guest's time limit, and the listing is what is measured.
+  // are made as zcp makes them (snapshot zcp-TID with the encoded metadata,
+  // and its entry in the index on POOL/zcp), one addon call each, without
+  // create's lock and flush: 2,000 full creates take longer than the guest's
+  // time limit, and the listing is what is measured.
   const many = await system(pool, 'cplist', 1);
+  await ensureState(pool);
   const LIST_N = 10;
   let made = 0;
   for (const size of LIST_SIZES) {
+    const entries: Record<string, string> = {};
     for (; made < size; made++) {
       const i = made + 1;
-      const meta = { tid: 100_000 + i, kind: 'manual', state: 'complete', title: `checkpoint ${i}`, important: false, datasets: many.datasets, version: '0.1.0', system: many.cps.system.id } as const;
-      await zfs.snapshot([`${many.datasets[0]}@zcp-${100_000 + i}`], encodeMeta({ ...meta, datasets: [...meta.datasets] }));
+      const meta: CheckpointMeta = { tid: 100_000 + i, kind: 'manual', state: 'complete', title: `checkpoint ${i}`, important: false, datasets: [...many.datasets], version: '0.1.0', system: many.cps.system.id };
+      await zfs.snapshot([`${many.datasets[0]}@zcp-${meta.tid}`], encodeMeta(meta));
+      entries[`${indexKey(meta.system)}${meta.tid}`] = `${encodeIndexEntry(meta)!.slice(0, -1)},"created":${Math.floor(Date.now() / 1000)}}`;
     }
+    await zfs.setUserProps(stateDataset(pool), entries);
     const reps = size === 2000 ? LIST_N : size >= 1000 ? 3 : 5;
     const label = `list ${size.toLocaleString('en')} checkpoints`;
     const series = { series: 'list', x: size };
     rows.push({ case: label, tool: 'zcp Checkpoints.list', role: 'zcp', ...series, stats: await time(reps, async () => {
       if ((await many.cps.list()).length !== size) throw new Error(`list: not ${size}`);
     }) });
+    rows.push({ case: label, tool: 'zcp Checkpoints.list, details (used, holds, clones)', role: 'zcp', ...series, stats: await time(size >= 1000 ? 2 : 3, async () => {
+      if ((await many.cps.list({ details: true })).length !== size) throw new Error(`list: not ${size}`);
+    }) });
     rows.push({ case: label, tool: 'zfs list -t snapshot -o zcp:...', role: 'command', ...series, stats: await time(reps, () => zfsCmd('list', '-H', '-p', '-t', 'snapshot', '-d', '1', '-o', 'name,createtxg,creation,used,userrefs,clones,zcp:tid,zcp:kind,zcp:title,zcp:state', many.datasets[0]!)) });
   }
+  // One checkpoint among 2,000 (zcp show): read from its own snapshots, not from a list of all.
+  const one = `${many.datasets[0]}@zcp-${100_000 + 1000}`;
+  rows.push({ case: 'get one checkpoint among 2,000', tool: 'zcp Checkpoints.get', role: 'zcp', stats: await time(SHOW_N, async () => {
+    if ((await many.cps.get(one)).tid !== 101_000) throw new Error('get: wrong checkpoint');
+  }) });
+  rows.push({ case: 'get one checkpoint among 2,000', tool: 'zfs get (the same properties)', role: 'command', stats: await time(SHOW_N, () => zfsCmd('get', '-H', '-p', '-o', 'property,value', 'createtxg,creation,used,userrefs,clones,zcp:tid,zcp:kind,zcp:title,zcp:state', one)) });
   // Create where 2,000 checkpoints are: it must cost what it costs with none (no scan of the others).
   const SCALE_N = Math.min(n, 10);
   rows.push({ case: 'checkpoint create, 1 dataset, 2,000 checkpoints there', tool: 'zcp Checkpoints.create', role: 'zcp', stats: await time(SCALE_N, (i) => many.cps.create({ title: `at scale ${i}` })) });

@@ -20,6 +20,7 @@ export {
   SystemLock,
   resolveSystem,
   type Checkpoint,
+  type DetailedCheckpoint,
   type CheckpointSource,
   type BootEnvironment,
   type RollbackPlan,

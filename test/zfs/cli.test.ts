@@ -67,8 +67,12 @@ describe('zcp CLI (guest)', () => {
       ['', '', id, expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d$/), 'manual', 'it\'s "quoted" $(touch /tmp/cli-pwned)⏎line two'],
     ]);
     const lj = json((await zcp(['list', '--json']))) as { checkpoints: Record<string, unknown>[]; bootEnvironments: Record<string, unknown>[] };
-    expect(Object.keys(lj.checkpoints[0]!).sort()).toEqual(['clones', 'created', 'held', 'id', 'important', 'kind', 'missing', 'snapshots', 'state', 'tid', 'title', 'used'].sort());
+    // Quick by default: no space or clones (they'd open every snapshot); --details adds them.
+    expect(Object.keys(lj.checkpoints[0]!).sort()).toEqual(['created', 'held', 'id', 'important', 'kind', 'missing', 'snapshots', 'state', 'tid', 'title'].sort());
     expect(lj.checkpoints[0]).toMatchObject({ id, tid: Number(tid), kind: 'manual', title, state: 'complete', held: false });
+    const dj = json((await zcp(['list', '--details', '--json']))) as { checkpoints: Record<string, unknown>[] };
+    expect(Object.keys(dj.checkpoints[0]!).sort()).toEqual(['clones', 'created', 'held', 'id', 'important', 'kind', 'missing', 'snapshots', 'state', 'tid', 'title', 'used'].sort());
+    expect(dj.checkpoints[0]).toMatchObject({ ...lj.checkpoints[0], clones: [], used: expect.any(Number) });
     expect(lj.bootEnvironments).toEqual([{ name: sys.ds.split('/').pop(), kind: 'system', dataset: sys.ds, datasets: [sys.ds, `${sys.ds}/var`], origin: null, active: false, current: true }]);
     const show = (await zcp(['show', tid!]));
     expect(show.stdout).toContain(`snapshot: ${sys.ds}/var@${id}`);
