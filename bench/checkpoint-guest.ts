@@ -121,6 +121,18 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
   const SCALE_N = Math.min(n, 10);
   rows.push({ case: 'checkpoint create, 1 dataset, 2,000 checkpoints there', tool: 'zcp Checkpoints.create', role: 'zcp', stats: await time(SCALE_N, (i) => many.cps.create({ title: `at scale ${i}` })) });
   rows.push({ case: 'checkpoint create, 1 dataset, 2,000 checkpoints there', tool: 'bare lzc_snapshot (addon)', role: 'limit', stats: await time(SCALE_N, (i) => zfs.snapshot([`${many.datasets[0]}@bare${i}`])) });
+  // Rollback to the latest where 2,000 are: it reads the target and what is newer, not the others.
+  let latest = '';
+  rows.push({ case: 'rollback in place, 1 dataset, 2,000 checkpoints there', tool: 'zcp Checkpoints.rollback, no package plan', role: 'zcp', stats: await time(SCALE_N, async () => {
+    if (!(await many.cps.rollback(latest, { packages: false })).done) throw new Error('rollback not done');
+  }, async (i) => {
+    latest = (await many.cps.create({ title: `rb at scale ${i}` })).id;
+    writeFileSync(join(many.root, 'changed'), String(i));
+  }) });
+  rows.push({ case: 'rollback in place, 1 dataset, 2,000 checkpoints there', tool: 'bare lzc_rollback_to (addon)', role: 'limit', stats: await time(SCALE_N, (i) => zfs.rollbackTo(`${many.datasets[0]}@bare-rb${i}`), async (i) => {
+    await zfs.snapshot([`${many.datasets[0]}@bare-rb${i}`]);
+    writeFileSync(join(many.root, 'changed'), String(i));
+  }) });
 
   // Package diff: this host's real dpkg status in a checkpoint, then one package more.
   const pk = await system(pool, 'cpdiff', 2);
@@ -144,6 +156,15 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
   }, async (i) => {
     target = (await rb.cps.create({ title: `rb ${i}` })).id;
     writeFileSync(join(rb.root, 'changed'), String(i));
+  }) });
+  // The same without the package plan (rollback({ packages: false })): the first read of a new
+  // snapshot's files mounts it, which on Linux starts mount(8) from the kernel.
+  const rbq = await system(pool, 'cprbq', 2);
+  rows.push({ case: 'rollback in place, 2 datasets', tool: 'zcp Checkpoints.rollback, no package plan', role: 'zcp', stats: await time(RB_N, async () => {
+    if (!(await rbq.cps.rollback(target, { packages: false })).done) throw new Error('rollback not done');
+  }, async (i) => {
+    target = (await rbq.cps.create({ title: `rb ${i}` })).id;
+    writeFileSync(join(rbq.root, 'changed'), String(i));
   }) });
   const rbb = await system(pool, 'cprbb', 2);
   rows.push({ case: 'rollback in place, 2 datasets', tool: 'bare lzc_rollback_to, each dataset (addon)', role: 'limit', stats: await time(RB_N, async (i) => {

@@ -27,6 +27,7 @@ export {
   type PackagePlan,
   type PendingRollback,
   type ScanResult,
+  type ScanSelection,
   type ForeignSnapshot,
   type CheckpointErrorCode,
   type CheckpointKind,

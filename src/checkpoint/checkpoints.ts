@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { run } from '../subprocess.js';
 import * as zfs from '../zfs/index.js';
 import type { ZfsError } from '../zfs/errors.js';
-import { groupByPool } from '../zfs/names.js';
+import { groupByPool, poolOf } from '../zfs/names.js';
 import { writeSpace } from '../zfs/stored-values.js';
 import { MAP, lzcError, snapshotMapper } from '../zfs/translate.js';
 import { CheckpointError } from './errors.js';
@@ -17,7 +17,7 @@ import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
 import { CREATE, type CreateArgs, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from './programs.js';
-import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey } from './metadata.js';
+import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey, SNAPSHOT_PREFIX, shortName } from './metadata.js';
 import { SystemLock, ensureState, refuseDelegatedIfThere, stateDataset } from './state.js';
 import { journalKey } from './journal.js';
 import { packageStore, sweepPackageStore } from './package-store.js';
@@ -29,8 +29,7 @@ import { type System, type SystemOptions, guidString, resolveSystem } from './sy
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** Checkpoint snapshots are named PREFIX + TID. */
-export const SNAPSHOT_PREFIX = 'zcp-';
+export { SNAPSHOT_PREFIX };
 /** The hold tag of a protected checkpoint. */
 export const KEEP_TAG = 'zcp-keep';
 
@@ -72,6 +71,21 @@ export interface ForeignSnapshot {
 }
 
 /** What {@link Checkpoints.scan} finds. */
+/**
+ * Which checkpoints a {@link Checkpoints.scan} reads; without one, all and
+ * every other snapshot. With one, other snapshots are listed only with
+ * `newer`: those created after checkpoint `newer` (what a rollback to it
+ * would pass over).
+ */
+export interface ScanSelection {
+  /** These checkpoints (short names, `zcp-12`). */
+  only?: readonly string[];
+  /** Every checkpoint whose TID is at least this. */
+  from?: number;
+  /** A rollback target (short name): other snapshots newer than it are listed. */
+  newer?: string;
+}
+
 export interface ScanResult {
   checkpoints: DetailedCheckpoint[];
   foreign: ForeignSnapshot[];
@@ -206,8 +220,10 @@ export class Checkpoints {
       return fn();
     }
     return this.withLock(async () => {
-      await ensureState(this.system.pools[0]!);
-      await this.refusePending();
+      // Both only read (unless POOL/zcp is still to be made): side by side; the state's refusal first.
+      const [state, pending] = await Promise.allSettled([ensureState(this.system.pools[0]!), this.refusePending()]);
+      if (state.status === 'rejected') throw state.reason;
+      if (pending.status === 'rejected') throw pending.reason;
       await this.repairLocked();
       return fn();
     });
@@ -317,14 +333,18 @@ export class Checkpoints {
   /**
    * Rolls the system back to checkpoint `ref` in place: the later checkpoints
    * are consumed (destroyed), every dataset goes back. With dryRun, only the plan.
+   * `packages: false` leaves the package plan out (it reads the checkpoint's
+   * package database, and the first read of a snapshot mounts it): for a
+   * caller that neither shows nor keeps it. Every check and refusal stays.
    * @throws {@link CheckpointError} `HELD`, `HAS_CLONES`, `NOT_ZCP` (a later snapshot zcp did not make), `INCOMPLETE`, `LOCKED`.
    */
-  async rollback(ref: string, options: { dryRun?: boolean; confirm?: (plan: RollbackPlan) => Promise<boolean> } = {}): Promise<RollbackPlan & { done: boolean }> {
+  async rollback(ref: string, options: { dryRun?: boolean; confirm?: (plan: RollbackPlan) => Promise<boolean>; packages?: boolean } = {}): Promise<RollbackPlan & { done: boolean }> {
     return this.locked(async () => {
-      const plan = await planRollback(this, ref);
+      const plan = await planRollback(this, ref, { packages: options.packages !== false });
       if (options.dryRun) return { ...plan, done: false };
       if (options.confirm && !(await options.confirm(plan))) return { ...plan, done: false };
-      await executeRollback(this, plan);
+      // Made just now, under the lock: checked again only when a confirmation may have taken long.
+      await executeRollback(this, plan, { confirmed: options.confirm !== undefined });
       if (plan.consumes.length) await this.sweepRebuilt();
       return { ...plan, done: true };
     }, options);
@@ -384,7 +404,6 @@ export class Checkpoints {
   private async quickList(): Promise<Checkpoint[]> {
     const sys = this.system;
     const key = indexKey(sys.id);
-    const poolOf = (ds: string) => ds.split('/')[0]!;
     const on = new Map<string, string[]>(); // id -> the datasets with its snapshot, in the system's order
     const entries = new Map<string, Map<string, { meta: CheckpointMeta; created: Date }>>(); // id -> pool -> entry
     const held = new Set<string>();
@@ -435,8 +454,9 @@ export class Checkpoints {
    * system that shares a dataset, with that system's id as `owner`: a
    * rollback must not pass over them, nothing destroys them), and the guid
    * of every checkpoint snapshot (a journal names what it acts on by guid).
+   * A selection reads only some of them (see {@link ScanSelection}).
    */
-  async scan(options: { only?: readonly string[] } = {}): Promise<ScanResult> {
+  async scan(options: ScanSelection = {}): Promise<ScanResult> {
     type Found = { primary?: ListedSnapshot; on: Map<string, ListedSnapshot> };
     const found = new Map<string, Found>();
     const foreign: ForeignSnapshot[] = [];
@@ -447,7 +467,14 @@ export class Checkpoints {
     for (const pool of this.system.pools) {
       const datasets = this.system.byPool.get(pool)!;
       const only = options.only && Object.fromEntries(options.only.map((id) => [id, 'y']));
-      const out = await zfs.runProgram(pool, LIST, { datasets, primary, prefix: SNAPSHOT_PREFIX, ...(only ? { only } : {}) });
+      const out = await zfs.runProgram(pool, LIST, {
+        datasets,
+        primary,
+        prefix: SNAPSHOT_PREFIX,
+        ...(only ? { only } : {}),
+        ...(options.from !== undefined ? { from: options.from } : {}),
+        ...(options.newer !== undefined ? { newer: options.newer } : {}),
+      });
       for (const [name, createtxg] of out.others) foreign.push({ name, createtxg });
       for (const ds of datasets) {
         const listed = out.datasets.get(ds);
@@ -517,7 +544,7 @@ export class Checkpoints {
    */
   async get(ref: string, among?: readonly DetailedCheckpoint[]): Promise<DetailedCheckpoint> {
     const ref2 = String(ref);
-    const short = ref2.includes('@') ? ref2.slice(ref2.indexOf('@') + 1) : /^[0-9]+$/.test(ref2) ? `${SNAPSHOT_PREFIX}${Number(ref2)}` : ref2;
+    const short = shortName(ref2);
     // Without a list: every snapshot of that one name read from the pool, and no other.
     const found = (among ?? (await this.scan({ only: [short] })).checkpoints).find((c) => c.id === short);
     if (found) return found;

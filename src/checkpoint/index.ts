@@ -3,7 +3,7 @@
  * list, destroy, hold; boot environments and rollback build on these.
  * @module
  */
-export { Checkpoints, SNAPSHOT_PREFIX, KEEP_TAG, type Checkpoint, type DetailedCheckpoint, type CheckpointSource, type CreateOptions, type ForeignSnapshot, type ScanResult } from './checkpoints.js';
+export { Checkpoints, SNAPSHOT_PREFIX, KEEP_TAG, type Checkpoint, type DetailedCheckpoint, type CheckpointSource, type CreateOptions, type ForeignSnapshot, type ScanResult, type ScanSelection } from './checkpoints.js';
 export { CheckpointError, type CheckpointErrorCode } from './errors.js';
 export { CONFIG_KEYS, configFile, configRetention, resolveSystem, readConfig, zfsMounts, type System, type SystemOptions, type ZcpConfig } from './system.js';
 export { type CheckpointKind, type CheckpointMeta } from './metadata.js';

@@ -9,6 +9,14 @@
 import { joinValue, splitValue } from '../zfs/stored-values.js';
 import { CheckpointError } from './errors.js';
 
+/** Checkpoint snapshots are named PREFIX + TID. */
+export const SNAPSHOT_PREFIX = 'zcp-';
+
+/** The short name (`zcp-12`) a checkpoint reference means: an id, a TID (`12`) or a snapshot name. */
+export function shortName(ref: string): string {
+  return ref.includes('@') ? ref.slice(ref.indexOf('@') + 1) : /^[0-9]+$/.test(ref) ? `${SNAPSHOT_PREFIX}${Number(ref)}` : ref;
+}
+
 /** What a checkpoint is for. */
 export type CheckpointKind = 'manual' | 'run' | 'apt' | 'rpm' | 'upgrade' | 'pre-rollback' | 'undo';
 

@@ -237,6 +237,12 @@ function listedSnapshot(s: Returned): ListedSnapshot {
  * every other snapshot of those datasets with its createtxg: a rollback must
  * not pass over what zcp did not make. zcp: properties count only where set
  * on the snapshot itself (CREATE sets them there), never inherited.
+ *
+ * A selection reads less: `only` (short names) and `from` (every PREFIX-N
+ * with N >= from) choose the checkpoints read; other snapshots then count
+ * only with `newer` (a rollback's target): those created after it, read only
+ * on a dataset whose newest snapshot (`prevsnap`) is not the target, so a
+ * rollback to the latest checkpoint reads no other snapshot at all.
  */
 /** A user property's value when it is set on `name` itself (not inherited); nil otherwise. */
 const OWN_PROP: LuaFunction = {
@@ -248,24 +254,44 @@ const OWN_PROP: LuaFunction = {
 end`,
 };
 
-export const LIST = defineProgram<{ datasets: string[]; primary: string; prefix: string; only?: Record<string, string> }, ListResult>({
+export const LIST = defineProgram<{ datasets: string[]; primary: string; prefix: string; only?: Record<string, string>; from?: number; newer?: string }, ListResult>({
   name: 'list',
   uses: [OWN_PROP],
   body: `local out = {}
 local others = {}
+local some = args.only ~= nil or args.from ~= nil
 for _, ds in ipairs(args.datasets) do
   if not zfs.exists(ds) then
     out[ds] = {missing = true}
   else
     local snaps = {}
+    -- With a rollback target: is anything newer than it on this dataset? (nil txg: the target is not here, so all counts)
+    local target_txg, newest = nil, false
+    if args.newer then
+      local t = ds .. "@" .. args.newer
+      if zfs.exists(t) then
+        target_txg = zfs.get_prop(t, "createtxg")
+        newest = zfs.get_prop(ds, "prevsnap") == t
+      end
+    end
     for snap in zfs.list.snapshots(ds) do
       local short = string.sub(snap, #ds + 2)
-      if args.only then
-        -- Some checkpoints only (their short names): the others and every other snapshot are not read.
-      elseif string.sub(short, 1, #args.prefix) ~= args.prefix then
-        others[ds .. "@" .. short] = zfs.get_prop(snap, "createtxg")
+      local ours = string.sub(short, 1, #args.prefix) == args.prefix
+      local read = ours
+      if some then
+        -- Some checkpoints only: the others are read only when a rollback to args.newer would pass over them.
+        local n = ours and tonumber(string.sub(short, #args.prefix + 1)) or nil
+        read = ours and ((args.only ~= nil and args.only[short] ~= nil) or (args.from ~= nil and n ~= nil and n >= args.from))
+        if not read and args.newer and not newest then
+          local txg = zfs.get_prop(snap, "createtxg")
+          if target_txg == nil or txg > target_txg then
+            if ours then read = true else others[snap] = txg end
+          end
+        end
+      elseif not ours then
+        others[snap] = zfs.get_prop(snap, "createtxg")
       end
-      if string.sub(short, 1, #args.prefix) == args.prefix and (not args.only or args.only[short]) then
+      if read then
         local s = {createtxg = zfs.get_prop(snap, "createtxg"), creation = zfs.get_prop(snap, "creation"),
           guid = tostring(zfs.get_prop(snap, "guid")), userrefs = zfs.get_prop(snap, "userrefs")}
         local clones = {}

@@ -15,8 +15,9 @@ import { closeSync, constants, existsSync, lstatSync, openSync, readdirSync, unl
 import { join } from 'node:path';
 import * as zfs from '../zfs/index.js';
 import { type Package, type VersionChange, diff } from '../pkgdb/packages.js';
-import { groupByPool } from '../zfs/names.js';
+import { groupByPool, poolOf } from '../zfs/names.js';
 import type { Checkpoint, CheckpointSource, ForeignSnapshot } from './checkpoints.js';
+import { shortName } from './metadata.js';
 import { CheckpointError } from './errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
@@ -52,7 +53,13 @@ export interface RollbackPlan {
 }
 
 export async function planRollback(cps: CheckpointSource, ref: string, options: { packages?: boolean } = {}): Promise<RollbackPlan> {
-  const { checkpoints, foreign, txg, guid } = await cps.scan();
+  // Read: the target and the later checkpoints (what the rollback consumes), and other
+  // snapshots only where one is newer than the target: the cost does not grow with older checkpoints.
+  const short = shortName(String(ref));
+  const tid = /^zcp-([1-9][0-9]{0,14})$/.exec(short)?.[1];
+  // The package databases are read meanwhile (the first read of a snapshot mounts it); used only if the target checks out.
+  const packages = tid !== undefined && options.packages !== false ? packagePlan(cps, short) : undefined;
+  const { checkpoints, foreign, txg, guid } = await cps.scan(tid !== undefined ? { from: Number(tid), newer: short } : { only: [short] });
   const target = await cps.get(ref, checkpoints);
   if (target.state !== 'complete') {
     throw new CheckpointError('INCOMPLETE', `${target.id} is incomplete (missing on ${target.missing.join(', ') || 'no dataset, but its making was interrupted'}); zcp will not roll back to it`, target.snapshots[0]);
@@ -85,22 +92,31 @@ export async function planRollback(cps: CheckpointSource, ref: string, options: 
     datasets: cps.system.datasets,
     guids: Object.fromEntries([...target.snapshots, ...destroy].map((s) => [s, guid.get(s) ?? ''])),
   };
-  if (options.packages === false) return plan; // the re-check after the confirmation: snapshots only
+  if (!packages) return plan; // not asked for, or the re-check after the confirmation: snapshots only
+  const read = await packages;
+  if ('error' in read) plan.packageError = read.error;
+  else plan.packages = read.plan;
+  return plan;
+}
+
+/** What a rollback to checkpoint `id` does to the packages, or why it can't be told (never throws). */
+async function packagePlan(cps: CheckpointSource, id: string): Promise<{ plan: PackagePlan } | { error: string }> {
   try {
-    const then = await packagesOf(cps.system, target.id);
-    const d = diff(then, await packagesOf(cps.system)); // checkpoint → live
+    const [then, now] = await Promise.all([packagesOf(cps.system, id), packagesOf(cps.system)]);
+    const d = diff(then, now); // checkpoint → live
     // Undoing it: what was upgraded since goes back down, what came goes, and so on.
-    plan.packages = {
-      manager: then.manager,
-      downgrade: d.upgraded.map((c) => ({ ...c, from: c.to, to: c.from })),
-      upgrade: d.downgraded.map((c) => ({ ...c, from: c.to, to: c.from })),
-      remove: d.installed,
-      reinstall: d.removed,
+    return {
+      plan: {
+        manager: then.manager,
+        downgrade: d.upgraded.map((c) => ({ ...c, from: c.to, to: c.from })),
+        upgrade: d.downgraded.map((c) => ({ ...c, from: c.to, to: c.from })),
+        remove: d.installed,
+        reinstall: d.removed,
+      },
     };
   } catch (e) {
-    plan.packageError = (e as Error).message;
+    return { error: (e as Error).message };
   }
-  return plan;
 }
 
 /** The snapshots of `foreign` newer than checkpoint `id`'s snapshot on the same dataset (a rollback to it would destroy them). */
@@ -126,18 +142,21 @@ function samePlan(a: RollbackPlan, b: RollbackPlan): string | undefined {
 }
 
 /**
- * Executes a plan (the caller holds the lock). The world is checked again
- * first, after the confirmation: if a snapshot came or went since the plan
- * was made, nothing is done. Then the markers and the journal, the consumed
- * checkpoints destroyed, each dataset rolled back, the journal cleared;
- * Ctrl-C and TERM wait for the end.
+ * Executes a plan (the caller holds the lock). After a confirmation (which
+ * may take minutes) the world is checked again first: if a snapshot came or
+ * went since the plan was made, nothing is done. Then the markers and the
+ * journal, the consumed checkpoints destroyed, each dataset rolled back, the
+ * journal cleared; Ctrl-C and TERM wait for the end.
  * @throws {@link CheckpointError} `CHANGED` (nothing done), or what {@link planRollback} throws.
  */
-export async function executeRollback(cps: CheckpointSource, plan: RollbackPlan): Promise<void> {
-  const now = await planRollback(cps, plan.target.id, { packages: false });
-  const changed = samePlan(plan, now);
-  if (changed) {
-    throw new CheckpointError('CHANGED', `the system changed while the rollback to ${plan.target.id} waited for confirmation (${changed}); nothing was done: run it again to see the new plan`, plan.target.snapshots[0]);
+export async function executeRollback(cps: CheckpointSource, plan: RollbackPlan, options: { confirmed: boolean }): Promise<void> {
+  let now = plan;
+  if (options.confirmed) {
+    now = await planRollback(cps, plan.target.id, { packages: false });
+    const changed = samePlan(plan, now);
+    if (changed) {
+      throw new CheckpointError('CHANGED', `the system changed while the rollback to ${plan.target.id} waited for confirmation (${changed}); nothing was done: run it again to see the new plan`, plan.target.snapshots[0]);
+    }
   }
   const journal: RollbackJournal = {
     op: 'rollback',
@@ -264,8 +283,8 @@ const markerPath = (mountpoint: string, id: string) => join(mountpoint, `${MARKE
 const MARKER = '.zcp-rollback-to-';
 
 /**
- * Writes a marker file into every mounted dataset of the system and makes it
- * durable (syncfs): the target snapshot has no such file, so after the
+ * Writes a marker file into every mounted dataset of the system, durable by
+ * the time the journal is: the target snapshot has no such file, so after the
  * rollback of a dataset its marker is gone. That is how an interrupted
  * rollback tells, for sure, which datasets are back: the running system's
  * writes and reads after the cut (even atime updates) can't fake it.
@@ -288,7 +307,9 @@ async function placeMarkers(cps: CheckpointSource, id: string): Promise<string[]
       } finally {
         if (fd !== undefined) closeSync(fd);
       }
-      await zfs.syncFilesystem(m.dataset, m.mountpoint);
+      // On the journal's pool the journal's own txg makes the marker durable (written before it, so in
+      // the same txg or an earlier one); on another pool only a sync of its own does.
+      if (poolOf(m.dataset) !== cps.system.pools[0]) await zfs.syncFilesystem(m.dataset, m.mountpoint);
       return m.dataset;
     }),
   );

@@ -129,9 +129,15 @@ export async function refuseDelegatedIfThere(pool: string): Promise<void> {
  */
 export async function ensureState(pool: string): Promise<string> {
   const ds = stateDataset(pool);
-  if (await zfs.exists(ds)) {
-    const role = (await zfs.getProps(ds, ['zcp:role']))['zcp:role'];
-    if (role?.value !== 'state' || role.source !== 'local') {
+  const role = await zfs.getProps(ds, ['zcp:role']).then(
+    (p) => ({ entry: p['zcp:role'] }),
+    (e: unknown) => {
+      if (e instanceof ZfsError && e.code === 'DATASET_NOT_FOUND') return undefined; // one call, not exists and then a read
+      throw e;
+    },
+  );
+  if (role) {
+    if (role.entry?.value !== 'state' || role.entry.source !== 'local') {
       throw new CheckpointError('NOT_ZCP', `${ds} exists and was not made by zcp (no zcp:role=state); zcp keeps its state there and will not touch it`, ds);
     }
     await refuseDelegated(ds);

@@ -75,6 +75,11 @@ end
 
 function zfs.get_prop(name, prop)
   local o = need(name)
+  if prop == "prevsnap" then
+    -- A filesystem's newest snapshot (nil without one), as the kernel tells it.
+    local snaps = sorted_names(function(n) return string.sub(n, 1, #name + 1) == name .. "@" end)
+    return snaps[#snaps]
+  end
   if string.find(prop, ":", 1, true) then return user_prop(name, prop) end
   local v = o.props[prop]
   if v == nil then error(name .. ": no property " .. prop, 2) end

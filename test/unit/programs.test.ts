@@ -6,11 +6,11 @@
 // the guest tests stay the judge of the real kernel.
 import { describe, expect, it } from 'vitest';
 import * as checkpointPrograms from '../../src/checkpoint/programs.js';
-import { CREATE, LIST, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from '../../src/checkpoint/programs.js';
+import { CREATE, LIST, type ListResult, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from '../../src/checkpoint/programs.js';
 import type { Program } from '../../src/zfs/lua.js';
 import * as zfsPrograms from '../../src/zfs/props.js';
 import { GET_PROPS, LIST_CHILDREN, LIST_SNAPSHOTS, SET_USER_PROPS } from '../../src/zfs/props.js';
-import { type FakeObject, type FakePool, runOnHost, syntaxErrors } from '../support/lua-host.js';
+import { type FakeObject, type FakePool, type HostRun, runOnHost, syntaxErrors } from '../support/lua-host.js';
 
 const ENOSPC = 28;
 const EEXIST = 17;
@@ -176,6 +176,37 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       const v = r.result.datasets.get('p/a/var');
       expect(v).toEqual({ missing: false, snapshots: new Map([['zcp-1', { createtxg: 10, guid: '5010', creation: 1_600_000_010, userrefs: 0, clones: [], props: { 'zcp:tid': '1', 'zcp:state': 'complete' } }]]) });
     });
+  });
+
+  it('list for a rollback (from, newer): the target and later checkpoints, and only the snapshots newer than the target, none read where the target is the newest', () => {
+    const p = pool('8', {
+      'p/a@zcp-3': snap(10),
+      'p/a@hand': snap(11),
+      'p/a@zcp-5': snap(12),
+      'p/a@zcp-2': snap(13), // another system's zcp-2, made after zcp-5: a rollback to zcp-5 would pass over it
+      'p/a@zcp-7': snap(14),
+      'p/a@late': snap(15),
+      'p/a/var@zcp-5': snap(12),
+      'p/a/var@zcp-7': snap(14),
+    });
+    // No createtxg: reading it fails the program, so this proves the dataset's other snapshots are not read.
+    p.objects['p/a/var@old'] = { props: {}, user: {}, clones: [] };
+    const names = (r: HostRun<ListResult>, ds: string) => {
+      const d = r.ok ? r.result.datasets.get(ds) : undefined;
+      return d && !d.missing ? [...d.snapshots.keys()].sort() : undefined;
+    };
+    const seven = runOnHost(LIST, { datasets: ['p/a', 'p/a/var'], primary: 'p/a', prefix: 'zcp-', from: 7, newer: 'zcp-7' }, p);
+    expect(seven.ok).toBe(true);
+    expect(names(seven, 'p/a')).toEqual(['zcp-7']);
+    expect(names(seven, 'p/a/var')).toEqual(['zcp-7']);
+    expect(seven.ok && seven.result.others).toEqual(new Map([['p/a@late', 15]]));
+    // Further back, where p/a/var@old must be read: it fails (no createtxg), as a real read would be needed.
+    expect(runOnHost(LIST, { datasets: ['p/a', 'p/a/var'], primary: 'p/a', prefix: 'zcp-', from: 5, newer: 'zcp-5' }, p).ok).toBe(false);
+    p.objects['p/a/var@old'] = snap(9);
+    const five = runOnHost(LIST, { datasets: ['p/a', 'p/a/var'], primary: 'p/a', prefix: 'zcp-', from: 5, newer: 'zcp-5' }, p);
+    expect(names(five, 'p/a')).toEqual(['zcp-2', 'zcp-5', 'zcp-7']);
+    expect(names(five, 'p/a/var')).toEqual(['zcp-5', 'zcp-7']);
+    expect(five.ok && five.result.others).toEqual(new Map([['p/a@late', 15]]));
   });
 
   it('list: zcp: properties count only where set on the snapshot itself, never inherited from its dataset', () => {

@@ -101,6 +101,26 @@ describe('rollback in place (guest)', () => {
     expect(treeDigest(root)).toBe(now);
   });
 
+  it('reads only what a rollback passes over: older snapshots stop nothing and stay; a snapshot made after the target, whatever its name, is refused', async () => {
+    const { cps, datasets } = await debSystem();
+    run('zfs', 'snapshot', `${datasets[0]}@older`);
+    const c1 = await cps.create({ title: 'one' });
+    const c2 = await cps.create({ title: 'two' });
+    // The newest on every dataset; no package plan asked for, none read.
+    const quick = await cps.rollback(c2.id, { packages: false });
+    expect([quick.done, 'packages' in quick, 'packageError' in quick]).toEqual([true, false, false]);
+    const c3 = await cps.create({ title: 'three' });
+    // zcp-0 is below every TID and not a checkpoint name: only its createtxg tells it is newer than c3.
+    run('zfs', 'snapshot', `${datasets[1]}@zcp-0`);
+    expect(await failure(cps.rollback(c3.id))).toMatchObject({ code: 'NOT_ZCP', dataset: `${datasets[1]}@zcp-0` });
+    expect(await failure(cps.rollback(c1.id))).toMatchObject({ code: 'NOT_ZCP', dataset: `${datasets[1]}@zcp-0` });
+    run('zfs', 'destroy', `${datasets[1]}@zcp-0`);
+    const back = await cps.rollback(c1.id);
+    expect(back.consumes.map((c) => c.id)).toEqual([c2.id, c3.id]);
+    expect(back.packages).toMatchObject({ manager: 'dpkg' });
+    expect(run('zfs', 'list', '-H', '-o', 'name', '-t', 'snapshot', datasets[0]!).trim().split('\n')).toEqual([`${datasets[0]}@older`, `${datasets[0]}@${c1.id}`]);
+  });
+
   it('says why there is no package plan when the snapshot holds a corrupt status, and still rolls the files back', async () => {
     const { cps, root } = await debSystem();
     const status = readFileSync(`${root}/var/lib/dpkg/status`);
