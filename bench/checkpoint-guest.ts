@@ -19,7 +19,7 @@ import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { Checkpoints, zfs } from '../src/index.js';
 import { type CheckpointMeta, encodeIndexEntry, encodeMeta, indexKey } from '../src/checkpoint/metadata.js';
-import { ensureState, stateDataset } from '../src/checkpoint/state.js';
+import { ensureState, indexDataset } from '../src/checkpoint/state.js';
 import { stats, type Stats } from './stats.js';
 
 /** One measured row. `role`: zcp's own, the bare libzfs_core call (the limit), or the command a script would run; `x`: its size in a scaling series. */
@@ -99,7 +99,7 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
       await zfs.snapshot([`${many.datasets[0]}@zcp-${meta.tid}`], encodeMeta(meta));
       entries[`${indexKey(meta.system)}${meta.tid}`] = `${encodeIndexEntry(meta)!.slice(0, -1)},"created":${Math.floor(Date.now() / 1000)}}`;
     }
-    await zfs.setUserProps(stateDataset(pool), entries);
+    await zfs.setUserProps(indexDataset(pool), entries);
     const reps = size === 2000 ? LIST_N : size >= 1000 ? 3 : 5;
     const label = `list ${size.toLocaleString('en')} checkpoints`;
     const series = { series: 'list', x: size };

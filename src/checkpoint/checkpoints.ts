@@ -18,7 +18,7 @@ import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
 import { CREATE, type CreateArgs, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from './programs.js';
 import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey, SNAPSHOT_PREFIX, shortName } from './metadata.js';
-import { SystemLock, ensureState, refuseDelegatedIfThere, stateDataset } from './state.js';
+import { SystemLock, ensureIndex, ensureState, indexDataset, refuseDelegatedIfThere, stateDataset } from './state.js';
 import { journalKey } from './journal.js';
 import { packageStore, sweepPackageStore } from './package-store.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
@@ -143,15 +143,15 @@ async function dropIndex(pool: string, system: string, destroyed: readonly strin
   const tids = new Set(destroyed.map((s) => /@zcp-([1-9][0-9]*)$/.exec(s)?.[1]).filter((t): t is string => t !== undefined));
   if (!tids.size) return;
   const key = indexKey(system);
-  const ret = await zfs.runProgram(pool, SET_INDEX, { counter: stateDataset(pool), set: {}, drop: [...tids].flatMap((t) => [`${key}${t}`, `${key}${t}.held`]) });
-  if (!ret.ok) throw lzcError('setUserProps', [stateDataset(pool)], { errno: ret.errno }, MAP.setProp);
+  const ret = await zfs.runProgram(pool, SET_INDEX, { index_ds: indexDataset(pool), set: {}, drop: [...tids].flatMap((t) => [`${key}${t}`, `${key}${t}.held`]) });
+  if (!ret.ok) throw lzcError('setUserProps', [indexDataset(pool)], { errno: ret.errno }, MAP.setProp);
 }
 
 /** Sets zcp:state=complete on a checkpoint's snapshots, and in its index entries, one channel program per pool. */
 async function markComplete(snapshots: readonly string[], system: string): Promise<void> {
   for (const [pool, snaps] of groupByPool(snapshots)) {
     const tid = snaps[0]!.slice(snaps[0]!.indexOf('@') + 1 + SNAPSHOT_PREFIX.length);
-    const ret = await zfs.runProgram(pool, MARK_COMPLETE, { snapshots: snaps, counter: stateDataset(pool), key: `${indexKey(system)}${tid}` });
+    const ret = await zfs.runProgram(pool, MARK_COMPLETE, { snapshots: snaps, index_ds: indexDataset(pool), key: `${indexKey(system)}${tid}` });
     if (!ret.ok) throw lzcError('markComplete', [ret.failed], { errno: ret.errno }, MAP.setProp);
   }
 }
@@ -408,7 +408,7 @@ export class Checkpoints {
     const entries = new Map<string, Map<string, { meta: CheckpointMeta; created: Date }>>(); // id -> pool -> entry
     const held = new Set<string>();
     for (const pool of sys.pools) {
-      const out = await zfs.runProgram(pool, QUICK_LIST, { datasets: sys.byPool.get(pool)!, prefix: SNAPSHOT_PREFIX, counter: stateDataset(pool), key });
+      const out = await zfs.runProgram(pool, QUICK_LIST, { datasets: sys.byPool.get(pool)!, prefix: SNAPSHOT_PREFIX, index_ds: indexDataset(pool), key });
       for (const [rest, value] of out.index) {
         const m = /^([1-9][0-9]{0,14})(\.held)?$/.exec(rest);
         if (!m) continue;
@@ -638,11 +638,13 @@ export class Checkpoints {
           ...(first ? { tid: first.tid } : {}),
           need: writeSpace(props, datasets.length) + (index ? Buffer.byteLength(index) + 256 : 0),
           space_of: datasets[0]!,
-          ...(index ? { index, index_key: indexKey(sys.id) } : {}),
+          ...(index ? { index, index_key: indexKey(sys.id), index_ds: indexDataset(pool) } : {}),
         };
         try {
           const ret = await this.createOn(pool, { ...args, ...(pool === sys.pools[0] ? { journal: journalKey(sys.datasets[0]!) } : {}) });
           if (!ret.made) throw this.createFailure(pool, ret);
+          // A pool whose POOL/zcp an older zcp made has no index yet: made now, for the next ones.
+          if (ret.unindexed) await ensureIndex(pool).catch(() => undefined);
           first ??= ret;
         } catch (e) {
           for (const snaps of made) await zfs.destroySnapshots(snaps).catch(() => undefined);
@@ -769,8 +771,8 @@ export class Checkpoints {
   private async setHeldFlag(tid: number, held: boolean): Promise<void> {
     const pool = this.system.pools[0]!;
     const flag = `${indexKey(this.system.id)}${tid}.held`;
-    const ret = await zfs.runProgram(pool, SET_INDEX, { counter: stateDataset(pool), set: held ? { [flag]: 'yes' } : {}, drop: held ? [] : [flag] });
-    if (!ret.ok) throw lzcError('setUserProps', [stateDataset(pool)], { errno: ret.errno }, MAP.setProp);
+    const ret = await zfs.runProgram(pool, SET_INDEX, { index_ds: indexDataset(pool), set: held ? { [flag]: 'yes' } : {}, drop: held ? [] : [flag] });
+    if (!ret.ok) throw lzcError('setUserProps', [indexDataset(pool)], { errno: ret.errno }, MAP.setProp);
   }
 
 }

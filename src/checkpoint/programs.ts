@@ -79,7 +79,7 @@ return {floor = name_floor(args.datasets, args.prefix, next_tid(args.counter) - 
 
 /** What CREATE did: made the checkpoint, or nothing (and why). */
 export type CreateResult =
-  | { made: true; tid: number; name: string; creation: number; used: number }
+  | { made: true; tid: number; name: string; creation: number; used: number; /** An entry was asked for, but there is no index dataset of zcp's. */ unindexed?: true }
   | { made: false; missing: string }
   | { made: false; state: 'missing' | 'foreign' }
   | { made: false; pending: true }
@@ -107,15 +107,31 @@ export type CreateArgs = TidArgs & {
   need: number;
   space_of: string;
   journal?: string;
-  /** The checkpoint's index entry (see {@link QUICK_LIST}) as JSON without its creation time, and the key it goes under less the TID; none when too long for one property. */
+  /** The checkpoint's index entry (see {@link QUICK_LIST}) as JSON without its creation time, the key it goes under less the TID, and the index dataset; none when too long for one property. */
   index?: string;
   index_key?: string;
+  index_ds?: string;
+};
+
+/**
+ * Whether `ds` is zcp's index dataset (`POOL/zcp/index`, `zcp:role=index`
+ * set on itself): only then is an entry read or written there. It is apart
+ * from POOL/zcp, whose delegations every command reads, and reading them
+ * (through libzfs) fetches every property of the dataset.
+ */
+const INDEX_OK: LuaFunction = {
+  name: 'index_ok',
+  lua: `local function index_ok(ds)
+  if ds == nil or not zfs.exists(ds) then return false end
+  local role, src = zfs.get_prop(ds, "zcp:role")
+  return role == "index" and src == ds
+end`,
 };
 
 export const CREATE = defineProgram<CreateArgs, CreateResult>({
   name: 'create',
   sync: true,
-  uses: [FIRST_MISSING, NEXT_TID, NAME_FLOOR],
+  uses: [FIRST_MISSING, NEXT_TID, NAME_FLOOR, INDEX_OK],
   body: `local missing = first_missing(args.datasets)
 if missing then return {missing = missing} end
 if not zfs.exists(args.counter) then return {state = "missing"} end
@@ -168,13 +184,16 @@ for _, snap in ipairs(made) do
   end
 end
 -- The index entry, in the snapshots' own txg: a list reads it instead of ten properties per snapshot.
-if args.index then
+-- No index dataset (not made yet, or not zcp's): no entry, and the checkpoint is listed the slow way.
+local unindexed = nil
+if args.index and not index_ok(args.index_ds) then unindexed = true end
+if args.index and not unindexed then
   local entry = string.sub(args.index, 1, -2) .. ',"created":' .. tostring(zfs.get_prop(made[1], "creation")) .. '}'
-  local err = zfs.sync.set_prop(args.counter, args.index_key .. tid, entry)
-  if err ~= 0 then undo(); return {failed = args.counter, errno = err, step = "metadata"} end
+  local err = zfs.sync.set_prop(args.index_ds, args.index_key .. tid, entry)
+  if err ~= 0 then undo(); return {failed = args.index_ds, errno = err, step = "metadata"} end
 end
 if tid + 1 > counter then zfs.sync.set_prop(args.counter, "zcp:next-tid", tostring(tid + 1)) end
-return {tid = tid, name = name, creation = zfs.get_prop(made[1], "creation"), used = zfs.get_prop(made[1], "used")}`,
+return {tid = tid, name = name, creation = zfs.get_prop(made[1], "creation"), used = zfs.get_prop(made[1], "used"), unindexed = unindexed}`,
   decode: (r): CreateResult => {
     if (r.has('missing')) return { made: false, missing: r.get('missing').string() };
     if (r.has('state')) {
@@ -189,7 +208,7 @@ return {tid = tid, name = name, creation = zfs.get_prop(made[1], "creation"), us
       if (!isStep(step)) return r.get('step').unexpected('check, snapshot or metadata');
       return { made: false, failed: r.get('failed').string(), errno: r.get('errno').number(), step };
     }
-    return { made: true, tid: r.get('tid').number(), name: r.get('name').string(), creation: r.get('creation').number(), used: r.get('used').number() };
+    return { made: true, tid: r.get('tid').number(), name: r.get('name').string(), creation: r.get('creation').number(), used: r.get('used').number(), ...(r.has('unindexed') ? { unindexed: true as const } : {}) };
   },
 });
 
@@ -329,22 +348,23 @@ return {datasets = out, others = others}`,
   }),
 });
 
-/** Marks a checkpoint's snapshots on one pool complete (those that exist), and its index entry there (`key` on `counter`; written with its state first). */
-export const MARK_COMPLETE = defineProgram<{ snapshots: string[]; counter?: string; key?: string }, { ok: true } | { ok: false; failed: string; errno: number }>({
+/** Marks a checkpoint's snapshots on one pool complete (those that exist), and its index entry there (`key` on `index_ds`; written with its state first). */
+export const MARK_COMPLETE = defineProgram<{ snapshots: string[]; index_ds?: string; key?: string }, { ok: true } | { ok: false; failed: string; errno: number }>({
   name: 'mark-complete',
   sync: true,
+  uses: [INDEX_OK],
   body: `for _, snap in ipairs(args.snapshots) do
   if zfs.exists(snap) then
     local err = zfs.sync.set_prop(snap, "zcp:state", "complete")
     if err ~= 0 then return {failed = snap, errno = err} end
   end
 end
-if args.key and zfs.exists(args.counter) then
-  local entry, src = zfs.get_prop(args.counter, args.key)
+if args.key and index_ok(args.index_ds) then
+  local entry, src = zfs.get_prop(args.index_ds, args.key)
   local head = '{"state":"creating"'
-  if src == args.counter and type(entry) == "string" and string.sub(entry, 1, #head) == head then
-    local err = zfs.sync.set_prop(args.counter, args.key, '{"state":"complete"' .. string.sub(entry, #head + 1))
-    if err ~= 0 then return {failed = args.counter, errno = err} end
+  if src == args.index_ds and type(entry) == "string" and string.sub(entry, 1, #head) == head then
+    local err = zfs.sync.set_prop(args.index_ds, args.key, '{"state":"complete"' .. string.sub(entry, #head + 1))
+    if err ~= 0 then return {failed = args.index_ds, errno = err} end
   end
 end
 return {ok = true}`,
@@ -362,19 +382,20 @@ export interface QuickListResult {
 /**
  * The fast listing: the `zcp-N` snapshot names of a system's datasets on one
  * pool (names only: no snapshot is opened, so 2,000 cost about as much as a
- * property read of a few) and the system's index entries on the state
+ * property read of a few) and the system's index entries on the index
  * dataset, `key` + `TID` (CREATE writes one in the checkpoint's own txg).
  * The caller joins the two: a name without an entry (made by an older zcp,
  * or behind zcp's back) is read the slow way with LIST, an entry without a
- * name is a checkpoint gone. Entries count only where set on the state
+ * name is a checkpoint gone. Entries count only where set on the index
  * dataset itself.
  */
-export const QUICK_LIST = defineProgram<{ datasets: string[]; prefix: string; counter: string; key: string }, QuickListResult>({
+export const QUICK_LIST = defineProgram<{ datasets: string[]; prefix: string; index_ds: string; key: string }, QuickListResult>({
   name: 'quick-list',
+  uses: [INDEX_OK],
   body: `local index = {}
-if zfs.exists(args.counter) then
-  for k, v, src in zfs.list.user_properties(args.counter) do
-    if src == args.counter and string.sub(k, 1, #args.key) == args.key then index[string.sub(k, #args.key + 1)] = v end
+if index_ok(args.index_ds) then
+  for k, v, src in zfs.list.user_properties(args.index_ds) do
+    if src == args.index_ds and string.sub(k, 1, #args.key) == args.key then index[string.sub(k, #args.key + 1)] = v end
   end
 end
 local out = {}
@@ -402,19 +423,20 @@ return {datasets = out, index = index}`,
   }),
 });
 
-/** Sets index entries on a pool's state dataset (`set`) and removes others (`drop`): what hold, release and destroy keep right. Entries count only on the state dataset itself; one not there is not dropped. */
-export const SET_INDEX = defineProgram<{ counter: string; set: Record<string, string>; drop: string[] }, { ok: true } | { ok: false; failed: string; errno: number }>({
+/** Sets index entries on a pool's index dataset (`set`) and removes others (`drop`): what hold, release and destroy keep right. Entries count only on the index dataset itself; one not there is not dropped; no index dataset, nothing done. */
+export const SET_INDEX = defineProgram<{ index_ds: string; set: Record<string, string>; drop: string[] }, { ok: true } | { ok: false; failed: string; errno: number }>({
   name: 'set-index',
   sync: true,
-  body: `if not zfs.exists(args.counter) then return {ok = true} end
+  uses: [INDEX_OK],
+  body: `if not index_ok(args.index_ds) then return {ok = true} end
 for k, v in pairs(args.set) do
-  local err = zfs.sync.set_prop(args.counter, k, v)
+  local err = zfs.sync.set_prop(args.index_ds, k, v)
   if err ~= 0 then return {failed = k, errno = err} end
 end
 for _, k in ipairs(args.drop) do
-  local _, src = zfs.get_prop(args.counter, k)
-  if src == args.counter then
-    local err = zfs.sync.inherit(args.counter, k)
+  local _, src = zfs.get_prop(args.index_ds, k)
+  if src == args.index_ds then
+    local err = zfs.sync.inherit(args.index_ds, k)
     if err ~= 0 then return {failed = k, errno = err} end
   end
 end

@@ -140,16 +140,36 @@ export async function ensureState(pool: string): Promise<string> {
     if (role.entry?.value !== 'state' || role.entry.source !== 'local') {
       throw new CheckpointError('NOT_ZCP', `${ds} exists and was not made by zcp (no zcp:role=state); zcp keeps its state there and will not touch it`, ds);
     }
-    await refuseDelegated(ds);
+    await Promise.all([refuseDelegated(ds), ensureIndex(pool)]);
   } else {
-    try {
-      await zfs.create(ds, { canmount: 'off', mountpoint: 'none', 'zcp:role': 'state' });
-    } catch (e) {
-      if (!(e instanceof ZfsError && e.code === 'DATASET_EXISTS')) throw e; // another zcp made it just now
-    }
+    await createIfNotThere(ds, 'state');
     await refuseDelegated(ds); // inherited from the pool
+    await ensureIndex(pool);
   }
   return ds;
+}
+
+/**
+ * The checkpoint index of a pool: `POOL/zcp/index` (`zcp:role=index`), apart
+ * from POOL/zcp because reading a dataset's delegations through libzfs
+ * fetches all its properties, and there would be one entry per checkpoint.
+ * It only speeds up listing (every decision reads the snapshots), so one
+ * that is not zcp's is left alone and unused.
+ */
+export const indexDataset = (pool: string): string => `${stateDataset(pool)}/index`;
+
+/** Makes the pool's index dataset when it is not there. */
+export async function ensureIndex(pool: string): Promise<void> {
+  if (!(await zfs.exists(indexDataset(pool)))) await createIfNotThere(indexDataset(pool), 'index');
+}
+
+/** Creates a dataset of zcp's (never mounted), unless another zcp made it just now. */
+async function createIfNotThere(ds: string, role: 'state' | 'index'): Promise<void> {
+  try {
+    await zfs.create(ds, { canmount: 'off', mountpoint: 'none', 'zcp:role': role });
+  } catch (e) {
+    if (!(e instanceof ZfsError && e.code === 'DATASET_EXISTS')) throw e;
+  }
 }
 
 /** Where the lock files are: /run/zcp (/var/run/zcp where there is no /run: FreeBSD, illumos). */

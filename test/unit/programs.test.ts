@@ -26,7 +26,14 @@ const snap = (txg: number, user: Record<string, string> = {}, clones: string[] =
 /** A pool `p` with state dataset p/zcp (counter `next`) and datasets p/a, p/a/var. */
 function pool(next: string | undefined, extra: Record<string, FakeObject> = {}, fail: Record<string, number> = {}): FakePool {
   return {
-    objects: { p: fsys(), 'p/zcp': fsys(10_000_000, { 'zcp:role': 'state', ...(next === undefined ? {} : { 'zcp:next-tid': next }) }), 'p/a': fsys(), 'p/a/var': fsys(), ...extra },
+    objects: {
+      p: fsys(),
+      'p/zcp': fsys(10_000_000, { 'zcp:role': 'state', ...(next === undefined ? {} : { 'zcp:next-tid': next }) }),
+      'p/zcp/index': fsys(10_000_000, { 'zcp:role': 'index' }),
+      'p/a': fsys(),
+      'p/a/var': fsys(),
+      ...extra,
+    },
     fail,
   };
 }
@@ -223,33 +230,44 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
   });
 
   describe('the index', () => {
-    const indexed = { ...createArgs(), index: '{"state":"creating","title":"t"}', index_key: 'zcp:cp:42.' };
+    const indexed = { ...createArgs(), index: '{"state":"creating","title":"t"}', index_key: 'zcp:cp:42.', index_ds: 'p/zcp/index' };
     it('CREATE writes the entry with the creation time in the snapshots\' program; none when not given', () => {
       const r = runOnHost(CREATE, indexed, pool('5'));
       expect(r).toMatchObject({ ok: true, result: { made: true, tid: 5 } });
-      expect(r.objects['p/zcp']!.user!['zcp:cp:42.5']).toBe(`{"state":"creating","title":"t","created":${(r.objects['p/a@zcp-5']!.props as { creation: number }).creation}}`);
-      expect(Object.keys(runOnHost(CREATE, createArgs(), pool('5')).objects['p/zcp']!.user!).sort()).toEqual(['zcp:next-tid', 'zcp:role']);
+      expect(r.objects['p/zcp/index']!.user!['zcp:cp:42.5']).toBe(`{"state":"creating","title":"t","created":${(r.objects['p/a@zcp-5']!.props as { creation: number }).creation}}`);
+      expect(Object.keys(runOnHost(CREATE, createArgs(), pool('5')).objects['p/zcp/index']!.user!).sort()).toEqual(['zcp:role']);
+    });
+    it('CREATE writes no entry, and still makes the checkpoint, where the index dataset is missing or not zcp\'s', () => {
+      const gone = pool('5');
+      delete gone.objects['p/zcp/index'];
+      expect(runOnHost(CREATE, indexed, gone)).toMatchObject({ ok: true, result: { made: true, tid: 5, unindexed: true } });
+      const foreign = pool('5');
+      foreign.objects['p/zcp/index']!.user = {};
+      // No zcp:role=index of its own (it inherits POOL/zcp's role=state): not zcp's index.
+      const r = runOnHost(CREATE, indexed, foreign);
+      expect(r).toMatchObject({ ok: true, result: { made: true, tid: 5, unindexed: true } });
+      expect(r.objects['p/zcp/index']!.user).toEqual({});
     });
     it('CREATE undoes its snapshots when the entry can\'t be written', () => {
-      const r = runOnHost(CREATE, indexed, pool('5', {}, { 'sync_set_prop:p/zcp': ENOSPC }));
-      expect(r).toMatchObject({ result: { made: false, failed: 'p/zcp', errno: ENOSPC, step: 'metadata' } });
+      const r = runOnHost(CREATE, indexed, pool('5', {}, { 'sync_set_prop:p/zcp/index': ENOSPC }));
+      expect(r).toMatchObject({ result: { made: false, failed: 'p/zcp/index', errno: ENOSPC, step: 'metadata' } });
       expect(snapshotsOf(r.objects)).toEqual([]);
     });
-    it('MARK_COMPLETE rewrites the entry\'s state, only an entry set on the state dataset itself that starts with it', () => {
+    it('MARK_COMPLETE rewrites the entry\'s state, only an entry set on the index dataset itself that starts with it', () => {
       const p = pool('2', { 'p/a@zcp-1': snap(1, { 'zcp:state': 'creating' }) });
-      p.objects['p/zcp']!.user!['zcp:cp:42.1'] = '{"state":"creating","title":"{\\"state\\":\\"creating\\""}';
+      p.objects['p/zcp/index']!.user!['zcp:cp:42.1'] = '{"state":"creating","title":"{\\"state\\":\\"creating\\""}';
       p.objects['p']!.user = { 'zcp:cp:42.2': '{"state":"creating"}' };
-      const r = runOnHost(MARK_COMPLETE, { snapshots: ['p/a@zcp-1'], counter: 'p/zcp', key: 'zcp:cp:42.1' }, p);
+      const r = runOnHost(MARK_COMPLETE, { snapshots: ['p/a@zcp-1'], index_ds: 'p/zcp/index', key: 'zcp:cp:42.1' }, p);
       expect(r).toMatchObject({ result: { ok: true } });
-      expect(r.objects['p/zcp']!.user!['zcp:cp:42.1']).toBe('{"state":"complete","title":"{\\"state\\":\\"creating\\""}');
-      const r2 = runOnHost(MARK_COMPLETE, { snapshots: ['p/a@zcp-1'], counter: 'p/zcp', key: 'zcp:cp:42.2' }, p);
-      expect(r2.objects['p/zcp']!.user!['zcp:cp:42.2']).toBeUndefined(); // inherited from the pool: not written
+      expect(r.objects['p/zcp/index']!.user!['zcp:cp:42.1']).toBe('{"state":"complete","title":"{\\"state\\":\\"creating\\""}');
+      const r2 = runOnHost(MARK_COMPLETE, { snapshots: ['p/a@zcp-1'], index_ds: 'p/zcp/index', key: 'zcp:cp:42.2' }, p);
+      expect(r2.objects['p/zcp/index']!.user!['zcp:cp:42.2']).toBeUndefined(); // inherited from the pool: not written
     });
-    it('QUICK_LIST gives the zcp-prefixed names and the system\'s entries set on the state dataset itself, no property of a snapshot', () => {
+    it('QUICK_LIST gives the zcp-prefixed names and the system\'s entries set on the index dataset itself, no property of a snapshot', () => {
       const p = pool('3', { 'p/a@zcp-1': snap(1), 'p/a/var@zcp-1': snap(1), 'p/a@auto': snap(2), 'p/a@zcp-x': snap(3) });
-      p.objects['p/zcp']!.user = { ...p.objects['p/zcp']!.user, 'zcp:cp:42.1': 'one', 'zcp:cp:42.1.held': 'yes', 'zcp:cp:7.1': 'other system' };
+      p.objects['p/zcp/index']!.user = { ...p.objects['p/zcp/index']!.user, 'zcp:cp:42.1': 'one', 'zcp:cp:42.1.held': 'yes', 'zcp:cp:7.1': 'other system' };
       p.objects['p']!.user = { 'zcp:cp:42.9': 'inherited' };
-      const r = runOnHost(QUICK_LIST, { datasets: ['p/a', 'p/a/var', 'p/gone'], prefix: 'zcp-', counter: 'p/zcp', key: 'zcp:cp:42.' }, p);
+      const r = runOnHost(QUICK_LIST, { datasets: ['p/a', 'p/a/var', 'p/gone'], prefix: 'zcp-', index_ds: 'p/zcp/index', key: 'zcp:cp:42.' }, p);
       expect(r).toMatchObject({ ok: true });
       if (!r.ok) return;
       expect(r.result.index).toEqual(new Map([['1', 'one'], ['1.held', 'yes']]));
@@ -257,13 +275,13 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       expect(r.result.datasets.get('p/a/var')).toEqual({ missing: false, names: ['zcp-1'] });
       expect(r.result.datasets.get('p/gone')).toEqual({ missing: true });
     });
-    it('SET_INDEX sets and drops entries, dropping only what is set on the state dataset itself', () => {
+    it('SET_INDEX sets and drops entries, dropping only what is set on the index dataset itself', () => {
       const p = pool('3');
-      p.objects['p/zcp']!.user!['zcp:cp:42.1'] = 'x';
+      p.objects['p/zcp/index']!.user!['zcp:cp:42.1'] = 'x';
       p.objects['p']!.user = { 'zcp:cp:42.2': 'pool' };
-      const r = runOnHost(SET_INDEX, { counter: 'p/zcp', set: { 'zcp:cp:42.3.held': 'yes' }, drop: ['zcp:cp:42.1', 'zcp:cp:42.2'] }, p);
+      const r = runOnHost(SET_INDEX, { index_ds: 'p/zcp/index', set: { 'zcp:cp:42.3.held': 'yes' }, drop: ['zcp:cp:42.1', 'zcp:cp:42.2'] }, p);
       expect(r).toMatchObject({ result: { ok: true } });
-      expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '3', 'zcp:cp:42.3.held': 'yes' });
+      expect(r.objects['p/zcp/index']!.user).toEqual({ 'zcp:role': 'index', 'zcp:cp:42.3.held': 'yes' });
       expect(r.objects['p']!.user).toEqual({ 'zcp:cp:42.2': 'pool' });
     });
   });
@@ -288,7 +306,7 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
     it('list-children: children, or every descendant', () => {
       const p = pool('1', { 'p/a/var/log': fsys() });
       expect(runOnHost(LIST_CHILDREN, { dataset: 'p', recursive: false }, p)).toMatchObject({ result: ['p/a', 'p/zcp'] });
-      expect(runOnHost(LIST_CHILDREN, { dataset: 'p', recursive: true }, p)).toMatchObject({ result: ['p/a', 'p/a/var', 'p/a/var/log', 'p/zcp'] });
+      expect(runOnHost(LIST_CHILDREN, { dataset: 'p', recursive: true }, p)).toMatchObject({ result: ['p/a', 'p/a/var', 'p/a/var/log', 'p/zcp', 'p/zcp/index'] });
       expect(runOnHost(LIST_CHILDREN, { dataset: 'p/x', recursive: false }, p)).toMatchObject({ result: undefined });
     });
     it('get-props: values with their sources (set here, inherited, default, read-only)', () => {

@@ -52,7 +52,7 @@ describe('checkpoints (guest)', () => {
     const cps = await system(root, `${root}/var`);
     const [a, b, c] = [await cps.create({ title: 'a' }), await cps.create({ title: 'b', kind: 'apt', command: ['apt-get', 'install', 'x y'] }), await cps.create({ title: 'c' })];
     const key = (tid: number) => `zcp:cp:${cps.system.id}.${tid}`;
-    const state = `${POOL}/zcp`;
+    const state = `${POOL}/zcp/index`; // the index's dataset
     expect(JSON.parse(run('zfs', 'get', '-H', '-o', 'value', key(b.tid), state))).toMatchObject({ state: 'complete', kind: 'apt', title: 'b', command: ['apt-get', 'install', 'x y'], datasets: [root, `${root}/var`] });
     const strip = ({ used: _, clones: __, ...rest }: (typeof a)) => rest;
     // An entry lost (or an older zcp's checkpoint, made before the index): read from its snapshots, the same.
