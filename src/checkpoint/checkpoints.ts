@@ -70,7 +70,6 @@ export interface ForeignSnapshot {
   owner?: string;
 }
 
-/** What {@link Checkpoints.scan} finds. */
 /**
  * Which checkpoints a {@link Checkpoints.scan} reads; without one, all and
  * every other snapshot. With one, other snapshots are listed only with
@@ -86,6 +85,7 @@ export interface ScanSelection {
   newer?: string;
 }
 
+/** What {@link Checkpoints.scan} finds. */
 export interface ScanResult {
   checkpoints: DetailedCheckpoint[];
   foreign: ForeignSnapshot[];

@@ -13,10 +13,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
-import { ZfsError } from '../zfs/errors.js';
 import { joinValue, splitValue, valueKeys } from '../zfs/stored-values.js';
 import { CheckpointError } from './errors.js';
-import { stateDataset } from './state.js';
+import { stateDataset, statePropsIfThere } from './state.js';
 
 /** A rollback under way, as the journal keeps it. */
 export interface RollbackJournal {
@@ -74,13 +73,9 @@ export function parseJournal(text: string): JournalRead {
 
 /** The journal property of a system, if there is one. */
 export async function readJournal(pool: string, system: string): Promise<JournalRead | undefined> {
-  const ds = stateDataset(pool);
   const k = journalKey(system);
-  const read = await zfs.getProps(ds, valueKeys(k, JOURNAL_CHUNKS)).catch((e: unknown) => {
-    if (e instanceof ZfsError && e.code === 'DATASET_NOT_FOUND') return undefined; // no state dataset, no journal
-    throw e;
-  });
-  if (!read) return undefined;
+  const read = await statePropsIfThere(pool, valueKeys(k, JOURNAL_CHUNKS));
+  if (!read) return undefined; // no state dataset, no journal
   const props: Record<string, string> = {};
   // Only what is set on POOL/zcp itself: a value inherited from the pool is anyone's with userprop there.
   for (const [name, e] of Object.entries(read)) if (e.source === 'local' && typeof e.value === 'string') props[name] = e.value;

@@ -113,6 +113,16 @@ export async function refuseDelegated(ds: string): Promise<void> {
   }
 }
 
+/** Properties of a pool's state dataset, or undefined when it is not there (one call, not exists and then a read). */
+export async function statePropsIfThere(pool: string, names: readonly string[]): Promise<Record<string, zfs.PropEntry> | undefined> {
+  try {
+    return await zfs.getProps(stateDataset(pool), names);
+  } catch (e) {
+    if (e instanceof ZfsError && e.code === 'DATASET_NOT_FOUND') return undefined;
+    throw e;
+  }
+}
+
 /** {@link refuseDelegated} on a pool's state dataset when it is there (ensureState checks one it makes). */
 export async function refuseDelegatedIfThere(pool: string): Promise<void> {
   try {
@@ -129,15 +139,10 @@ export async function refuseDelegatedIfThere(pool: string): Promise<void> {
  */
 export async function ensureState(pool: string): Promise<string> {
   const ds = stateDataset(pool);
-  const role = await zfs.getProps(ds, ['zcp:role']).then(
-    (p) => ({ entry: p['zcp:role'] }),
-    (e: unknown) => {
-      if (e instanceof ZfsError && e.code === 'DATASET_NOT_FOUND') return undefined; // one call, not exists and then a read
-      throw e;
-    },
-  );
-  if (role) {
-    if (role.entry?.value !== 'state' || role.entry.source !== 'local') {
+  const props = await statePropsIfThere(pool, ['zcp:role']);
+  if (props) {
+    const role = props['zcp:role'];
+    if (role?.value !== 'state' || role.source !== 'local') {
       throw new CheckpointError('NOT_ZCP', `${ds} exists and was not made by zcp (no zcp:role=state); zcp keeps its state there and will not touch it`, ds);
     }
     await Promise.all([refuseDelegated(ds), ensureIndex(pool)]);
