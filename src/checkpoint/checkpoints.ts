@@ -593,9 +593,23 @@ export class Checkpoints {
     const props = encodeMeta(meta);
     delete props['zcp:tid'];
     const index = encodeIndexEntry(meta);
-    // The delegation check reads the kernel's table (no txg); the flush waits on the disks: side by side.
-    await Promise.all([flushToDisk(this.system), how.checkDelegations ? refuseDelegatedIfThere(sys.pools[0]!) : undefined]);
-    const made = await this.snapshotPools(props, floor, index);
+    // The delegation check (read through libzfs: about 10 ms in the guest) runs beside the flush and
+    // the snapshot's txg instead of before them. What it guards is POOL/zcp's counter and journal,
+    // which the snapshot only reads: on a refusal the checkpoint just made (zcp's own, named by
+    // CREATE) is destroyed again, so the caller sees what a refusal before it would have left.
+    const delegations = how.checkDelegations ? refuseDelegatedIfThere(sys.pools[0]!).then(() => undefined, (e: unknown) => e) : undefined;
+    let made: Awaited<ReturnType<typeof this.snapshotPools>>;
+    try {
+      await flushToDisk(this.system);
+      made = await this.snapshotPools(props, floor, index);
+    } catch (e) {
+      throw (await delegations) ?? e;
+    }
+    const refused = await delegations;
+    if (refused !== undefined) {
+      await destroyEverywhere(made.snapshots, sys.id);
+      throw refused;
+    }
     // What list() would say of it, without a scan of every checkpoint: it is new, so no holds or clones.
     return checkpointRecord(made.id, { ...meta, tid: made.tid }, { created: new Date(made.creation * 1000), used: made.used, held: false, clones: [], snapshots: made.snapshots, missing: [], interrupted: false });
   }

@@ -13,9 +13,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
-import { joinValue, splitValue, valueKeys } from '../zfs/stored-values.js';
+import { splitValue } from '../zfs/stored-values.js';
 import { CheckpointError } from './errors.js';
-import { stateDataset, statePropsIfThere } from './state.js';
+import { readState, stateDataset } from './state.js';
 
 /** A rollback under way, as the journal keeps it. */
 export interface RollbackJournal {
@@ -71,17 +71,11 @@ export function parseJournal(text: string): JournalRead {
   return { journal: o as RollbackJournal };
 }
 
-/** The journal property of a system, if there is one. */
+/** The journal property of a system, if there is one (set on POOL/zcp itself: one inherited from the pool is anyone's with userprop there). */
 export async function readJournal(pool: string, system: string): Promise<JournalRead | undefined> {
-  const k = journalKey(system);
-  const read = await statePropsIfThere(pool, valueKeys(k, JOURNAL_CHUNKS));
-  if (!read) return undefined; // no state dataset, no journal
-  const props: Record<string, string> = {};
-  // Only what is set on POOL/zcp itself: a value inherited from the pool is anyone's with userprop there.
-  for (const [name, e] of Object.entries(read)) if (e.source === 'local' && typeof e.value === 'string') props[name] = e.value;
-  const text = joinValue(props, k);
-  if (text === undefined || text === '') return undefined;
-  return parseJournal(text);
+  const read = await readState(pool, { key: journalKey(system), chunks: JOURNAL_CHUNKS });
+  if (!read.there || read.journal === undefined) return undefined; // no state dataset, no journal
+  return parseJournal(read.journal);
 }
 
 /** Writes (or, with undefined, clears) the system's journal: one txg. */

@@ -131,10 +131,10 @@ end`,
 export const CREATE = defineProgram<CreateArgs, CreateResult>({
   name: 'create',
   sync: true,
-  uses: [FIRST_MISSING, NEXT_TID, NAME_FLOOR, INDEX_OK],
-  body: `local missing = first_missing(args.datasets)
-if missing then return {missing = missing} end
-if not zfs.exists(args.counter) then return {state = "missing"} end
+  uses: [NEXT_TID, NAME_FLOOR, INDEX_OK],
+  body: `-- Each read costs a dataset hold (about 1 ms in an emulated guest): every value is read once, and
+-- what the snapshot's own check tells (a dataset missing, a name taken) is not asked before it.
+if not zfs.exists(args.counter) then return {state = "missing"} end -- (the kernel's Lua has no pcall)
 local role, role_src = zfs.get_prop(args.counter, "zcp:role")
 if role ~= "state" or role_src ~= args.counter then return {state = "foreign"} end
 if args.journal then
@@ -144,27 +144,37 @@ end
 local counter, counted = next_tid(args.counter)
 local avail = zfs.get_prop(args.space_of, "available")
 if avail < args.need then return {nospace = avail} end
+local ENOENT, EEXIST = 2, 17
+-- nil when every snapshot NAME can be made; true when one is taken; else why not.
+local function check(name)
+  local taken = nil
+  for _, ds in ipairs(args.datasets) do
+    local err = zfs.check.snapshot(ds .. "@" .. name)
+    if err == ENOENT then return {missing = ds} end
+    if err == EEXIST and args.tid == nil then taken = true
+    elseif err ~= 0 then return {failed = ds .. "@" .. name, errno = err, step = "check"} end
+  end
+  return taken
+end
 local tid = args.tid
 if tid == nil then
   tid = counter
   if tid <= args.floor then tid = args.floor + 1 end
-  -- The counter is the truth (POOL/zcp is refused while others may set it): the names are read
-  -- only when it has no value yet or its name is taken (a zcp-N made by hand), so a create
-  -- costs the same with 10 checkpoints or 2,000.
-  local taken = not counted
-  for _, ds in ipairs(args.datasets) do
-    if zfs.exists(ds .. "@" .. args.prefix .. tid) then taken = true end
-  end
-  if taken then
-    local floor = name_floor(args.datasets, args.prefix, args.floor)
-    if tid <= floor then tid = floor + 1 end
+end
+local checked = check(args.prefix .. tid)
+if type(checked) == "table" then return checked end
+-- The counter is the truth (POOL/zcp is refused while others may set it): the names are read
+-- only when it has no value yet or its name is taken (a zcp-N made by hand), so a create
+-- costs the same with 10 checkpoints or 2,000.
+if args.tid == nil and (checked or not counted) then
+  local floor = name_floor(args.datasets, args.prefix, args.floor)
+  if tid <= floor then
+    tid = floor + 1
+    checked = check(args.prefix .. tid)
+    if type(checked) == "table" then return checked end
   end
 end
 local name = args.prefix .. tid
-for _, ds in ipairs(args.datasets) do
-  local err = zfs.check.snapshot(ds .. "@" .. name)
-  if err ~= 0 then return {failed = ds .. "@" .. name, errno = err, step = "check"} end
-end
 local made = {}
 local function undo()
   for _, snap in ipairs(made) do zfs.sync.destroy(snap) end
@@ -183,17 +193,19 @@ for _, snap in ipairs(made) do
     if err ~= 0 then undo(); return {failed = snap, errno = err, step = "metadata"} end
   end
 end
+local creation = zfs.get_prop(made[1], "creation")
 -- The index entry, in the snapshots' own txg: a list reads it instead of ten properties per snapshot.
--- No index dataset (not made yet, or not zcp's): no entry, and the checkpoint is listed the slow way.
+-- No index dataset (not made yet, or not zcp's: its role set on itself): no entry, and the
+-- checkpoint is listed the slow way.
 local unindexed = nil
 if args.index and not index_ok(args.index_ds) then unindexed = true end
 if args.index and not unindexed then
-  local entry = string.sub(args.index, 1, -2) .. ',"created":' .. tostring(zfs.get_prop(made[1], "creation")) .. '}'
+  local entry = string.sub(args.index, 1, -2) .. ',"created":' .. tostring(creation) .. '}'
   local err = zfs.sync.set_prop(args.index_ds, args.index_key .. tid, entry)
   if err ~= 0 then undo(); return {failed = args.index_ds, errno = err, step = "metadata"} end
 end
 if tid + 1 > counter then zfs.sync.set_prop(args.counter, "zcp:next-tid", tostring(tid + 1)) end
-return {tid = tid, name = name, creation = zfs.get_prop(made[1], "creation"), used = zfs.get_prop(made[1], "used"), unindexed = unindexed}`,
+return {tid = tid, name = name, creation = creation, used = zfs.get_prop(made[1], "used"), unindexed = unindexed}`,
   decode: (r): CreateResult => {
     if (r.has('missing')) return { made: false, missing: r.get('missing').string() };
     if (r.has('state')) {
@@ -442,4 +454,54 @@ for _, k in ipairs(args.drop) do
 end
 return {ok = true}`,
   decode: (r) => (r.has('failed') ? { ok: false, failed: r.get('failed').string(), errno: r.get('errno').number() } : { ok: true }),
+});
+
+/** What {@link STATE_READ} found on a pool: POOL/zcp missing, or its role, the index's, and the system's journal. */
+export type StateRead =
+  | { there: false }
+  | {
+      there: true;
+      /** `zcp:role` set on POOL/zcp itself ('' when none). */
+      role: string;
+      /** The index dataset's own `zcp:role`, or missing. */
+      index: string | { missing: true };
+      /** The journal's text (its chunks joined), when one is set on POOL/zcp itself and not empty. */
+      journal?: string;
+    };
+
+/**
+ * A pool's zcp state in one read-only call: whether POOL/zcp is there and
+ * zcp's, whether the index dataset is, and (with `journal`) the system's
+ * rollback journal, whose chunks are read only when it is set: what every
+ * locked command checks first, in a handful of reads (each holds a dataset:
+ * about 1 ms in an emulated guest), not one per possible chunk.
+ */
+export const STATE_READ = defineProgram<{ state: string; index: string; journal?: string; chunks: number }, StateRead>({
+  name: 'state-read',
+  uses: [OWN_PROP],
+  body: `if not zfs.exists(args.state) then return {missing = true} end
+local out = {role = own_prop(args.state, "zcp:role") or ""}
+if zfs.exists(args.index) then out.index = own_prop(args.index, "zcp:role") or "" end
+if args.journal then
+  local first = own_prop(args.state, args.journal)
+  if first ~= nil and first ~= "" then
+    local parts = {first}
+    for n = 1, args.chunks do
+      local chunk = own_prop(args.state, args.journal .. "." .. n)
+      if chunk == nil or chunk == "" then break end
+      parts[#parts + 1] = chunk
+    end
+    out.journal = table.concat(parts)
+  end
+end
+return out`,
+  decode: (r): StateRead => {
+    if (r.has('missing')) return { there: false };
+    return {
+      there: true,
+      role: r.get('role').string(),
+      index: r.has('index') ? r.get('index').string() : { missing: true },
+      ...(r.has('journal') ? { journal: r.get('journal').string() } : {}),
+    };
+  },
 });

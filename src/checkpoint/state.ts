@@ -16,6 +16,7 @@ import * as zfs from '../zfs/index.js';
 import { ZfsError, errno } from '../zfs/errors.js';
 import { delegationsOn, getDelegations } from '../zfs/delegations.js';
 import { CheckpointError } from './errors.js';
+import { STATE_READ, type StateRead } from './programs.js';
 
 export const STATE_NAME = 'zcp';
 
@@ -113,14 +114,12 @@ export async function refuseDelegated(ds: string): Promise<void> {
   }
 }
 
-/** Properties of a pool's state dataset, or undefined when it is not there (one call, not exists and then a read). */
-export async function statePropsIfThere(pool: string, names: readonly string[]): Promise<Record<string, zfs.PropEntry> | undefined> {
-  try {
-    return await zfs.getProps(stateDataset(pool), names);
-  } catch (e) {
-    if (e instanceof ZfsError && e.code === 'DATASET_NOT_FOUND') return undefined;
-    throw e;
-  }
+/**
+ * A pool's zcp state in one read-only call: POOL/zcp there or not, its role,
+ * the index dataset's, and, given a journal property, that journal's text.
+ */
+export async function readState(pool: string, journal?: { key: string; chunks: number }): Promise<StateRead> {
+  return zfs.runProgram(pool, STATE_READ, { state: stateDataset(pool), index: indexDataset(pool), chunks: journal?.chunks ?? 0, ...(journal ? { journal: journal.key } : {}) });
 }
 
 /** {@link refuseDelegated} on a pool's state dataset when it is there (ensureState checks one it makes). */
@@ -133,19 +132,23 @@ export async function refuseDelegatedIfThere(pool: string): Promise<void> {
 }
 
 /**
- * Makes `POOL/zcp` if it is not there; refuses a
+ * Makes `POOL/zcp` (and its index) if it is not there; refuses a
  * `POOL/zcp` that zcp did not make, or that delegated users may change.
+ * The state read and the delegations (read through libzfs) side by side:
+ * every locked command starts here.
  * @throws {@link CheckpointError} `NOT_ZCP`, `STATE_DELEGATED`.
  */
 export async function ensureState(pool: string): Promise<string> {
   const ds = stateDataset(pool);
-  const props = await statePropsIfThere(pool, ['zcp:role']);
-  if (props) {
-    const role = props['zcp:role'];
-    if (role?.value !== 'state' || role.source !== 'local') {
+  const [read, delegated] = await Promise.allSettled([readState(pool), refuseDelegatedIfThere(pool)]);
+  if (read.status === 'rejected') throw read.reason;
+  const state = read.value;
+  if (state.there) {
+    if (state.role !== 'state') {
       throw new CheckpointError('NOT_ZCP', `${ds} exists and was not made by zcp (no zcp:role=state); zcp keeps its state there and will not touch it`, ds);
     }
-    await Promise.all([refuseDelegated(ds), ensureIndex(pool)]);
+    if (delegated.status === 'rejected') throw delegated.reason;
+    if (typeof state.index !== 'string') await createIfNotThere(indexDataset(pool), 'index');
   } else {
     await createIfNotThere(ds, 'state');
     await refuseDelegated(ds); // inherited from the pool
@@ -179,8 +182,10 @@ async function createIfNotThere(ds: string, role: 'state' | 'index'): Promise<vo
 
 /** Where the lock files are: /run/zcp (/var/run/zcp where there is no /run: FreeBSD, illumos). */
 export function lockDirectory(): string {
-  return join(existsSync('/run') && statSync('/run').isDirectory() ? '/run' : '/var/run', 'zcp');
+  lockDir ??= join(existsSync('/run') && statSync('/run').isDirectory() ? '/run' : '/var/run', 'zcp');
+  return lockDir;
 }
+let lockDir: string | undefined;
 
 /**
  * The lock directory, made if need be; refused (UNSAFE_PATH) when it is a
@@ -189,12 +194,16 @@ export function lockDirectory(): string {
  */
 function safeLockDirectory(): string {
   const dir = lockDirectory();
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  // Made only when missing (a failed mkdir costs more than the lstat that tells).
+  let st = lstatSync(dir, { throwIfNoEntry: false });
+  if (!st) {
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    st = lstatSync(dir);
   }
-  const st = lstatSync(dir);
   const uid = process.geteuid?.() ?? 0;
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
     throw new CheckpointError('UNSAFE_PATH', `${dir} holds zcp's locks and is ${st.isSymbolicLink() ? 'a symbolic link' : !st.isDirectory() ? 'not a directory' : st.uid !== uid ? `owned by uid ${st.uid}` : 'writable by others'}; zcp will not take its lock there (remove it: zcp makes it again)`);

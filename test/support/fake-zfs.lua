@@ -12,13 +12,16 @@
 --   pool = {objects = {[name] = {props = {...}, user = {...}, clones = {...}}}, txg = N,
 --   fail = {["snapshot:NAME"] = errno, ...}}}): snapshot and set_prop fail their check and sync,
 --   sync_snapshot and sync_set_prop only the sync (the check passed), destroy the destroy
--- prints one JSON document: {ok, ret | error, objects, calls} (tables as objects, as an nvlist has them).
+-- prints one JSON document: {ok, ret | error, objects, calls, reads} (tables as objects, as an nvlist has them).
 
 local case = dofile(arg[1])
 local pool = case.pool
 local objects = pool.objects
 local fail = pool.fail or {}
 local calls = {}
+-- Reads of the pool (exists, get_prop, the checks, listings): each holds a dataset in the kernel,
+-- about 1 ms in an emulated guest, so the tests count them.
+local reads = 0
 local EEXIST, ENOENT, EINVAL = 17, 2, 22
 
 local function dataset_of(name)
@@ -70,10 +73,12 @@ end
 local zfs = {list = {}, check = {}, sync = {}}
 
 function zfs.exists(name)
+  reads = reads + 1
   return objects[name] ~= nil
 end
 
 function zfs.get_prop(name, prop)
+  reads = reads + 1
   local o = need(name)
   if prop == "prevsnap" then
     -- A filesystem's newest snapshot (nil without one), as the kernel tells it.
@@ -87,6 +92,7 @@ function zfs.get_prop(name, prop)
 end
 
 function zfs.list.snapshots(ds)
+  reads = reads + 1
   need(ds)
   return iterate(sorted_names(function(n) return string.sub(n, 1, #ds + 1) == ds .. "@" end))
 end
@@ -140,6 +146,7 @@ local function injected(op, name)
 end
 
 function zfs.check.snapshot(snap)
+  reads = reads + 1
   if injected("snapshot", snap) then return injected("snapshot", snap) end
   if objects[snap] then return EEXIST end
   if objects[dataset_of(snap)] == nil then return ENOENT end
@@ -149,6 +156,7 @@ end
 function zfs.sync.snapshot(snap)
   assert(case.sync, "zfs.sync.snapshot outside syncing context")
   local err = injected("sync_snapshot", snap) or zfs.check.snapshot(snap)
+  reads = reads - 1 -- the sync's own check is not a read of the program
   calls[#calls + 1] = "snapshot " .. snap .. " " .. err
   if err ~= 0 then return err end
   pool.txg = pool.txg + 1
@@ -192,11 +200,12 @@ function zfs.sync.inherit(name, prop)
   return err
 end
 
--- The kernel's Lua: base functions, string, table, coroutine; and zfs.
+-- The kernel's Lua: base functions (no pcall, xpcall, load, print: OpenZFS removed them), string, table,
+-- coroutine; and zfs.
 local env = {
   zfs = zfs, string = string, table = table, coroutine = coroutine,
   ipairs = ipairs, pairs = pairs, next = next, type = type, tostring = tostring, tonumber = tonumber,
-  error = error, assert = assert, pcall = pcall, select = select, unpack = table.unpack,
+  error = error, assert = assert, select = select, unpack = table.unpack,
   rawget = rawget, rawset = rawset, rawequal = rawequal, rawlen = rawlen, setmetatable = setmetatable, getmetatable = getmetatable,
 }
 
@@ -228,8 +237,8 @@ end
 
 local chunk, syntax = load(case.source, "=program", "t", env)
 if not chunk then
-  io.write(json({ok = false, error = syntax, objects = objects, calls = calls}))
+  io.write(json({ok = false, error = syntax, objects = objects, calls = calls, reads = reads}))
   return
 end
 local ok, ret = pcall(chunk, case.args)
-io.write(json({ok = ok, ret = ok and ret or nil, error = (not ok) and tostring(ret) or nil, objects = objects, calls = calls}))
+io.write(json({ok = ok, ret = ok and ret or nil, error = (not ok) and tostring(ret) or nil, objects = objects, calls = calls, reads = reads}))

@@ -30,7 +30,8 @@ export interface FakePool {
   fail?: Record<string, number>;
 }
 
-export type HostRun<R> = { ok: true; result: R; objects: Record<string, FakeObject>; calls: Record<string, string> } | { ok: false; error: string; objects: Record<string, FakeObject>; calls: Record<string, string> };
+/** `reads`: how many reads (exists, get_prop, checks, listings) the program made: each holds a dataset in the kernel. */
+export type HostRun<R> = ({ ok: true; result: R } | { ok: false; error: string }) & { objects: Record<string, FakeObject>; calls: Record<string, string>; reads: number };
 
 /** A Lua literal of a JS value: strings as pure-ASCII quoted strings (\ddd for the rest). */
 export function luaLiteral(v: unknown): string {
@@ -65,8 +66,8 @@ export function runOnHost<A extends Record<string, NvValue>, R>(program: Program
   const r = spawnSync('lua5.2', [FAKE, file], { encoding: 'utf8' });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`lua5.2 failed: ${r.stderr}`);
-  const out = JSON.parse(r.stdout) as { ok: boolean; ret?: unknown; error?: string; objects: Record<string, FakeObject>; calls?: Record<string, string> };
+  const out = JSON.parse(r.stdout) as { ok: boolean; ret?: unknown; error?: string; objects: Record<string, FakeObject>; calls?: Record<string, string>; reads: number };
   const calls = out.calls ?? {};
-  if (!out.ok) return { ok: false, error: out.error ?? '', objects: out.objects, calls };
-  return { ok: true, result: program.decode(out.ret), objects: out.objects, calls };
+  if (!out.ok) return { ok: false, error: out.error ?? '', objects: out.objects, calls, reads: out.reads };
+  return { ok: true, result: program.decode(out.ret), objects: out.objects, calls, reads: out.reads };
 }

@@ -6,7 +6,7 @@
 // the guest tests stay the judge of the real kernel.
 import { describe, expect, it } from 'vitest';
 import * as checkpointPrograms from '../../src/checkpoint/programs.js';
-import { CREATE, LIST, type ListResult, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from '../../src/checkpoint/programs.js';
+import { CREATE, LIST, type ListResult, MARK_COMPLETE, QUICK_LIST, SET_INDEX, STATE_READ, TID_FLOOR } from '../../src/checkpoint/programs.js';
 import type { Program } from '../../src/zfs/lua.js';
 import * as zfsPrograms from '../../src/zfs/props.js';
 import { GET_PROPS, LIST_CHILDREN, LIST_SNAPSHOTS, SET_USER_PROPS } from '../../src/zfs/props.js';
@@ -43,7 +43,7 @@ const snapshotsOf = (objects: Record<string, FakeObject>) => Object.keys(objects
 
 describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
   it('every program parses with luac5.2 and names itself', () => {
-    expect(ALL.map((p) => p.name).sort()).toEqual(['create', 'get-props', 'list', 'list-children', 'list-snapshots', 'mark-complete', 'quick-list', 'set-index', 'set-user-props', 'tid-floor']);
+    expect(ALL.map((p) => p.name).sort()).toEqual(['create', 'get-props', 'list', 'list-children', 'list-snapshots', 'mark-complete', 'quick-list', 'set-index', 'set-user-props', 'state-read', 'tid-floor']);
     for (const p of ALL) expect(syntaxErrors(p.lua), p.name).toBe('');
     expect(syntaxErrors('local args = ...\nif args then return {')).toMatch(/expected/); // the check can fail
   });
@@ -78,6 +78,16 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       const r = runOnHost(CREATE, createArgs({ floor: 3 }), pool('5', { 'p/a/var@zcp-7': snap(1) }));
       expect(r).toMatchObject({ ok: true, result: { made: true, tid: 5, name: 'zcp-5' } });
       expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '6' });
+    });
+    it('reads each value once, and leaves to the snapshot\'s own check what it tells (a dataset missing, a name taken): a read holds a dataset, about 1 ms in the guest', () => {
+      // The state (there, its role), the journal, the counter, the space, one check per dataset, the index (there, its role), creation, used.
+      const args = { ...createArgs(), journal: 'zcp:journal:x', index: '{"kind":"manual"}', index_key: 'zcp:cp:s.', index_ds: 'p/zcp/index' };
+      const p = pool('5');
+      p.objects['p/zcp/index'] = { props: {}, user: { 'zcp:role': 'index' } };
+      const r = runOnHost(CREATE, args, p);
+      expect(r).toMatchObject({ ok: true, result: { made: true, tid: 5 } });
+      expect(r.objects['p/zcp/index']!.user?.['zcp:cp:s.5']).toBeDefined();
+      expect(r.reads).toBe(9 + args.datasets.length);
     });
     it('takes the TID above the names when the counter has no value, or its name is taken; snapshots every dataset with the metadata; advances the counter', () => {
       const r = runOnHost(CREATE, createArgs({ floor: 3 }), pool('5', { 'p/a/var@zcp-5': snap(2), 'p/a/var@zcp-7': snap(1) }));
@@ -332,6 +342,27 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
     });
   });
 
+  it('state-read: POOL/zcp and the index with their own roles, and a journal\'s chunks read only while there are more (none when it is not set)', () => {
+    const args = { state: 'p/zcp', index: 'p/zcp/index', journal: 'zcp:journal:x', chunks: 16 };
+    const none = runOnHost(STATE_READ, args, pool('5'));
+    expect(none).toMatchObject({ ok: true, result: { there: true, role: 'state', index: 'index' } });
+    expect(none.ok && 'journal' in none.result).toBe(false);
+    // Two exists, two roles, the journal's first property: nothing more while no journal is set.
+    expect(none.reads).toBe(5);
+    const set = pool('5');
+    set.objects['p/zcp']!.user = { ...set.objects['p/zcp']!.user, 'zcp:journal:x': 'ab', 'zcp:journal:x.1': 'cd', 'zcp:journal:x.2': '', 'zcp:journal:x.3': 'stale' };
+    const r = runOnHost(STATE_READ, args, set);
+    expect(r).toMatchObject({ result: { journal: 'abcd' } });
+    expect(r.reads).toBe(7);
+    // Set on the pool and inherited: anyone's with userprop there, so none; a foreign POOL/zcp and a missing index as they are.
+    const inherited = pool('5', { p: { props: {}, user: { 'zcp:journal:x': 'forged', 'zcp:role': 'state' } } });
+    delete inherited.objects['p/zcp/index'];
+    inherited.objects['p/zcp']!.user = {};
+    expect(runOnHost(STATE_READ, args, inherited)).toMatchObject({ result: { there: true, role: '', index: { missing: true } } });
+    const gone = pool('5');
+    delete gone.objects['p/zcp'];
+    expect(runOnHost(STATE_READ, args, gone)).toMatchObject({ result: { there: false } });
+  });
   it('a result of another shape is refused by the program\'s decoder, naming the program and the field', () => {
     expect(() => CREATE.decode({ tid: 'seven', name: 'zcp-7', creation: 1, used: 1 })).toThrow(/channel program create returned a string as its result\.tid, not a number/);
     expect(() => LIST.decode(undefined)).toThrow(expect.objectContaining({ code: 'CHANNEL_PROGRAM_ERROR' }));

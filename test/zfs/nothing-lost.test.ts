@@ -207,10 +207,14 @@ describe('the rollback journal (guest)', () => {
 
   it('refuses a state dataset that delegated users may change', async () => {
     const { cps } = await debSystem('jd');
+    const snapshots = () => run('zfs', 'list', '-H', '-t', 'snapshot', '-o', 'name', '-r', cps.system.datasets[0]!);
+    const before = snapshots();
     run('zfs', 'allow', '-u', 'nobody', 'userprop', POOL);
     try {
       const e = await failure(cps.create({ title: 'x' }));
       expect(e).toMatchObject({ code: 'STATE_DELEGATED', message: expect.stringContaining('user nobody userprop') });
+      // The check runs beside the snapshot's txg: what it made is gone again, as if refused before.
+      expect(snapshots()).toEqual(before);
     } finally {
       run('zfs', 'unallow', '-u', 'nobody', 'userprop', POOL);
     }
