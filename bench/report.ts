@@ -25,6 +25,26 @@ export function zfsRatioTable(rows: readonly Row[], iterations: number): string 
   return lines.join('\n');
 }
 
+/**
+ * The apt hook's table: apt-get with and without the hook (the ratio, and
+ * the time the hook adds per apt run), then where the added time goes.
+ */
+export function aptHookTable(rows: readonly Row[], iterations: number): string {
+  const hooked = rows.find((r) => r.role === 'zcp')?.stats.median;
+  const plain = rows.find((r) => r.role === 'command')?.stats.median;
+  const lines = [
+    `The apt hook on the real Debian 12 root in the guest (ms; ${iterations} runs per row). "x without": the row's median over plain apt-get's${hooked && plain ? `; the hook adds ${fmt(hooked - plain)} ms per apt run` : ''}:`,
+    '',
+    '| case | tool | n | min | median | p95 | x without |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    const s = row.stats;
+    lines.push(`| ${row.case} | ${row.tool} | ${s.n} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p95)} | ${row.role ? ratio(s.median, plain) : ''} |`);
+  }
+  return lines.join('\n');
+}
+
 /** The scaling plots, as [file name, SVG]: create latency over datasets, list time over checkpoints. */
 export async function zfsPlots(rows: readonly Row[]): Promise<[string, string][]> {
   const points = (series: string): Point[] => rows.filter((r) => r.series === series && r.x !== undefined).map((r) => ({ tool: r.tool, x: r.x!, ms: r.stats.median }));

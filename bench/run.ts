@@ -5,8 +5,9 @@
  * the addon, C, pyzfs and the zfs command, and zcp's checkpoint operations
  * against the commands. Prints markdown tables (min, median, p95, ratios)
  * and writes bench/results/latest.json and latest.md (and per-part files),
- * and the plots of how create and list scale (bench/results/*.svg).
- *   npm run bench -- --only pkgdb     (or --only zfs)
+ * and the plots of how create and list scale (bench/results/*.svg); then
+ * the apt hook on the real Debian root (another boot: test/debian's root).
+ *   npm run bench -- --only pkgdb     (or --only zfs, --only apt)
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -16,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runInGuest } from '../test/guest/run.js';
 import { pkgdbTable, runPkgdbBench } from './pkgdb.js';
-import { zfsPlots, zfsRatioTable } from './report.js';
+import { aptHookTable, zfsPlots, zfsRatioTable } from './report.js';
+import { runDebianProject } from '../test/debian/run-guest.js';
 import type { Row } from './checkpoint-guest.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -25,7 +27,7 @@ const { values } = parseArgs({ options: { only: { type: 'string' } } });
 mkdirSync(resultsDir, { recursive: true });
 
 /** bench/results/latest.json and latest.md: this run's results (a part not run this time keeps its last figures). */
-function writeLatest(part: { pkgdb?: unknown; pkgdbTable?: string; zfs?: unknown; zfsTable?: string }): void {
+function writeLatest(part: { pkgdb?: unknown; pkgdbTable?: string; zfs?: unknown; zfsTable?: string; apt?: unknown; aptTable?: string }): void {
   const file = join(resultsDir, 'latest.json');
   const old = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
   const latest = { ...old, ...part, date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}` } as Record<string, unknown>;
@@ -33,6 +35,7 @@ function writeLatest(part: { pkgdb?: unknown; pkgdbTable?: string; zfs?: unknown
   const md = [`# zcp benchmarks (${latest.date as string}; ${latest.machine as string})`, ''];
   if (latest.pkgdbTable) md.push('## Package databases (host; ms, or ns per comparison)', '', latest.pkgdbTable as string, '');
   if (latest.zfsTable) md.push('## ZFS (qemu guest, real zfs.ko; ms)', '', latest.zfsTable as string, '');
+  if (latest.aptTable) md.push('## The apt hook (qemu guest, real Debian 12 root on ZFS; ms)', '', latest.aptTable as string, '');
   writeFileSync(join(resultsDir, 'latest.md'), md.join('\n'));
   process.stdout.write('written: bench/results/latest.json, bench/results/latest.md\n');
 }
@@ -45,31 +48,52 @@ if (values.only !== 'zfs') {
 }
 if (values.only === 'pkgdb') process.exit(0);
 
-// The C floor is built here, on the host, against the installed libzfs_core.
-const cDir = join(here, '..', '.cache', 'bench');
-mkdirSync(cDir, { recursive: true });
-const cBinary = join(cDir, 'lzc_snapshot');
-const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'libzfs_core'], { encoding: 'utf8' }).trim().split(/\s+/);
-execFileSync('cc', ['-O2', '-o', cBinary, join(here, 'lzc_snapshot.c'), ...flags], { stdio: 'inherit' });
+if (values.only !== 'apt') await zfsPart();
+await aptPart();
 
-const guest = await runInGuest({
-  command: ['node', '--import', 'tsx', 'bench/zfs-snapshot-guest.ts'],
-  env: { ZCP_BENCH_C: cBinary },
-  pools: [{ name: 'bench', size: '2G' }],
-  timeoutMs: 60 * 60_000,
-});
-const file = join(guest.jobDir, 'zfs-snapshot.json');
-if (guest.exitCode !== 0 || !existsSync(file)) {
-  process.stderr.write(`bench: the guest run failed: ${guest.failure ?? 'no results'}\n`);
-  process.exit(1);
+/** The ZFS part, in one boot: snapshots by the addon, C, pyzfs and the zfs command; zcp's operations. */
+async function zfsPart(): Promise<void> {
+  // The C floor is built here, on the host, against the installed libzfs_core.
+  const cDir = join(here, '..', '.cache', 'bench');
+  mkdirSync(cDir, { recursive: true });
+  const cBinary = join(cDir, 'lzc_snapshot');
+  const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'libzfs_core'], { encoding: 'utf8' }).trim().split(/\s+/);
+  execFileSync('cc', ['-O2', '-o', cBinary, join(here, 'lzc_snapshot.c'), ...flags], { stdio: 'inherit' });
+
+  const guest = await runInGuest({
+    command: ['node', '--import', 'tsx', 'bench/zfs-snapshot-guest.ts'],
+    env: { ZCP_BENCH_C: cBinary },
+    pools: [{ name: 'bench', size: '2G' }],
+    timeoutMs: 60 * 60_000,
+  });
+  const file = join(guest.jobDir, 'zfs-snapshot.json');
+  if (guest.exitCode !== 0 || !existsSync(file)) {
+    process.stderr.write(`bench: the guest run failed: ${guest.failure ?? 'no results'}\n`);
+    process.exit(1);
+  }
+  const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: Row[] };
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'zfs-snapshot.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const zfsTable = zfsRatioTable(result.rows, result.iterations);
+  process.stdout.write(`\n${zfsTable}\n\nwritten: bench/results/zfs-snapshot.json\n`);
+  writeLatest({ zfs: result, zfsTable });
+  for (const [name, svg] of await zfsPlots(result.rows)) {
+    writeFileSync(join(resultsDir, name), svg);
+    process.stdout.write(`written: bench/results/${name}\n`);
+  }
 }
-const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: Row[] };
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, 'zfs-snapshot.json'), `${JSON.stringify(result, null, 2)}\n`);
-const zfsTable = zfsRatioTable(result.rows, result.iterations);
-process.stdout.write(`\n${zfsTable}\n\nwritten: bench/results/zfs-snapshot.json\n`);
-writeLatest({ zfs: result, zfsTable });
-for (const [name, svg] of await zfsPlots(result.rows)) {
-  writeFileSync(join(resultsDir, name), svg);
-  process.stdout.write(`written: bench/results/${name}\n`);
+
+/** apt-get with and without the hook on the real Debian root (test/debian's, built or cached on the host), in one boot. */
+async function aptPart(): Promise<void> {
+  const run = await runDebianProject(['--import', 'tsx', 'bench/apt-guest.ts'], { timeoutMs: 40 * 60_000, onOutput: (c) => process.stdout.write(c) });
+  const file = join(run.jobDir, 'apt-hook.json');
+  if (run.exitCode !== 0 || !existsSync(file)) {
+    process.stderr.write(`bench: the apt guest run failed: ${run.failure ?? 'no results'}\n`);
+    process.exit(1);
+  }
+  const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: Row[] };
+  writeFileSync(join(resultsDir, 'apt-hook.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const aptTable = aptHookTable(result.rows, result.iterations);
+  process.stdout.write(`\n${aptTable}\n\nwritten: bench/results/apt-hook.json\n`);
+  writeLatest({ apt: result, aptTable });
 }

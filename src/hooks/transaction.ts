@@ -5,7 +5,9 @@
  * @module
  */
 import type { Checkpoint, Checkpoints } from '../checkpoint/checkpoints.js';
+import { packagesOf } from '../checkpoint/packages.js';
 import { readDpkgStatus } from '../pkgdb/dpkg.js';
+import { diff, dpkgPackageSet } from '../pkgdb/packages.js';
 import type { HistoryEntry } from '../transaction/history.js';
 import { Transactions } from '../transaction/transactions.js';
 import { brokenPackages } from './apt.js';
@@ -33,14 +35,12 @@ export async function hookEnd(cps: Checkpoints, manager: HookManager): Promise<{
   for (const e of running) {
     const c = listed.find((x) => x.id === e.checkpoint);
     if (c?.kind !== KIND[manager]) continue;
-    let broken: string[] = [];
-    if (manager === 'apt') {
-      broken = await readDpkgStatus(cps.system.root).then(
-        (pkgs) => brokenPackages(pkgs).map((p) => `${p.name} (${p.status!.state}${p.status!.flag === 'ok' ? '' : `, ${p.status!.flag}`})`),
-        () => [],
-      );
-    }
-    const entry = broken.length ? await tx.fail(e.tid) : await tx.commit(e.tid);
+    if (manager !== 'apt') return { entry: await tx.commit(e.tid), broken: [] };
+    // The live dpkg status read once: for the half-done packages and for the changes.
+    const live = await readDpkgStatus(cps.system.root).catch(() => undefined);
+    const broken = (live ? brokenPackages(live) : []).map((p) => `${p.name} (${p.status!.state}${p.status!.flag === 'ok' ? '' : `, ${p.status!.flag}`})`);
+    const changes = live ? await packagesOf(cps.system, e.checkpoint).then((before) => diff(before, dpkgPackageSet(live)), () => null) : null;
+    const entry = await tx.end(e.tid, { ok: broken.length === 0, changes }, e);
     return { entry, broken };
   }
   return null;

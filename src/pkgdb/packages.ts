@@ -6,7 +6,7 @@
 import { access } from 'node:fs/promises';
 import { type SystemRoot, describeRoot, inRoot } from './root.js';
 import { compareDebVersions } from './debversion.js';
-import { readDpkgStatus } from './dpkg.js';
+import { type DpkgPackage, readDpkgStatus } from './dpkg.js';
 import { PkgdbError } from './errors.js';
 import { readRpmDb } from './rpmdb.js';
 import { compareRpmEVR } from './rpmversion.js';
@@ -36,6 +36,21 @@ export interface PackageSet {
 // dpkg states of a package that is (at least partly) on the system.
 const PRESENT = new Set(['installed', 'half-installed', 'unpacked', 'half-configured', 'triggers-awaited', 'triggers-pending']);
 
+/** The package set of a dpkg status already read: the packages on the system (removed ones left out). */
+export function dpkgPackageSet(list: readonly DpkgPackage[]): PackageSet {
+  return {
+    manager: 'dpkg',
+    packages: list
+      .filter((p) => p.status === undefined || PRESENT.has(p.status.state))
+      .map((p) => ({
+        name: p.name,
+        version: p.version,
+        architecture: p.architecture,
+        ...(p.status ? { status: `${p.status.want} ${p.status.flag} ${p.status.state}` } : {}),
+      })),
+  };
+}
+
 /**
  * The installed packages under `root`: dpkg's status file if there is one,
  * else the rpmdb. Packages dpkg lists as removed (`config-files`,
@@ -47,20 +62,7 @@ export async function readPackages(root: SystemRoot = '/'): Promise<PackageSet> 
     () => true,
     () => false,
   );
-  if (dpkg) {
-    const list = await readDpkgStatus(root);
-    return {
-      manager: 'dpkg',
-      packages: list
-        .filter((p) => p.status === undefined || PRESENT.has(p.status.state))
-        .map((p) => ({
-          name: p.name,
-          version: p.version,
-          architecture: p.architecture,
-          ...(p.status ? { status: `${p.status.want} ${p.status.flag} ${p.status.state}` } : {}),
-        })),
-    };
-  }
+  if (dpkg) return dpkgPackageSet(await readDpkgStatus(root));
   try {
     const list = await readRpmDb(root);
     return {

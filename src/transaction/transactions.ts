@@ -127,10 +127,12 @@ export class Transactions {
   /**
    * Ends a transaction: its package changes are recorded; kernel/libc/init changes mark its checkpoint important.
    * An unreadable package database does not stop it (no changes recorded).
+   * `known` is its history entry when the caller has just read it.
    * @throws {@link CheckpointError} `TRANSACTION_NOT_FOUND`.
    */
-  async end(tid: number, outcome: { ok: boolean; exitCode?: number; changes?: PackageDiff | null }): Promise<HistoryEntry> {
-    const entry = (await this.history()).find((e) => e.tid === tid && !e.rollback);
+  async end(tid: number, outcome: { ok: boolean; exitCode?: number; changes?: PackageDiff | null }, known?: HistoryEntry): Promise<HistoryEntry> {
+    // `known`: the entry as the caller just read it (the apt hook), so the history is not read twice.
+    const entry = known?.tid === tid && !known.rollback ? known : (await this.history()).find((e) => e.tid === tid && !e.rollback);
     if (!entry) throw new CheckpointError('TRANSACTION_NOT_FOUND', `no transaction ${tid}`, String(tid));
     const { owner: _ended, mounts: _undone, ...open } = entry;
     const done: HistoryEntry = { ...open, state: outcome.ok ? 'committed' : 'failed', ended: new Date().toISOString() };

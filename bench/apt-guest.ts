@@ -1,0 +1,106 @@
+/**
+ * Guest half of the apt hook benchmark, on the real Debian 12 root the tests
+ * use (test/debian: built on the host, unpacked onto ZFS in the guest):
+ * `apt-get install` of one small local package inside the root, without and
+ * with zcp's apt hook (a checkpoint before dpkg runs, the transaction ended
+ * after it), in the same boot; then where the hook's time goes: a zcp
+ * process starting, each hook phase as apt runs it (a process of its own),
+ * and, in-process, the steps of each phase. The package is removed with
+ * dpkg between runs (no apt, so no hook): every run installs the same thing.
+ * Writes apt-hook.json into the job folder.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Checkpoints } from '../src/index.js';
+import { hookBegin, hookEnd } from '../src/hooks/transaction.js';
+import { readDpkgStatus } from '../src/pkgdb/dpkg.js';
+import { packageDiff } from '../src/checkpoint/packages.js';
+import { Transactions } from '../src/transaction/transactions.js';
+import { ALTROOT, installRoot, partitionDisk } from '../test/debian/layout.js';
+import type { RootImage } from '../test/debian/root-image.js';
+import { enterable } from '../test/debian/system.js';
+import { buildDeb } from '../test/support/systems.js';
+import type { Row } from './checkpoint-guest.js';
+import { stats } from './stats.js';
+
+const N = Number(process.env.ZCP_BENCH_APT_N ?? 7);
+const CASE = 'apt-get install of one small package (real Debian 12 root)';
+
+function timed(argv: string[], env: NodeJS.ProcessEnv = {}): number {
+  const t0 = performance.now();
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', ...env } });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+async function time(n: number, fn: () => unknown, between?: () => unknown): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+    await between?.();
+  }
+  return out;
+}
+
+const info = JSON.parse(readFileSync(process.env.ZCP_DEBIAN_ROOT!, 'utf8')) as RootImage;
+installRoot(partitionDisk(), info.tar);
+const inside = enterable();
+const rows: Row[] = [];
+try {
+  copyFileSync(buildDeb('zcp-bench', '1.0', { 'usr/share/zcp-bench/v': '1\n' }), join(ALTROOT, 'tmp/zcp-bench_1.0_all.deb'));
+  const install = () => timed(['chroot', ALTROOT, 'apt-get', 'install', '-y', '-q', '/tmp/zcp-bench_1.0_all.deb']);
+  const remove = () => timed(['chroot', ALTROOT, 'dpkg', '-r', 'zcp-bench']);
+  const zcp = (...args: string[]) => ['chroot', ALTROOT, ...inside.zcp, ...args];
+
+  // A first run of each warms the caches (apt's, the page cache, the module graph).
+  install();
+  remove();
+  const plain = await time(N, install, remove);
+  timed(zcp('hook', 'install', 'apt'));
+  install();
+  remove();
+  const hooked = await time(N, install, remove);
+  timed(zcp('hook', 'remove', 'apt'));
+  rows.push({ case: CASE, tool: 'apt-get with the zcp hook', role: 'zcp', stats: stats(hooked) });
+  rows.push({ case: CASE, tool: 'apt-get without it', role: 'command', stats: stats(plain) });
+
+  // Where the added time goes: the hook's two processes as apt starts them, and a zcp that does nothing.
+  const PHASES = 'the apt hook, phase by phase (ms)';
+  rows.push({ case: PHASES, tool: 'a zcp process that does nothing (zcp --version)', stats: stats(await time(N, () => timed(zcp('--version')))) });
+  const pre: number[] = [];
+  const post: number[] = [];
+  for (let i = 0; i < N; i++) {
+    pre.push(timed(zcp('hook', 'pre', 'apt')));
+    post.push(timed(zcp('hook', 'post', 'apt')));
+  }
+  rows.push({ case: PHASES, tool: 'zcp hook pre apt (a process)', stats: stats(pre) });
+  rows.push({ case: PHASES, tool: 'zcp hook post apt (a process)', stats: stats(post) });
+
+  // In-process, the steps of each phase (the library on the same root, from outside it).
+  const cps = await Checkpoints.open({ root: ALTROOT });
+  const tx = new Transactions(cps);
+  const steps: Record<string, number[]> = {};
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const r = await fn();
+    (steps[name] ??= []).push(performance.now() - t0);
+    return r;
+  };
+  for (let i = 0; i < N; i++) {
+    const c = await step('pre: checkpoint and history entry (hookBegin)', () => hookBegin(cps, 'apt', `bench ${i}`, undefined, process.pid));
+    await step('post: the history read', () => tx.history());
+    await step('post: the checkpoint list', () => cps.list());
+    await step('post: the live dpkg status', () => readDpkgStatus(ALTROOT));
+    await step('post: the package diff (the checkpoint\'s status and the live one)', () => packageDiff(cps.system, c.id));
+    await step('post: the whole of it (hookEnd)', () => hookEnd(cps, 'apt'));
+  }
+  for (const [name, ms] of Object.entries(steps)) rows.push({ case: 'the apt hook, in-process steps (ms)', tool: name, stats: stats(ms) });
+} finally {
+  inside.leave();
+}
+writeFileSync(join(process.env.ZCP_JOB_DIR ?? '.', 'apt-hook.json'), `${JSON.stringify({ iterations: N, rows }, null, 2)}\n`);
+for (const r of rows) process.stdout.write(`${r.case} | ${r.tool} | median ${r.stats.median.toFixed(0)} ms\n`);
