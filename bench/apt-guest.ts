@@ -17,9 +17,8 @@ import { hookBegin, hookEnd } from '../src/hooks/transaction.js';
 import { readDpkgStatus } from '../src/pkgdb/dpkg.js';
 import { packageDiff } from '../src/checkpoint/packages.js';
 import { Transactions } from '../src/transaction/transactions.js';
-import { ALTROOT, installRoot, partitionDisk } from '../test/debian/layout.js';
+import { ALTROOT, enterable, installRoot, partitionDisk } from '../test/debian/layout.js';
 import type { RootImage } from '../test/debian/root-image.js';
-import { enterable } from '../test/debian/system.js';
 import { buildDeb } from '../test/support/systems.js';
 import type { Row } from './checkpoint-guest.js';
 import { stats } from './stats.js';
@@ -70,6 +69,7 @@ try {
 
   // Where the added time goes: the hook's two processes as apt starts them, and a zcp that does nothing.
   const PHASES = 'the apt hook, phase by phase (ms)';
+  rows.push({ case: PHASES, tool: 'a node process that does nothing (node -e 0)', stats: stats(await time(N, () => timed(['chroot', ALTROOT, inside.zcp[0]!, '-e', '0']))) });
   rows.push({ case: PHASES, tool: 'a zcp process that does nothing (zcp --version)', stats: stats(await time(N, () => timed(zcp('--version')))) });
   const pre: number[] = [];
   const post: number[] = [];

@@ -78,6 +78,20 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
     rows.push({ case: label, tool: 'zcp Checkpoints.create', role: 'zcp', ...series, stats: await time(reps, (i) => zcp.cps.create({ title: `bench ${i}` })) });
     const bare = await system(pool, `cpb${count}`, count);
     rows.push({ case: label, tool: 'bare lzc_snapshot (addon)', role: 'limit', ...series, stats: await time(reps, (i) => zfs.snapshot(bare.datasets.map((d) => `${d}@b${i}`))) });
+    if (count === 1 || count === 20) {
+      // What CREATE writes, and nothing else (no check, no read, no lock, no flush): the floor a
+      // checkpoint with zcp's metadata on every snapshot can reach with one channel program.
+      const floor = await system(pool, `cpf${count}`, count);
+      const meta = encodeMeta({ tid: 1, kind: 'manual', state: 'complete', title: 'bench', important: false, datasets: floor.datasets, version: '1', system: '1' });
+      const lua = (i: number) =>
+        [
+          ...floor.datasets.map((d) => `zfs.sync.snapshot(${JSON.stringify(`${d}@f${i}`)})`),
+          ...floor.datasets.flatMap((d) => Object.entries(meta).map(([k, v]) => `zfs.sync.set_prop(${JSON.stringify(`${d}@f${i}`)}, ${JSON.stringify(k)}, ${JSON.stringify(v)})`)),
+          `zfs.sync.set_prop(${JSON.stringify(floor.datasets[0]!)}, "zcp:bench-counter", "${i}")`,
+          'return {}',
+        ].join('\n');
+      rows.push({ case: label, tool: "CREATE's writes alone (one channel program)", stats: await time(reps, (i) => zfs.channelProgram(pool, lua(i), { sync: true })) });
+    }
     const cli = await system(pool, `cpc${count}`, count);
     rows.push({ case: label, tool: 'zfs snapshot -o zcp:...', role: 'command', ...series, stats: await time(reps, (i) => zfsCmd('snapshot', ...props(i), ...cli.datasets.map((d) => `${d}@zcp-${i}`))) });
   }

@@ -40,7 +40,7 @@ function writeLatest(part: { pkgdb?: unknown; pkgdbTable?: string; zfs?: unknown
   process.stdout.write('written: bench/results/latest.json, bench/results/latest.md\n');
 }
 
-if (values.only !== 'zfs') {
+if (values.only === undefined || values.only === 'pkgdb') {
   const rows = await runPkgdbBench();
   writeFileSync(join(resultsDir, 'pkgdb.json'), `${JSON.stringify(rows, null, 2)}\n`);
   process.stdout.write(`\nPackage databases, on the host (ms, or ns per comparison):\n\n${pkgdbTable(rows)}\n\nwritten: bench/results/pkgdb.json\n`);

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
+import { ZfsError } from '../zfs/errors.js';
 import type { VersionChange, Package } from '../pkgdb/packages.js';
 import { joinValue, splitValue } from '../zfs/stored-values.js';
 import { stateDataset } from '../checkpoint/state.js';
@@ -58,9 +59,14 @@ export async function writeEntry(pool: string, system: string, entry: HistoryEnt
 /** Every entry of the system's history, by TID. */
 export async function readHistory(pool: string, system: string): Promise<HistoryEntry[]> {
   const ds = stateDataset(pool);
-  if (!(await zfs.exists(ds))) return [];
-  const all = await zfs.getProps(ds);
   const p = prefix(system);
+  let all: Record<string, zfs.PropEntry>;
+  try {
+    all = await zfs.getUserProps(ds, p);
+  } catch (e) {
+    if (e instanceof ZfsError && e.code === 'DATASET_NOT_FOUND') return [];
+    throw e;
+  }
   const props: Record<string, string> = {};
   // Only what is set on POOL/zcp itself: values inherited from the pool are anyone's with userprop there.
   for (const [k, v] of Object.entries(all)) if (k.startsWith(p) && v.source === 'local' && typeof v.value === 'string') props[k] = v.value;

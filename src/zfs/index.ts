@@ -33,7 +33,7 @@ export {
 } from './snapshots.js';
 export { channelProgram, maxLimits, DEFAULT_LIMITS, type ChannelProgramOptions, type ProgramLimits } from './channel-program.js';
 export { defineProgram, runProgram, Returned, type Program, type LuaFunction } from './lua.js';
-export { listSnapshots, listChildren, getProps, getMountpoint, setUserProps, type ListSnapshotsOptions, type Mountpoint, type PropEntry, type PropValue, type SnapshotInfo } from './props.js';
+export { listSnapshots, listChildren, getProps, getUserProps, getMountpoint, setUserProps, type ListSnapshotsOptions, type Mountpoint, type PropEntry, type PropValue, type SnapshotInfo } from './props.js';
 export { getPoolProp, setPoolProp } from './pool.js';
 export type { NvValue } from '../addon.js';
 

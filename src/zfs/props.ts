@@ -132,6 +132,38 @@ return {props = out}`,
     r.has('missing') ? undefined : Object.fromEntries(r.get('props').entries().map(([k, e]) => [k, { value: unsigned(e.get('value')), source: e.get('source').optional((x) => x.string()) }])),
 });
 
+/**
+ * The user properties of a dataset whose names start with `prefix`, with
+ * their sources: one pass over them (the kernel fetches a dataset's
+ * properties once for it), not a read per native property as GET_PROPS
+ * without names does (about 50 reads, 1 ms each in the guest).
+ */
+export const GET_USER_PROPS = defineProgram<{ name: string; prefix: string }, Record<string, { value: string; source: string }> | undefined>({
+  name: 'get-user-props',
+  body: `if not zfs.exists(args.name) then return {missing = true} end
+local out = {}
+for n, v, src in zfs.list.user_properties(args.name) do
+  if string.sub(n, 1, #args.prefix) == args.prefix then out[n] = {value = v, source = src} end
+end
+return {props = out}`,
+  decode: (r) => (r.has('missing') ? undefined : Object.fromEntries(r.get('props').entries().map(([k, e]) => [k, { value: e.get('value').string(), source: e.get('source').string() }]))),
+});
+
+/**
+ * The user properties of a dataset or snapshot whose names start with
+ * `prefix` (every one with ''), as {@link getProps} gives them.
+ * @throws {@link ZfsError} `DATASET_NOT_FOUND` / `SNAPSHOT_NOT_FOUND`, `INVALID_NAME`, `ZFS_UNAVAILABLE`.
+ */
+export async function getUserProps(name: string, prefix = ''): Promise<Record<string, PropEntry>> {
+  const op = 'getUserProps';
+  checkName(op, name, name.includes('@') ? 'snapshot' : 'dataset');
+  const ret = await runProgram(poolOf(name), GET_USER_PROPS, { name, prefix });
+  if (!ret) throw notFound(op, name);
+  const out: Record<string, PropEntry> = {};
+  for (const [k, { value, source }] of Object.entries(ret)) out[k] = { value, source: source === name ? 'local' : `inherited from ${source}` };
+  return out;
+}
+
 /** A property's value and where it comes from, in the words of `zfs get`. */
 export interface PropEntry {
   value: PropValue;

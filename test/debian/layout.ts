@@ -6,7 +6,8 @@
  * child, `home` beside the system, never part of it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const POOL = 'zcpdeb';
 export const ALTROOT = '/mnt/deb';
@@ -37,4 +38,36 @@ export function installRoot(device: string, tar: string): void {
   sh('zfs', 'create', '-o', 'mountpoint=/home', HOME_DS);
   sh('zpool', 'set', `bootfs=${ROOT_DS}`, POOL);
   sh('tar', '-x', '-p', '--numeric-owner', '--xattrs', '--xattrs-include=*', '-f', tar, '-C', ALTROOT);
+}
+
+const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Makes the root a running system zcp can work in from inside: /proc, /sys,
+ * /dev (with /dev/zfs) and /dev/pts mounted in, a tmpfs /run, and this node and this
+ * project bound read-only at /run/zcp (the root's own libzfs_core, from its
+ * zfsutils-linux, is what the addon loads there). Returns the argv of zcp
+ * inside it, and the undo.
+ */
+export function enterable(): { zcp: string[]; leave: () => void } {
+  const mounts: string[] = [];
+  const mount = (...args: string[]) => {
+    execFileSync('mount', args.slice(0, -1).concat(`${ALTROOT}${args[args.length - 1]}`));
+    mounts.unshift(`${ALTROOT}${args[args.length - 1]}`);
+  };
+  mount('-t', 'proc', 'proc', '/proc');
+  mount('-t', 'sysfs', 'sys', '/sys');
+  mount('--bind', '/dev', '/dev');
+  mount('-t', 'devpts', '-o', 'newinstance,ptmxmode=0666', 'devpts', '/dev/pts');
+  mount('-t', 'tmpfs', '-o', 'mode=0755', 'run', '/run');
+  mkdirSync(`${ALTROOT}/run/zcp/project`, { recursive: true });
+  writeFileSync(`${ALTROOT}/run/zcp/node`, '');
+  mount('--bind', '-o', 'ro', process.execPath, '/run/zcp/node');
+  mount('--bind', '-o', 'ro', PROJECT, '/run/zcp/project');
+  return {
+    zcp: ['/run/zcp/node', '/run/zcp/project/dist/cli/main.js'],
+    leave: () => {
+      for (const m of mounts) execFileSync('umount', ['-l', m]);
+    },
+  };
 }

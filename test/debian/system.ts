@@ -4,7 +4,6 @@
  * with chroot, dpkg-query as the oracle, and what two tree digests differ in.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Run, spawnAsync } from '../zfs/helpers.js';
@@ -53,34 +52,5 @@ export function digestDifference(a: string, b: string): string[] {
 
 export const json = <T = Record<string, unknown>>(r: Run): T => JSON.parse(r.stdout) as T;
 
-const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
-
-/**
- * Makes the root a running system zcp can work in from inside: /proc, /sys,
- * /dev (with /dev/zfs) and /dev/pts mounted in, a tmpfs /run, and this node and this
- * project bound read-only at /run/zcp (the root's own libzfs_core, from its
- * zfsutils-linux, is what the addon loads there). Returns the argv of zcp
- * inside it, and the undo.
- */
-export function enterable(): { zcp: string[]; leave: () => void } {
-  const mounts: string[] = [];
-  const mount = (...args: string[]) => {
-    execFileSync('mount', args.slice(0, -1).concat(`${ALTROOT}${args[args.length - 1]}`));
-    mounts.unshift(`${ALTROOT}${args[args.length - 1]}`);
-  };
-  mount('-t', 'proc', 'proc', '/proc');
-  mount('-t', 'sysfs', 'sys', '/sys');
-  mount('--bind', '/dev', '/dev');
-  mount('-t', 'devpts', '-o', 'newinstance,ptmxmode=0666', 'devpts', '/dev/pts');
-  mount('-t', 'tmpfs', '-o', 'mode=0755', 'run', '/run');
-  mkdirSync(`${ALTROOT}/run/zcp/project`, { recursive: true });
-  writeFileSync(`${ALTROOT}/run/zcp/node`, '');
-  mount('--bind', '-o', 'ro', process.execPath, '/run/zcp/node');
-  mount('--bind', '-o', 'ro', PROJECT, '/run/zcp/project');
-  return {
-    zcp: ['/run/zcp/node', '/run/zcp/project/dist/cli/main.js'],
-    leave: () => {
-      for (const m of mounts) execFileSync('umount', ['-l', m]);
-    },
-  };
-}
+// In layout.ts (no vitest there): the apt benchmark enters the root too.
+export { enterable } from './layout.js';

@@ -111,6 +111,7 @@ function zfs.list.clones(snap)
 end
 
 function zfs.list.user_properties(name)
+  reads = reads + 1
   need(name)
   local seen, list = {}, {}
   local at = name

@@ -9,7 +9,7 @@ import * as checkpointPrograms from '../../src/checkpoint/programs.js';
 import { CREATE, LIST, type ListResult, MARK_COMPLETE, QUICK_LIST, SET_INDEX, STATE_READ, TID_FLOOR } from '../../src/checkpoint/programs.js';
 import type { Program } from '../../src/zfs/lua.js';
 import * as zfsPrograms from '../../src/zfs/props.js';
-import { GET_PROPS, LIST_CHILDREN, LIST_SNAPSHOTS, SET_USER_PROPS } from '../../src/zfs/props.js';
+import { GET_PROPS, GET_USER_PROPS, LIST_CHILDREN, LIST_SNAPSHOTS, SET_USER_PROPS } from '../../src/zfs/props.js';
 import { type FakeObject, type FakePool, type HostRun, runOnHost, syntaxErrors } from '../support/lua-host.js';
 
 const ENOSPC = 28;
@@ -43,7 +43,7 @@ const snapshotsOf = (objects: Record<string, FakeObject>) => Object.keys(objects
 
 describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
   it('every program parses with luac5.2 and names itself', () => {
-    expect(ALL.map((p) => p.name).sort()).toEqual(['create', 'get-props', 'list', 'list-children', 'list-snapshots', 'mark-complete', 'quick-list', 'set-index', 'set-user-props', 'state-read', 'tid-floor']);
+    expect(ALL.map((p) => p.name).sort()).toEqual(['create', 'get-props', 'get-user-props', 'list', 'list-children', 'list-snapshots', 'mark-complete', 'quick-list', 'set-index', 'set-user-props', 'state-read', 'tid-floor']);
     for (const p of ALL) expect(syntaxErrors(p.lua), p.name).toBe('');
     expect(syntaxErrors('local args = ...\nif args then return {')).toMatch(/expected/); // the check can fail
   });
@@ -326,6 +326,15 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       expect(r.ok && r.result).toMatchObject({ available: { value: 10_000_000, source: undefined }, mountpoint: { value: '/x', source: 'default' }, 'zcp:system': { value: '42', source: 'p/a' } });
       expect(runOnHost(GET_PROPS, { name: 'p/a', props: ['used', 'zcp:none'] }, p)).toMatchObject({ result: { used: { value: 1000 } } });
       expect(runOnHost(GET_PROPS, { name: 'p/a', props: ['no-such-property'] }, p)).toMatchObject({ ok: false, error: expect.stringMatching(/no property no-such-property/) });
+    });
+    it('get-user-props: the user properties with the prefix, where each is set, in one pass (no native property read)', () => {
+      const q = pool('5', { p: { props: {}, user: { 'zcp:h:x:1': 'from the pool' } } });
+      q.objects['p/zcp']!.user = { ...q.objects['p/zcp']!.user, 'zcp:h:x:2': 'two', 'zcp:h:y:3': 'other system' };
+      const r = runOnHost(GET_USER_PROPS, { name: 'p/zcp', prefix: 'zcp:h:x:' }, q);
+      expect(r).toMatchObject({ ok: true, result: { 'zcp:h:x:1': { value: 'from the pool', source: 'p' }, 'zcp:h:x:2': { value: 'two', source: 'p/zcp' } } });
+      expect(r.ok && Object.keys(r.result!)).toEqual(['zcp:h:x:1', 'zcp:h:x:2']);
+      expect(r.reads).toBe(2); // exists, and one pass over the user properties
+      expect(runOnHost(GET_USER_PROPS, { name: 'p/nothing', prefix: '' }, q)).toMatchObject({ result: undefined });
     });
     it('set-user-props sets all or none: checked before any is set, and the space first', () => {
       const args = { name: 'p/a', props: { 'zcp:a': '1', 'zcp:b': '2' }, space_of: 'p/a', need: 1000 };
