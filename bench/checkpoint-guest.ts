@@ -19,7 +19,7 @@ import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { Checkpoints, zfs } from '../src/index.js';
 import { type CheckpointMeta, encodeIndexEntry, encodeMeta, indexKey } from '../src/checkpoint/metadata.js';
-import { ensureState, indexDataset } from '../src/checkpoint/state.js';
+import { ensureState, indexDataset, stateDataset } from '../src/checkpoint/state.js';
 import { stats, type Stats } from './stats.js';
 
 /** One measured row. `role`: zcp's own, the bare libzfs_core call (the limit), or the command a script would run; `x`: its size in a scaling series. */
@@ -114,6 +114,8 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
       entries[`${indexKey(meta.system)}${meta.tid}`] = `${encodeIndexEntry(meta)!.slice(0, -1)},"created":${Math.floor(Date.now() / 1000)}}`;
     }
     await zfs.setUserProps(indexDataset(pool), entries);
+    // The counter past them, as CREATE leaves it: later checkpoints get higher TIDs, as on a real system.
+    await zfs.setUserProps(stateDataset(pool), { 'zcp:next-tid': String(100_000 + made + 1) });
     const reps = size === 2000 ? LIST_N : size >= 1000 ? 3 : 5;
     const label = `list ${size.toLocaleString('en')} checkpoints`;
     const series = { series: 'list', x: size };

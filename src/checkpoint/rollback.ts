@@ -64,7 +64,10 @@ export async function planRollback(cps: CheckpointSource, ref: string, options: 
   if (target.state !== 'complete') {
     throw new CheckpointError('INCOMPLETE', `${target.id} is incomplete (missing on ${target.missing.join(', ') || 'no dataset, but its making was interrupted'}); zcp will not roll back to it`, target.snapshots[0]);
   }
-  const consumes = checkpoints.filter((c) => c.tid > target.tid);
+  // Later is what the snapshots' order says (createtxg on the same dataset), not the TIDs: a counter
+  // set back (POOL/zcp restored) gives a newer checkpoint a lower TID, and an older one with a higher
+  // TID is no obstacle to the rollback: it stays.
+  const consumes = checkpoints.filter((c) => c.id !== target.id && c.snapshots.some((s) => newerOnItsDataset(s, target.id, txg)));
   for (const c of consumes) {
     if (c.held) throw new CheckpointError('HELD', `rolling back to ${target.id} would destroy ${c.id}, which is held (zcp release ${c.id})`, c.snapshots[0]);
     if (c.clones.length) {
@@ -117,6 +120,13 @@ async function packagePlan(cps: CheckpointSource, id: string): Promise<{ plan: P
   } catch (e) {
     return { error: (e as Error).message };
   }
+}
+
+/** Whether `snapshot` was made after checkpoint `id`'s snapshot on the same dataset (createtxg; false where `id` has none there). */
+function newerOnItsDataset(snapshot: string, id: string, txg: ReadonlyMap<string, number>): boolean {
+  const t = txg.get(`${snapshot.slice(0, snapshot.indexOf('@'))}@${id}`);
+  const mine = txg.get(snapshot);
+  return t !== undefined && mine !== undefined && mine > t;
 }
 
 /** The snapshots of `foreign` newer than checkpoint `id`'s snapshot on the same dataset (a rollback to it would destroy them). */

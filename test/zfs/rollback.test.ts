@@ -121,6 +121,31 @@ describe('rollback in place (guest)', () => {
     expect(run('zfs', 'list', '-H', '-o', 'name', '-t', 'snapshot', datasets[0]!).trim().split('\n')).toEqual([`${datasets[0]}@older`, `${datasets[0]}@${c1.id}`]);
   });
 
+  it('takes "later" from the snapshots\' order, not the TIDs: an older checkpoint with a higher TID (a counter set back, as after a restore of POOL/zcp) is kept, a newer one with a lower TID is consumed', async () => {
+    const { cps, datasets } = await debSystem();
+    const state = `${POOL}/zcp`;
+    const counter = () => Number(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', state).trim());
+    const start = counter();
+    // zcp-(start+500) first, then the counter set back: the next checkpoint gets a lower TID and is newer.
+    run('zfs', 'set', `zcp:next-tid=${start + 500}`, state);
+    const high = await cps.create({ title: 'older, higher TID' });
+    run('zfs', 'set', `zcp:next-tid=${start}`, state);
+    const low = await cps.create({ title: 'newer, lower TID' });
+    expect(low.tid).toBeLessThan(high.tid);
+    // Back to the newest: nothing is newer, nothing consumed; the older one stays.
+    const plan = await cps.planRollback(low.id);
+    expect(plan.consumes.map((c) => c.id)).toEqual([]);
+    const r = await cps.rollback(low.id, { packages: false });
+    expect(r.done).toBe(true);
+    expect(zfsSnapshots(datasets[0]!)).toEqual([`${datasets[0]}@${high.id}`, `${datasets[0]}@${low.id}`]);
+    // Back to the older one: the newer, lower TID goes (the rollback passes over it), and the rollback is done.
+    const back = await cps.rollback(high.id, { packages: false });
+    expect([back.done, back.consumes.map((c) => c.id)]).toEqual([true, [low.id]]);
+    expect(zfsSnapshots(datasets[1]!)).toEqual([`${datasets[1]}@${high.id}`]);
+    expect(await cps.pendingRollback()).toBeUndefined();
+    run('zfs', 'set', `zcp:next-tid=${start + 501}`, state);
+  });
+
   it('says why there is no package plan when the snapshot holds a corrupt status, and still rolls the files back', async () => {
     const { cps, root } = await debSystem();
     const status = readFileSync(`${root}/var/lib/dpkg/status`);
