@@ -122,19 +122,18 @@ async function packagePlan(cps: CheckpointSource, id: string): Promise<{ plan: P
   }
 }
 
-/** Whether `snapshot` was made after checkpoint `id`'s snapshot on the same dataset (createtxg; false where `id` has none there). */
-function newerOnItsDataset(snapshot: string, id: string, txg: ReadonlyMap<string, number>): boolean {
+/** Whether a snapshot made in txg `createtxg` came after checkpoint `id`'s snapshot on the same dataset (false where `id` has none there). */
+function madeAfter(snapshot: string, createtxg: number | undefined, id: string, txg: ReadonlyMap<string, number>): boolean {
   const t = txg.get(`${snapshot.slice(0, snapshot.indexOf('@'))}@${id}`);
-  const mine = txg.get(snapshot);
-  return t !== undefined && mine !== undefined && mine > t;
+  return t !== undefined && createtxg !== undefined && createtxg > t;
 }
+
+/** Whether checkpoint snapshot `snapshot` (its createtxg in `txg`) was made after checkpoint `id`'s on the same dataset. */
+const newerOnItsDataset = (snapshot: string, id: string, txg: ReadonlyMap<string, number>): boolean => madeAfter(snapshot, txg.get(snapshot), id, txg);
 
 /** The snapshots of `foreign` newer than checkpoint `id`'s snapshot on the same dataset (a rollback to it would destroy them). */
 function newerThan(foreign: readonly ForeignSnapshot[], txg: ReadonlyMap<string, number>, id: string): ForeignSnapshot[] {
-  return foreign.filter((f) => {
-    const t = txg.get(`${f.name.slice(0, f.name.indexOf('@'))}@${id}`);
-    return t !== undefined && f.createtxg > t;
-  });
+  return foreign.filter((f) => madeAfter(f.name, f.createtxg, id, txg));
 }
 
 /** The same snapshots, by name and guid, in both plans (the package plan aside). */

@@ -160,8 +160,13 @@ export async function getUserProps(name: string, prefix = ''): Promise<Record<st
   const ret = await runProgram(poolOf(name), GET_USER_PROPS, { name, prefix });
   if (!ret) throw notFound(op, name);
   const out: Record<string, PropEntry> = {};
-  for (const [k, { value, source }] of Object.entries(ret)) out[k] = { value, source: source === name ? 'local' : `inherited from ${source}` };
+  for (const [k, { value, source }] of Object.entries(ret)) out[k] = { value, source: sourceWords(source, name) };
   return out;
+}
+
+/** Where a channel program says a property of `name` comes from (a dataset's name, 'default', none for statistics), in the words of `zfs get`. */
+function sourceWords(source: string | undefined, name: string): string {
+  return source === undefined ? '-' : source === name ? 'local' : source === 'default' ? 'default' : `inherited from ${source}`;
 }
 
 /** A property's value and where it comes from, in the words of `zfs get`. */
@@ -207,8 +212,7 @@ async function readProps(op: string, name: string, names?: readonly string[]): P
   if (!ret) throw notFound(op, name);
   const out: Record<string, PropEntry> = {};
   for (const [k, { value, source }] of Object.entries(ret)) {
-    const src = source === undefined ? '-' : source === name ? 'local' : source === 'default' ? 'default' : `inherited from ${source}`;
-    out[k] = { value, source: src };
+    out[k] = { value, source: sourceWords(source, name) };
   }
   return out;
 }
