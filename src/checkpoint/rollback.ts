@@ -235,9 +235,8 @@ async function verify(cps: CheckpointSource, j: RollbackJournal): Promise<Pendin
   for (const [snap, g] of Object.entries(j.destroy)) {
     const ds = snap.slice(0, snap.indexOf('@'));
     const short = snap.slice(snap.indexOf('@') + 1);
-    const m = /^zcp-([1-9][0-9]*)$/.exec(short);
-    if (!sys.datasets.includes(ds) || !m || Number(m[1]) <= j.target.tid) {
-      problems.push(`it would destroy ${snap}, which is not a later checkpoint of this system`);
+    if (!sys.datasets.includes(ds) || !/^zcp-[1-9][0-9]*$/.test(short)) {
+      problems.push(`it would destroy ${snap}, which is not a checkpoint of this system`);
       continue;
     }
     const now = guid.get(snap);
@@ -249,13 +248,18 @@ async function verify(cps: CheckpointSource, j: RollbackJournal): Promise<Pendin
       problems.push(`${snap} is not the snapshot the journal names (guid ${now}, not ${g})`);
       continue;
     }
+    // Later by the snapshots' order, as the plan took it (TIDs need not be: a counter set back).
+    if (!newerOnItsDataset(snap, j.target.id, txg)) {
+      problems.push(`it would destroy ${snap}, which is not newer than ${j.target.id}`);
+      continue;
+    }
     const c = checkpoints.find((x) => x.id === short);
     if (c?.held) problems.push(`${snap} is held now`);
     if (c?.clones.length) problems.push(`${snap} has clones now (${c.clones.join(', ')})`);
     destroy.push(snap);
   }
   for (const f of newerThan(foreign, txg, j.target.id)) problems.push(`${f.name} is newer than ${j.target.id} and is not one the journal names`);
-  const later = checkpoints.filter((c) => c.tid > j.target.tid).flatMap((c) => c.snapshots).filter((s) => j.destroy[s] === undefined);
+  const later = checkpoints.flatMap((c) => c.snapshots).filter((s) => newerOnItsDataset(s, j.target.id, txg) && j.destroy[s] === undefined);
   if (later.length) problems.push(`${later.join(', ')} ${later.length === 1 ? 'is' : 'are'} newer than ${j.target.id} and not named by the journal`);
   const rolled: string[] = [];
   if (!problems.length) {

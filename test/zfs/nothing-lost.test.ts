@@ -160,6 +160,7 @@ describe('the rollback journal (guest)', () => {
       ['another system', { ...genuine, system: other.cps.system.id, datasets: other.datasets }],
       ['a wrong guid', { ...genuine, target: { ...genuine.target, snapshots: { ...genuine.target.snapshots, [base.snapshots[0]!]: '12345' } } }],
       ['another system\'s snapshot to destroy', { ...genuine, destroy: { ...genuine.destroy, [otherCp.snapshots[0]!]: '1' } }],
+      ['an older checkpoint to destroy', { ...genuine, target: { id: later.id, tid: later.tid, snapshots: Object.fromEntries(later.snapshots.map((s) => [s, good.get(s)])) }, destroy: genuine.target.snapshots }],
       ['not JSON', '{"op": "rollback", '],
     ];
     for (const [what, forged] of forgeries) {

@@ -146,6 +146,27 @@ describe('rollback in place (guest)', () => {
     run('zfs', 'set', `zcp:next-tid=${start + 501}`, state);
   });
 
+  it('checks an interrupted rollback\'s journal by the snapshots\' order too: with the counter set back, zcp repair finishes it (the newer, lower TID destroyed; the older, higher TID kept)', async () => {
+    const { cps, datasets, root } = await debSystem();
+    const state = `${POOL}/zcp`;
+    const start = Number(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', state).trim());
+    run('zfs', 'set', `zcp:next-tid=${start + 500}`, state);
+    const high = await cps.create({ title: 'older, higher TID' });
+    run('zfs', 'set', `zcp:next-tid=${start}`, state);
+    const low = await cps.create({ title: 'newer, lower TID' });
+    // Killed after the journal, before anything was destroyed or rolled back.
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/rollback.ts', import.meta.url)), JSON.stringify(datasets), root, high.id], {
+      env: { ...process.env, ZCP_FAULT: 'rollback-journaled' },
+      encoding: 'utf8',
+    });
+    expect(child.signal, child.stderr).toBe('SIGKILL');
+    const pending = await cps.pendingRollback();
+    expect(pending).toMatchObject({ target: { id: high.id }, problems: [], destroy: datasets.map((d) => `${d}@${low.id}`) });
+    expect((await cps.repair()).at(-1)).toBe(`finished the interrupted rollback to ${high.id}`);
+    for (const d of datasets) expect(zfsSnapshots(d)).toEqual([`${d}@${high.id}`]);
+    run('zfs', 'set', `zcp:next-tid=${start + 501}`, state);
+  });
+
   it('says why there is no package plan when the snapshot holds a corrupt status, and still rolls the files back', async () => {
     const { cps, root } = await debSystem();
     const status = readFileSync(`${root}/var/lib/dpkg/status`);
