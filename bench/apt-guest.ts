@@ -7,9 +7,15 @@
  * process starting, each hook phase as apt runs it (a process of its own),
  * and, in-process, the steps of each phase. The package is removed with
  * dpkg between runs (no apt, so no hook): every run installs the same thing.
+ * Then `zcp apt upgrade` (in place, and `-s` into a boot environment)
+ * against plain `apt-get upgrade` of the same real upgrades (bookworm's
+ * updates and security, downloaded into the root's archive cache when it was
+ * built), each from the same state: a checkpoint taken before the first, and
+ * rolled back to after each run.
  * Writes apt-hook.json into the job folder.
  */
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Checkpoints } from '../src/index.js';
@@ -24,15 +30,22 @@ import type { Row } from './checkpoint-guest.js';
 import { stats } from './stats.js';
 
 const N = Number(process.env.ZCP_BENCH_APT_N ?? 7);
+/** Each upgrade takes a minute or more under the emulator: fewer runs. */
+const N_UPGRADE = Number(process.env.ZCP_BENCH_UPGRADE_N ?? 3);
 const CASE = 'apt-get install of one small package (real Debian 12 root)';
 
-function timed(argv: string[], env: NodeJS.ProcessEnv = {}): number {
+function ran(argv: string[], env: NodeJS.ProcessEnv = {}): { ms: number; stdout: string } {
   const t0 = performance.now();
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', ...env } });
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', ...env } });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return ms;
+  return { ms, stdout: r.stdout };
 }
+const timed = (argv: string[], env: NodeJS.ProcessEnv = {}) => ran(argv, env).ms;
+
+/** zcp from outside the root (`--root`), as the tests drive it: for setting up and restoring, never timed. */
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const outside = (...args: string[]) => JSON.parse(ran([process.execPath, CLI, '--root', ALTROOT, ...args, '--json']).stdout) as Record<string, unknown>;
 
 async function time(n: number, fn: () => unknown, between?: () => unknown): Promise<number[]> {
   const out: number[] = [];
@@ -99,6 +112,28 @@ try {
     await step('post: the whole of it (hookEnd)', () => hookEnd(cps, 'apt'));
   }
   for (const [name, ms] of Object.entries(steps)) rows.push({ case: 'the apt hook, in-process steps (ms)', tool: name, stats: stats(ms) });
+
+  // zcp apt upgrade against apt-get upgrade: the same upgrades from the same state, interleaved run by run.
+  const upgrades = ran(['chroot', ALTROOT, 'apt-get', '-s', '-q', 'upgrade']).stdout.split('\n').filter((l) => l.startsWith('Inst ')).length;
+  if (upgrades === 0) throw new Error('the root has no upgrades on offer: its archive cache holds the newer versions it was built with');
+  const UPGRADE = `upgrade of ${upgrades} real packages (bookworm to its updates and security), each run from the same state`;
+  const base = (outside('create', '-m', 'bench: before the upgrades').checkpoint as { id: string }).id;
+  const restore = () => outside('rollback', base, '--yes');
+  const times = { plain: [] as number[], inPlace: [] as number[], intoClone: [] as number[] };
+  for (let i = 0; i < N_UPGRADE; i++) {
+    times.plain.push(timed(['chroot', ALTROOT, 'apt-get', '-y', '-q', 'upgrade']));
+    restore();
+    times.inPlace.push(timed(zcp('apt', '--yes', 'upgrade', '-q')));
+    restore();
+    const t0 = performance.now();
+    const clone = JSON.parse(ran(zcp('apt', '-s', '--yes', '--json', 'upgrade', '-q')).stdout) as { bootEnvironment: { name: string } };
+    times.intoClone.push(performance.now() - t0);
+    outside('destroy', clone.bootEnvironment.name, '--yes');
+    restore();
+  }
+  rows.push({ case: UPGRADE, tool: 'zcp apt upgrade (in place)', role: 'zcp', stats: stats(times.inPlace) });
+  rows.push({ case: UPGRADE, tool: 'zcp apt -s upgrade (into a boot environment: the clone and its mounts counted in)', role: 'zcp', stats: stats(times.intoClone) });
+  rows.push({ case: UPGRADE, tool: 'apt-get upgrade', role: 'command', stats: stats(times.plain) });
 } finally {
   inside.leave();
 }

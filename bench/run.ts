@@ -85,7 +85,9 @@ async function zfsPart(): Promise<void> {
 
 /** apt-get with and without the hook on the real Debian root (test/debian's, built or cached on the host), in one boot. */
 async function aptPart(): Promise<void> {
-  const run = await runDebianProject(['--import', 'tsx', 'bench/apt-guest.ts'], { timeoutMs: 40 * 60_000, onOutput: (c) => process.stdout.write(c) });
+  // The run counts (ZCP_BENCH_APT_N, ZCP_BENCH_UPGRADE_N) go into the guest.
+  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('ZCP_BENCH_') && e[1] !== undefined));
+  const run = await runDebianProject(['--import', 'tsx', 'bench/apt-guest.ts'], { timeoutMs: 60 * 60_000, env, onOutput: (c) => process.stdout.write(c) });
   const file = join(run.jobDir, 'apt-hook.json');
   if (run.exitCode !== 0 || !existsSync(file)) {
     process.stderr.write(`bench: the apt guest run failed: ${run.failure ?? 'no results'}\n`);

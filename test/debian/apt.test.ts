@@ -4,11 +4,13 @@
 // it. The scenarios run one after another on the one system, as an admin's
 // day would: each leaves it as a rollback must, and /home is never touched.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALTROOT, BOOT_ENVIRONMENT_FILE, HOME_DS, POOL, ROOT_DS, VAR_DS } from './layout.js';
 import { parseSimulatedUpgrade } from './root-image.js';
+import { scratchCaches } from '../../src/apt/plan.js';
 import { buildDeb, treeDigestAsync } from '../support/systems.js';
 import { digestDifference, dpkgQuery, enterable, inRoot, json, listingDiff, zcp } from './system.js';
 import { spawnAsync } from '../zfs/helpers.js';
@@ -204,6 +206,48 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
     expect(back.code, back.stderr).toBe(0);
     expect(readFileSync(STATUS).equals(before.status)).toBe(true);
     expect(await dpkgQuery()).toEqual(before.listing);
+  });
+
+  it('7. zcp apt asks apt with apt\'s own package caches, read through a scratch directory on the running root\'s /run and never written: missing, they are built there and go with it; valid, they are read as they are', async () => {
+    const base = json<{ checkpoint: { id: string } }>(await zcp(['create', '-m', 'before the cache scenario', '--json'])).checkpoint;
+    const inside = enterable();
+    try {
+      const caches = ['var/cache/apt/pkgcache.bin', 'var/cache/apt/srcpkgcache.bin'].map((f) => join(ALTROOT, f));
+      const state = () => caches.map((f) => (existsSync(f) ? `${statSync(f).mtimeMs} ${createHash('sha256').update(readFileSync(f)).digest('hex')}` : 'missing'));
+      const scratch = () => readdirSync(join(ALTROOT, 'run')).filter((n) => n.startsWith('zcp-apt-'));
+      const oracle = parseSimulatedUpgrade(await inRoot('apt-get', '-s', '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache=', 'upgrade'))
+        .map((u) => `${u.name} ${u.from} ${u.to}`)
+        .sort();
+      const dryRun = async () => {
+        const r = await spawnAsync('chroot', [ALTROOT, ...inside.zcp, 'apt', '--dry-run', '--json', 'upgrade']);
+        expect(r.code, r.stderr).toBe(0);
+        return json<{ plan: { install: { name: string; version: string; from?: string }[] } }>(r).plan.install.map((p) => `${p.name} ${p.from} ${p.version}`).sort();
+      };
+      // The room apt is given: links to its own caches, on the root's tmpfs /run, as apt inside the root sees them.
+      const room = scratchCaches(ALTROOT)!;
+      expect(room.options).toEqual(['-o', expect.stringMatching(/^Dir::Cache::pkgcache=\/run\/zcp-apt-\w+\/pkgcache\.bin$/), '-o', expect.stringMatching(/^Dir::Cache::srcpkgcache=\/run\/zcp-apt-\w+\/srcpkgcache\.bin$/)]);
+      const link = join(ALTROOT, room.options[1]!.slice('Dir::Cache::pkgcache='.length));
+      expect(readlinkSync(link)).toBe('/var/cache/apt/pkgcache.bin');
+      room.remove();
+      expect(scratch()).toEqual([]);
+      // Missing: built in the scratch directory (both questions use it), not in /var/cache/apt.
+      for (const f of caches) rmSync(f, { force: true });
+      expect(await dryRun()).toEqual(oracle);
+      expect(state()).toEqual(['missing', 'missing']);
+      expect(scratch()).toEqual([]);
+      // Valid (apt-get check builds them as apt does): read, left byte for byte and time for time.
+      await inRoot('apt-get', '-q', 'check');
+      const valid = state();
+      expect(valid).not.toContain('missing');
+      expect(await dryRun()).toEqual(oracle);
+      expect(state()).toEqual(valid);
+      expect(scratch()).toEqual([]);
+    } finally {
+      inside.leave();
+    }
+    const back = await zcp(['rollback', base.id, '--yes']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(readFileSync(STATUS).equals(before.status)).toBe(true);
   });
 
   it('5. zcp apt -s into a boot environment: the running root untouched, the upgrades and the new package there, and no daemon started by their scripts; the upgrade\'s stays for the boots', async () => {

@@ -34,7 +34,7 @@ export function bootProjectEnv(run: DebianRun): Record<string, string> {
 /** One guest boot running `node VITEST_ARGS...` on the real root, on a fresh disk image. */
 export async function runDebianProject(
   vitestArgs: string[],
-  opts: { timeoutMs?: number; onOutput?: (chunk: Buffer) => void; keepDisk?: boolean } = {},
+  opts: { timeoutMs?: number; onOutput?: (chunk: Buffer) => void; keepDisk?: boolean; env?: Record<string, string> } = {},
 ): Promise<DebianRun> {
   const info = debianRoot();
   const dir = mkdtempSync(join(tmpdir(), 'zcp-debian-'));
@@ -45,7 +45,7 @@ export async function runDebianProject(
     const result = await runInGuest({
       command: ['node', ...vitestArgs],
       disks: [disk],
-      env: { ZCP_DEBIAN_ROOT: join(dirname(info.tar), 'root.json') },
+      env: { ...opts.env, ZCP_DEBIAN_ROOT: join(dirname(info.tar), 'root.json') },
       cwd: PROJECT,
       timeoutMs: opts.timeoutMs ?? 45 * 60_000,
       ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
