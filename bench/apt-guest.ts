@@ -24,7 +24,7 @@ import { readDpkgStatus } from '../src/pkgdb/dpkg.js';
 import { packageDiff } from '../src/checkpoint/packages.js';
 import { Transactions } from '../src/transaction/transactions.js';
 import { ALTROOT, enterable, installRoot, partitionDisk } from '../test/debian/layout.js';
-import type { RootImage } from '../test/debian/root-image.js';
+import { parseSimulatedUpgrade, type RootImage } from '../test/debian/root-image.js';
 import { buildDeb } from '../test/support/systems.js';
 import type { Row } from './checkpoint-guest.js';
 import { stats } from './stats.js';
@@ -114,7 +114,7 @@ try {
   for (const [name, ms] of Object.entries(steps)) rows.push({ case: 'the apt hook, in-process steps (ms)', tool: name, stats: stats(ms) });
 
   // zcp apt upgrade against apt-get upgrade: the same upgrades from the same state, interleaved run by run.
-  const upgrades = ran(['chroot', ALTROOT, 'apt-get', '-s', '-q', 'upgrade']).stdout.split('\n').filter((l) => l.startsWith('Inst ')).length;
+  const upgrades = parseSimulatedUpgrade(ran(['chroot', ALTROOT, 'apt-get', '-s', '-q', 'upgrade']).stdout).length;
   if (upgrades === 0) throw new Error('the root has no upgrades on offer: its archive cache holds the newer versions it was built with');
   const UPGRADE = `upgrade of ${upgrades} real packages (bookworm to its updates and security), each run from the same state`;
   const base = (outside('create', '-m', 'bench: before the upgrades').checkpoint as { id: string }).id;

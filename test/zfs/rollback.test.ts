@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoints } from '../../src/checkpoint/index.js';
+import { type Checkpoint, Checkpoints } from '../../src/checkpoint/index.js';
 import { zfs } from '../../src/index.js';
 import { createFilesystems, failure, fresh, run, zfsSnapshots } from './helpers.js';
 import { TEST_POOLS } from './pools.js';
@@ -25,6 +25,21 @@ beforeAll(() => {
 });
 
 /** A root dataset with /var on its own dataset, dpkg initialised, hello 1.0 and extra installed. */
+/**
+ * Two checkpoints with the counter set back between them (as after a restore
+ * of POOL/zcp): `high` made first with the higher TID, `low` after it with
+ * the lower. `restore` moves the counter past both again.
+ */
+async function counterSetBack(cps: Checkpoints): Promise<{ high: Checkpoint; low: Checkpoint; restore: () => void }> {
+  const state = `${POOL}/zcp`;
+  const start = Number(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', state).trim());
+  run('zfs', 'set', `zcp:next-tid=${start + 500}`, state);
+  const high = await cps.create({ title: 'older, higher TID' });
+  run('zfs', 'set', `zcp:next-tid=${start}`, state);
+  const low = await cps.create({ title: 'newer, lower TID' });
+  return { high, low, restore: () => void run('zfs', 'set', `zcp:next-tid=${start + 501}`, state) };
+}
+
 async function debSystem(): Promise<{ cps: Checkpoints; root: string; datasets: string[] }> {
   const ds = fresh(POOL, 'sys');
   const datasets = createFilesystems(ds, `${ds}/var`);
@@ -123,14 +138,7 @@ describe('rollback in place (guest)', () => {
 
   it('takes "later" from the snapshots\' order, not the TIDs: an older checkpoint with a higher TID (a counter set back, as after a restore of POOL/zcp) is kept, a newer one with a lower TID is consumed', async () => {
     const { cps, datasets } = await debSystem();
-    const state = `${POOL}/zcp`;
-    const counter = () => Number(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', state).trim());
-    const start = counter();
-    // zcp-(start+500) first, then the counter set back: the next checkpoint gets a lower TID and is newer.
-    run('zfs', 'set', `zcp:next-tid=${start + 500}`, state);
-    const high = await cps.create({ title: 'older, higher TID' });
-    run('zfs', 'set', `zcp:next-tid=${start}`, state);
-    const low = await cps.create({ title: 'newer, lower TID' });
+    const { high, low, restore } = await counterSetBack(cps);
     expect(low.tid).toBeLessThan(high.tid);
     // Back to the newest: nothing is newer, nothing consumed; the older one stays.
     const plan = await cps.planRollback(low.id);
@@ -143,17 +151,12 @@ describe('rollback in place (guest)', () => {
     expect([back.done, back.consumes.map((c) => c.id)]).toEqual([true, [low.id]]);
     expect(zfsSnapshots(datasets[1]!)).toEqual([`${datasets[1]}@${high.id}`]);
     expect(await cps.pendingRollback()).toBeUndefined();
-    run('zfs', 'set', `zcp:next-tid=${start + 501}`, state);
+    restore();
   });
 
   it('checks an interrupted rollback\'s journal by the snapshots\' order too: with the counter set back, zcp repair finishes it (the newer, lower TID destroyed; the older, higher TID kept)', async () => {
     const { cps, datasets, root } = await debSystem();
-    const state = `${POOL}/zcp`;
-    const start = Number(run('zfs', 'get', '-H', '-o', 'value', 'zcp:next-tid', state).trim());
-    run('zfs', 'set', `zcp:next-tid=${start + 500}`, state);
-    const high = await cps.create({ title: 'older, higher TID' });
-    run('zfs', 'set', `zcp:next-tid=${start}`, state);
-    const low = await cps.create({ title: 'newer, lower TID' });
+    const { high, low, restore } = await counterSetBack(cps);
     // Killed after the journal, before anything was destroyed or rolled back.
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/rollback.ts', import.meta.url)), JSON.stringify(datasets), root, high.id], {
       env: { ...process.env, ZCP_FAULT: 'rollback-journaled' },
@@ -164,7 +167,7 @@ describe('rollback in place (guest)', () => {
     expect(pending).toMatchObject({ target: { id: high.id }, problems: [], destroy: datasets.map((d) => `${d}@${low.id}`) });
     expect((await cps.repair()).at(-1)).toBe(`finished the interrupted rollback to ${high.id}`);
     for (const d of datasets) expect(zfsSnapshots(d)).toEqual([`${d}@${high.id}`]);
-    run('zfs', 'set', `zcp:next-tid=${start + 501}`, state);
+    restore();
   });
 
   it('says why there is no package plan when the snapshot holds a corrupt status, and still rolls the files back', async () => {
