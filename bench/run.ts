@@ -49,7 +49,7 @@ if (values.only === undefined || values.only === 'pkgdb') {
 if (values.only === 'pkgdb') process.exit(0);
 
 if (values.only !== 'apt') await zfsPart();
-await aptPart();
+if (values.only !== 'zfs') await aptPart();
 
 /** The ZFS part, in one boot: snapshots by the addon, C, pyzfs and the zfs command; zcp's operations. */
 async function zfsPart(): Promise<void> {

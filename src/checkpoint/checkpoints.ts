@@ -17,9 +17,9 @@ import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
 import { CREATE, type CreateArgs, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from './programs.js';
-import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey, SNAPSHOT_PREFIX, shortName } from './metadata.js';
+import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey, SNAPSHOT_PREFIX, shortName, TAGS } from './metadata.js';
 import { SystemLock, ensureIndex, ensureState, indexDataset, refuseDelegatedIfThere, stateDataset } from './state.js';
-import { journalKey } from './journal.js';
+import { type JournalRead, journalIn, journalKey, journalQuery } from './journal.js';
 import { packageStore, sweepPackageStore } from './package-store.js';
 import { type BootEnvironment, activate, bootEnvironments, cloneCheckpoint, destroyBootEnvironment } from './bootenv.js';
 import { mountpoints, packageDiff } from './packages.js';
@@ -215,27 +215,44 @@ export class Checkpoints {
    * @throws {@link CheckpointError} `ROLLBACK_PENDING`, `LOCKED`, `STATE_DELEGATED`, `NOT_ZCP`.
    */
   async locked<T>(fn: () => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
-    if (options.dryRun) {
-      await this.refusePending();
-      return fn();
-    }
+    return this.lockedWith(async () => undefined, fn, options);
+  }
+
+  /**
+   * {@link locked}, with `read` (which only reads) run side by side with the
+   * checks, under the lock, and its result handed to `fn` once they pass: a
+   * command's own first read costs no wait of its own. Read again after a
+   * repair that changed something.
+   */
+  private async lockedWith<R, T>(read: () => Promise<R>, fn: (r: R) => Promise<T>, options: { dryRun?: boolean } = {}): Promise<T> {
+    const checksThen = async (checks: Promise<unknown>) => {
+      const early = read();
+      early.catch(() => undefined); // its error counts only once the checks pass
+      await checks.catch(async (e: unknown) => {
+        await early.catch(() => undefined);
+        throw e;
+      });
+      return early;
+    };
+    if (options.dryRun) return fn(await checksThen(this.refusePending()));
     return this.withLock(async () => {
-      // Both only read (unless POOL/zcp is still to be made): side by side; the state's refusal first.
-      const [state, pending] = await Promise.allSettled([ensureState(this.system.pools[0]!), this.refusePending()]);
-      if (state.status === 'rejected') throw state.reason;
-      if (pending.status === 'rejected') throw pending.reason;
-      await this.repairLocked();
-      return fn();
+      // One read of POOL/zcp (its role, the index's, the journal) beside the delegations: every command starts here.
+      const early = await checksThen(
+        ensureState(this.system.pools[0]!, journalQuery(this.system.datasets[0]!)).then((state) => this.refusePending({ journal: journalIn(state) })),
+      );
+      const repaired = await this.repairLocked();
+      return fn(repaired.length ? await read() : await early);
     });
   }
 
   /**
    * Refuses while a rollback is pending: what every command that changes
    * something does first (a dry run too, so that its plan does not pass over it).
+   * `known`: the journal a state read just brought.
    * @throws {@link CheckpointError} `ROLLBACK_PENDING`.
    */
-  async refusePending(): Promise<void> {
-    const p = await pendingRollback(this);
+  async refusePending(known?: { journal: JournalRead | undefined }): Promise<void> {
+    const p = await pendingRollback(this, known);
     if (!p) return;
     const what = p.target ? `a rollback to ${p.target.id} was interrupted${p.remaining.length ? ` (not yet rolled back: ${p.remaining.join(', ')})` : ''}` : 'a rollback journal is there';
     throw new CheckpointError(
@@ -339,8 +356,8 @@ export class Checkpoints {
    * @throws {@link CheckpointError} `HELD`, `HAS_CLONES`, `NOT_ZCP` (a later snapshot zcp did not make), `INCOMPLETE`, `LOCKED`.
    */
   async rollback(ref: string, options: { dryRun?: boolean; confirm?: (plan: RollbackPlan) => Promise<boolean>; packages?: boolean } = {}): Promise<RollbackPlan & { done: boolean }> {
-    return this.locked(async () => {
-      const plan = await planRollback(this, ref, { packages: options.packages !== false });
+    // The plan only reads: made beside the lock's checks, under the lock.
+    return this.lockedWith(() => planRollback(this, ref, { packages: options.packages !== false }), async (plan) => {
       if (options.dryRun) return { ...plan, done: false };
       if (options.confirm && !(await options.confirm(plan))) return { ...plan, done: false };
       // Made just now, under the lock: checked again only when a confirmation may have taken long.
@@ -640,6 +657,7 @@ export class Checkpoints {
     const sys = this.system;
     let first: Extract<CreateResult, { made: true }> | undefined;
     const made: string[][] = [];
+    const tags = Object.fromEntries(TAGS.map((k) => [k, props[k]!]));
     await uninterruptible(async () => {
       for (const pool of sys.pools) {
         const datasets = sys.byPool.get(pool)!;
@@ -647,10 +665,12 @@ export class Checkpoints {
           datasets,
           prefix: SNAPSHOT_PREFIX,
           props,
+          tags,
+          first: pool === sys.pools[0] ? ('full' as const) : ('tags' as const),
           counter: stateDataset(pool),
           floor,
           ...(first ? { tid: first.tid } : {}),
-          need: writeSpace(props, datasets.length) + (index ? Buffer.byteLength(index) + 256 : 0),
+          need: writeSpace(props) + writeSpace(tags, datasets.length) + (index ? Buffer.byteLength(index) + 256 : 0),
           space_of: datasets[0]!,
           ...(index ? { index, index_key: indexKey(sys.id), index_ds: indexDataset(pool) } : {}),
         };

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
 import { splitValue } from '../zfs/stored-values.js';
 import { CheckpointError } from './errors.js';
+import type { StateRead } from './programs.js';
 import { readState, stateDataset } from './state.js';
 
 /** A rollback under way, as the journal keeps it. */
@@ -71,17 +72,25 @@ export function parseJournal(text: string): JournalRead {
   return { journal: o as RollbackJournal };
 }
 
+/** What a state read asks to bring a system's journal along ({@link ensureState} or {@link readState}). */
+export const journalQuery = (system: string): { key: string; chunks: number } => ({ key: journalKey(system), chunks: JOURNAL_CHUNKS });
+
+/** The journal a state read brought (undefined: none, or no state dataset). */
+export function journalIn(read: StateRead): JournalRead | undefined {
+  if (!read.there || read.journal === undefined) return undefined;
+  return parseJournal(read.journal);
+}
+
 /** The journal property of a system, if there is one (set on POOL/zcp itself: one inherited from the pool is anyone's with userprop there). */
 export async function readJournal(pool: string, system: string): Promise<JournalRead | undefined> {
-  const read = await readState(pool, { key: journalKey(system), chunks: JOURNAL_CHUNKS });
-  if (!read.there || read.journal === undefined) return undefined; // no state dataset, no journal
-  return parseJournal(read.journal);
+  return journalIn(await readState(pool, journalQuery(system)));
 }
 
 /** Writes (or, with undefined, clears) the system's journal: one txg. */
 export async function writeJournal(pool: string, system: string, entry: RollbackJournal | undefined): Promise<void> {
+  // Cleared: the first chunk empty is no journal (a read stops there), so one property, not two.
+  const props = entry ? splitValue(journalKey(system), JSON.stringify(entry), { rewritable: true }) : { [journalKey(system)]: '' };
   const text = entry ? JSON.stringify(entry) : '';
-  const props = splitValue(journalKey(system), text, { rewritable: true });
   if (Object.keys(props).length > JOURNAL_CHUNKS + 1) {
     throw new CheckpointError('METADATA_TOO_LARGE', `the rollback journal would be ${Buffer.byteLength(text)} bytes: more datasets than zcp rolls back in one go`);
   }

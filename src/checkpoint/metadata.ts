@@ -42,6 +42,13 @@ export interface CheckpointMeta {
 }
 
 export const PREFIX = 'zcp:';
+
+/**
+ * What every snapshot of a checkpoint carries besides `zcp:tid`: its state
+ * and its system. The rest of the metadata is on the system's first
+ * snapshot (and in the index): each property set is a write in the txg.
+ */
+export const TAGS = [`${PREFIX}state`, `${PREFIX}system`] as const;
 /** More than this in one field is refused: it is no longer metadata. */
 const MAX_FIELD = 256 * 1024;
 export const KINDS: readonly CheckpointKind[] = ['manual', 'run', 'apt', 'rpm', 'upgrade', 'pre-rollback', 'undo'];

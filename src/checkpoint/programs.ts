@@ -101,7 +101,10 @@ export type CreateResult =
  */
 /** CREATE's arguments: `journal` (the first pool only) is the system's journal property. */
 export type CreateArgs = TidArgs & {
+  /** The metadata: on the first snapshot when `first` is `full`, else (and on every other snapshot) only `tags`. */
   props: Record<string, string>;
+  tags: Record<string, string>;
+  first: 'full' | 'tags';
   floor: number;
   tid?: number;
   need: number;
@@ -185,10 +188,12 @@ for _, ds in ipairs(args.datasets) do
   if err ~= 0 then undo(); return {failed = snap, errno = err, step = "snapshot"} end
   made[#made + 1] = snap
 end
-for _, snap in ipairs(made) do
+-- Every property set is a write and a pool history record in the txg: the whole metadata goes on the
+-- system's first snapshot only, the others carry what ties them to it (TID, state, system).
+for i, snap in ipairs(made) do
   local err = zfs.sync.set_prop(snap, "zcp:tid", tostring(tid))
   if err ~= 0 then undo(); return {failed = snap, errno = err, step = "metadata"} end
-  for k, v in pairs(args.props) do
+  for k, v in pairs((i == 1 and args.first == "full") and args.props or args.tags) do
     err = zfs.sync.set_prop(snap, k, v)
     if err ~= 0 then undo(); return {failed = snap, errno = err, step = "metadata"} end
   end

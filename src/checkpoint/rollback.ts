@@ -285,9 +285,13 @@ function checked(cps: CheckpointSource, read: JournalRead): Promise<PendingRollb
   return verify(cps, read.journal);
 }
 
-/** The rollback an interrupted zcp left on this system, checked against the pool; undefined when there is none. */
-export async function pendingRollback(cps: CheckpointSource): Promise<PendingRollback | undefined> {
-  const read = await journalOf(cps);
+/**
+ * The rollback an interrupted zcp left on this system, checked against the
+ * pool; undefined when there is none. `known`: the journal a state read just
+ * brought (not read again).
+ */
+export async function pendingRollback(cps: CheckpointSource, known?: { journal: JournalRead | undefined }): Promise<PendingRollback | undefined> {
+  const read = known ? known.journal : await journalOf(cps);
   return read && checked(cps, read);
 }
 

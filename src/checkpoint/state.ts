@@ -135,12 +135,14 @@ export async function refuseDelegatedIfThere(pool: string): Promise<void> {
  * Makes `POOL/zcp` (and its index) if it is not there; refuses a
  * `POOL/zcp` that zcp did not make, or that delegated users may change.
  * The state read and the delegations (read through libzfs) side by side:
- * every locked command starts here.
+ * every locked command starts here. Given a journal property, the same read
+ * brings that journal's text (one call, not two, before every command).
+ * @returns what the read found (a `POOL/zcp` made just now has no journal).
  * @throws {@link CheckpointError} `NOT_ZCP`, `STATE_DELEGATED`.
  */
-export async function ensureState(pool: string): Promise<string> {
+export async function ensureState(pool: string, journal?: { key: string; chunks: number }): Promise<Extract<StateRead, { there: true }>> {
   const ds = stateDataset(pool);
-  const [read, delegated] = await Promise.allSettled([readState(pool), refuseDelegatedIfThere(pool)]);
+  const [read, delegated] = await Promise.allSettled([readState(pool, journal), refuseDelegatedIfThere(pool)]);
   if (read.status === 'rejected') throw read.reason;
   const state = read.value;
   if (state.there) {
@@ -149,12 +151,12 @@ export async function ensureState(pool: string): Promise<string> {
     }
     if (delegated.status === 'rejected') throw delegated.reason;
     if (typeof state.index !== 'string') await createIfNotThere(indexDataset(pool), 'index');
-  } else {
-    await createIfNotThere(ds, 'state');
-    await refuseDelegated(ds); // inherited from the pool
-    await ensureIndex(pool);
+    return state;
   }
-  return ds;
+  await createIfNotThere(ds, 'state');
+  await refuseDelegated(ds); // inherited from the pool
+  await ensureIndex(pool);
+  return { there: true, role: 'state', index: 'index' };
 }
 
 /**

@@ -55,6 +55,7 @@ export function valueKeys(key: string, chunks: number): string[] {
 export function joinValue(props: Readonly<Record<string, string>>, key: string): string | undefined {
   const first = props[key];
   if (first === undefined) return undefined;
+  if (first === '') return ''; // a cleared value: what follows it is stale
   let out = first;
   for (let n = 1; props[`${key}.${n}`]; n++) out += props[`${key}.${n}`];
   return out;

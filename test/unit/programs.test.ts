@@ -38,7 +38,7 @@ function pool(next: string | undefined, extra: Record<string, FakeObject> = {}, 
   };
 }
 const tidArgs = { datasets: ['p/a', 'p/a/var'], prefix: 'zcp-', counter: 'p/zcp' };
-const createArgs = (o: { floor?: number; tid?: number; need?: number } = {}) => ({ ...tidArgs, props: { 'zcp:kind': 'manual', 'zcp:title': 'a "title" with %, quotes and ü' }, floor: o.floor ?? 0, need: o.need ?? 1024, space_of: 'p/a', ...(o.tid === undefined ? {} : { tid: o.tid }) });
+const createArgs = (o: { floor?: number; tid?: number; need?: number } = {}) => ({ ...tidArgs, props: { 'zcp:kind': 'manual', 'zcp:title': 'a "title" with %, quotes and ü', 'zcp:state': 'complete' }, tags: { 'zcp:state': 'complete' }, first: 'full' as const, floor: o.floor ?? 0, need: o.need ?? 1024, space_of: 'p/a', ...(o.tid === undefined ? {} : { tid: o.tid }) });
 const snapshotsOf = (objects: Record<string, FakeObject>) => Object.keys(objects).filter((n) => n.includes('@')).sort();
 
 describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
@@ -93,7 +93,12 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       const r = runOnHost(CREATE, createArgs({ floor: 3 }), pool('5', { 'p/a/var@zcp-5': snap(2), 'p/a/var@zcp-7': snap(1) }));
       expect(r).toMatchObject({ ok: true, result: { made: true, tid: 8, name: 'zcp-8', creation: 1_700_000_101, used: 0 } });
       expect(snapshotsOf(r.objects)).toEqual(['p/a/var@zcp-5', 'p/a/var@zcp-7', 'p/a/var@zcp-8', 'p/a@zcp-8']);
-      for (const s of ['p/a@zcp-8', 'p/a/var@zcp-8']) expect(r.objects[s]!.user).toEqual({ 'zcp:tid': '8', 'zcp:kind': 'manual', 'zcp:title': 'a "title" with %, quotes and ü' });
+      // The whole metadata on the first snapshot; the others carry only what ties them to it (fewer writes in the txg).
+      expect(r.objects['p/a@zcp-8']!.user).toEqual({ 'zcp:tid': '8', 'zcp:kind': 'manual', 'zcp:title': 'a "title" with %, quotes and ü', 'zcp:state': 'complete' });
+      expect(r.objects['p/a/var@zcp-8']!.user).toEqual({ 'zcp:tid': '8', 'zcp:state': 'complete' });
+      // A later pool's call: tags only, on every snapshot.
+      const later = runOnHost(CREATE, { ...createArgs({ floor: 3 }), first: 'tags' as const }, pool('5'));
+      for (const s of ['p/a@zcp-5', 'p/a/var@zcp-5']) expect(later.objects[s]!.user).toEqual({ 'zcp:tid': '5', 'zcp:state': 'complete' });
       expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '9' });
       expect(runOnHost(CREATE, createArgs({ floor: 20 }), pool('5')).ok && runOnHost(CREATE, createArgs({ floor: 20 }), pool('5'))).toMatchObject({ result: { tid: 21 } });
       expect(runOnHost(CREATE, createArgs(), pool(undefined))).toMatchObject({ result: { tid: 1 } });

@@ -33,6 +33,8 @@ describe('values over user properties', () => {
     const unmarked = { ...splitValue('k', long) };
     Object.assign(unmarked, splitValue('k', 'short'));
     expect(joinValue(unmarked, 'k')).not.toBe('short');
+    // Cleared by its first chunk alone (the journal's clear writes one property): the stale tail is not read.
+    expect(joinValue({ ...splitValue('zcp:h:1', long, { rewritable: true }), 'zcp:h:1': '' }, 'zcp:h:1')).toBe('');
     expect(valueKeys('k', 3)).toEqual(['k', 'k.1', 'k.2', 'k.3']);
   });
 

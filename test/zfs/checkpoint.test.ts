@@ -21,7 +21,7 @@ async function system(...datasets: string[]): Promise<Checkpoints> {
 }
 
 describe('checkpoints (guest)', () => {
-  it('snapshots every dataset in one go, with the metadata on each snapshot, as zfs shows it', async () => {
+  it('snapshots every dataset in one go, the metadata on the first snapshot and what ties them to it on every one, as zfs shows it', async () => {
     const root = fresh(POOL, 'root');
     const cps = await system(root, `${root}/var`);
     const c = await cps.create({ title: 'before upgrade', kind: 'apt', command: ['apt-get', 'dist-upgrade'] });
@@ -30,8 +30,9 @@ describe('checkpoints (guest)', () => {
     expect(c.snapshots).toEqual([`${root}@${c.id}`, `${root}/var@${c.id}`]);
     for (const ds of [root, `${root}/var`]) {
       expect(zfsSnapshots(ds)).toEqual([`${ds}@${c.id}`]);
-      const props = run('zfs', 'get', '-H', '-o', 'property,value', 'zcp:tid,zcp:kind,zcp:state,zcp:title', `${ds}@${c.id}`);
-      expect(props).toBe(`zcp:tid\t${c.tid}\nzcp:kind\tapt\nzcp:state\tcomplete\nzcp:title\tbefore upgrade\n`);
+      const props = run('zfs', 'get', '-H', '-o', 'property,value,source', 'zcp:tid,zcp:state,zcp:system,zcp:kind,zcp:title', `${ds}@${c.id}`);
+      const [kind, title] = ds === root ? ['apt\tlocal', 'before upgrade\tlocal'] : ['-\t-', '-\t-'];
+      expect(props).toBe(`zcp:tid\t${c.tid}\tlocal\nzcp:state\tcomplete\tlocal\nzcp:system\t${cps.system.id}\tlocal\nzcp:kind\t${kind}\nzcp:title\t${title}\n`);
     }
     // Both snapshots in one txg: the same createtxg.
     const txgs = run('zfs', 'get', '-H', '-p', '-o', 'value', 'createtxg', ...c.snapshots).trim().split('\n');
