@@ -10,7 +10,7 @@ import { run } from '../subprocess.js';
 import * as zfs from '../zfs/index.js';
 import type { ZfsError } from '../zfs/errors.js';
 import { groupByPool, poolOf } from '../zfs/names.js';
-import { writeSpace } from '../zfs/stored-values.js';
+import { WRITE_HEADROOM, writeSpace } from '../zfs/stored-values.js';
 import { MAP, lzcError, snapshotMapper } from '../zfs/translate.js';
 import { CheckpointError } from './errors.js';
 import type { PkgdbError } from '../pkgdb/errors.js';
@@ -670,7 +670,7 @@ export class Checkpoints {
           counter: stateDataset(pool),
           floor,
           ...(first ? { tid: first.tid } : {}),
-          need: writeSpace(props) + writeSpace(tags, datasets.length) + (index ? Buffer.byteLength(index) + 256 : 0),
+          need: (pool === sys.pools[0] ? writeSpace(props) - WRITE_HEADROOM + writeSpace(tags, datasets.length - 1) : writeSpace(tags, datasets.length)) + (index ? Buffer.byteLength(index) + 256 : 0),
           space_of: datasets[0]!,
           ...(index ? { index, index_key: indexKey(sys.id), index_ds: indexDataset(pool) } : {}),
         };

@@ -1,6 +1,7 @@
 /**
  * Checkpoint metadata as ZFS user properties on the checkpoint's snapshots
- * (`zcp:tid`, `zcp:kind`, ...), so it lives with the data and needs no side
+ * (`zcp:tid`, `zcp:kind`, ...; the whole of it on the system's first
+ * snapshot, what ties a snapshot to it on the others), so it lives with the data and needs no side
  * database. A value longer than one user property may hold (8 KiB) is split
  * into `zcp:title`, `zcp:title.1`, ... (`zfs/stored-values.ts`) and joined on
  * reading: nothing is cut.
@@ -23,7 +24,7 @@ export type CheckpointKind = 'manual' | 'run' | 'apt' | 'rpm' | 'upgrade' | 'pre
 /** Where a checkpoint is in its life: `creating` only while (or if interrupted while) it is made. */
 export type CheckpointState = 'creating' | 'complete';
 
-/** The metadata zcp keeps on every snapshot of a checkpoint. */
+/** A checkpoint's metadata: whole on the system's first snapshot (and in the index); {@link TAGS} and `zcp:tid` on every snapshot. */
 export interface CheckpointMeta {
   tid: number;
   kind: CheckpointKind;

@@ -93,7 +93,8 @@ export type CreateResult =
  * caller refuses), and the free space; takes the TID from the pool's counter
  * (above `floor`; above every `zcp-N` name too when the counter has no value
  * or its name is taken: the names are not read otherwise; never reused) unless `tid` is given (the second pool of
- * a system), snapshots every dataset, sets the metadata on every snapshot
+ * a system), snapshots every dataset, sets the metadata (whole on the first
+ * snapshot when `first` is `full`, else `zcp:tid` and `tags`)
  * and advances the counter, all in one txg. A failure after the first
  * snapshot destroys what this run made: nothing half-made stays. Returns the
  * first dataset's snapshot's creation and used, so the caller needs no list

@@ -41,10 +41,14 @@ export async function planPrune(cps: Pick<CheckpointSource, 'system' | 'list'>, 
 }
 
 /**
- * The choice itself, from the checkpoints (oldest first), the policy, the
+ * The choice itself, from the checkpoints (in any order), the policy, the
  * time and each pool's free bytes (needed only with `minFreeBytes`).
  */
-export function choosePrune(all: readonly DetailedCheckpoint[], policy: PrunePolicy, now: Date, available: ReadonlyMap<string, number>): PruneDecision[] {
+export function choosePrune(given: readonly DetailedCheckpoint[], policy: PrunePolicy, now: Date, available: ReadonlyMap<string, number>): PruneDecision[] {
+  // Oldest first by creation, the TID only between equals: a counter set back (POOL/zcp restored)
+  // gives newer checkpoints lower TIDs, and "keep the newest N" must not take those.
+  const older = (a: DetailedCheckpoint, b: DetailedCheckpoint) => a.created.getTime() - b.created.getTime() || a.tid - b.tid;
+  const all = [...given].sort(older);
   const free = (c: DetailedCheckpoint) => !c.held && c.clones.length === 0;
   const doomed = new Map<string, PruneDecision>();
   const ordinary = all.filter((c) => !c.important && free(c));
@@ -70,7 +74,7 @@ export function choosePrune(all: readonly DetailedCheckpoint[], policy: PrunePol
       }
     }
   }
-  return [...doomed.values()].sort((a, b) => a.checkpoint.tid - b.checkpoint.tid);
+  return [...doomed.values()].sort((a, b) => older(a.checkpoint, b.checkpoint));
 }
 
 /**

@@ -25,6 +25,13 @@ describe('prune planning', () => {
     expect(ids(choosePrune(all, { keep: 10 }, now, new Map()))).toEqual([]);
   });
 
+  it('counts newest by creation, not by TID: a counter set back (POOL/zcp restored) gives newer checkpoints lower TIDs', () => {
+    // zcp-7 and zcp-8 came before the restore; zcp-2 and zcp-3 after it, and are the newest.
+    const restored = [cp(2, 2), cp(3, 1), cp(7, 20), cp(8, 10)];
+    expect(ids(choosePrune(restored, { keep: 2 }, now, new Map()))).toEqual(['zcp-7', 'zcp-8']);
+    expect(ids(choosePrune(restored, { keep: 100, minFreeBytes: 700 }, now, new Map([['rpool', 0]])))).toEqual(['zcp-7']);
+  });
+
   it('lets old ones go, important ones only at four times the age', () => {
     // 8 days: the important zcp-2 (30 days) is within its 32; the held and the cloned ones stay whatever their age.
     expect(ids(choosePrune(all, { keep: 100, maxAgeDays: 8 }, now, new Map()))).toEqual(['zcp-1']);
