@@ -5,7 +5,7 @@
  * whether it touches the kernel, libc or init (a reboot).
  * @module
  */
-import { lstatSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZcpError } from '../errors.js';
 import { mountTable } from '../fs/mount-table.js';
@@ -68,6 +68,7 @@ export function scratchCaches(dir: string): { options: string[]; remove: () => v
   if (!running && aptProgram(dir, 'apt-get')[0] !== 'chroot') return undefined; // the host's apt pointed at a root: its paths are the host's
   const run = running ? '/run' : join(dir, 'run');
   if (!lstatSync(run, { throwIfNoEntry: false })?.isDirectory() || !mountTable().some((m) => m.mountpoint === run && m.fstype === 'tmpfs')) return undefined;
+  sweepStaleScratch(run);
   let scratch: string;
   try {
     scratch = mkdtempSync(join(run, 'zcp-apt-'));
@@ -84,6 +85,38 @@ export function scratchCaches(dir: string): { options: string[]; remove: () => v
   // The path apt sees: inside the root when apt runs chrooted into it.
   const seen = running ? scratch : scratch.slice(dir.replace(/\/+$/, '').length);
   return { options: ['-o', `Dir::Cache::pkgcache=${seen}/pkgcache.bin`, '-o', `Dir::Cache::srcpkgcache=${seen}/srcpkgcache.bin`], remove };
+}
+
+/** A scratch directory this old was left by a zcp killed during its plan (a plan takes seconds). */
+const STALE_SCRATCH_MS = 24 * 3600_000;
+
+/**
+ * Removes the scratch directories (`zcp-apt-XXXXXX` in `run`, made by this user) of plans
+ * killed before they could: links, and perhaps a rebuilt cache of tens of MB
+ * in memory until reboot. Only real directories by that name, a day old;
+ * what is inside is unlinked, never followed.
+ */
+export function sweepStaleScratch(run: string, now = Date.now()): string[] {
+  const swept: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(run);
+  } catch {
+    return swept;
+  }
+  for (const name of names) {
+    if (!/^zcp-apt-[A-Za-z0-9]{6}$/.test(name)) continue;
+    const path = join(run, name);
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st?.isDirectory() || st.uid !== (process.getuid?.() ?? 0) || now - st.mtimeMs < STALE_SCRATCH_MS) continue;
+    try {
+      rmSync(path, { recursive: true, force: true });
+      swept.push(path);
+    } catch {
+      // not ours to insist on: the next plan tries again
+    }
+  }
+  return swept;
 }
 
 /** A failed apt-get or apt-cache: its exit status and what it said. */

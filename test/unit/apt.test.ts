@@ -1,12 +1,12 @@
 // What zcp asks apt before an apt transaction, checked against real apt-get,
 // apt-cache and dpkg-deb on a root in a temporary directory (no ZFS needed).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { lutimesSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { aptProgram, hasOwnApt } from '../../src/apt/command.js';
-import { AptError, describePlan, planApt } from '../../src/apt/plan.js';
+import { AptError, describePlan, planApt, sweepStaleScratch } from '../../src/apt/plan.js';
 import { APT_TEST_OPTIONS, aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot, treeDigest } from '../support/systems.js';
 
 let root: string;
@@ -56,5 +56,31 @@ describe('asking apt (real apt-get on a temporary root)', () => {
     expect(aptProgram(root, 'apt-get')).toEqual(['apt-get', '-o', `Dir=${root}`, '-o', `Dir::State::status=${root}/var/lib/dpkg/status`, '-o', `DPkg::Options::=--root=${root}`]);
     expect(aptProgram('/', 'apt-cache')).toEqual(['apt-cache']);
     expect(hasOwnApt('/')).toBe(true);
+  });
+});
+
+describe('scratch directories a killed plan left', () => {
+  it('are swept once a day old: only real directories by that name, their links unlinked and never followed', () => {
+    const run = mkdtempSync(join(tmpdir(), 'zcp-run-'));
+    const outside = mkdtempSync(join(tmpdir(), 'zcp-outside-'));
+    writeFileSync(join(outside, 'pkgcache.bin'), 'apt\'s own');
+    const day = 24 * 3600_000;
+    const make = (name: string) => {
+      mkdirSync(join(run, name));
+      symlinkSync(join(outside, 'pkgcache.bin'), join(run, name, 'pkgcache.bin'));
+      return join(run, name);
+    };
+    const old = make('zcp-apt-AbC123');
+    const fresh = make('zcp-apt-XyZ789');
+    const other = make('zcp-apt-not-ours');
+    symlinkSync(outside, join(run, 'zcp-apt-LiNk00')); // a link by that name: not a directory of zcp's
+    const then = (Date.now() - 2 * day) / 1000;
+    for (const p of [old, other, join(run, 'zcp-apt-LiNk00')]) lutimesSync(p, then, then);
+    expect(sweepStaleScratch(run)).toEqual([old]);
+    expect(readdirSync(run).sort()).toEqual(['zcp-apt-LiNk00', 'zcp-apt-XyZ789', 'zcp-apt-not-ours']);
+    expect(readFileSync(join(outside, 'pkgcache.bin'), 'utf8')).toBe('apt\'s own');
+    // The fresh one is a plan under way: swept only when it is a day old too.
+    expect(sweepStaleScratch(run, Date.now() + 2 * day)).toEqual([fresh]);
+    expect(readFileSync(join(outside, 'pkgcache.bin'), 'utf8')).toBe('apt\'s own');
   });
 });
