@@ -17,7 +17,7 @@ import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
 import { CREATE, type CreateArgs, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from './programs.js';
-import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey, SNAPSHOT_PREFIX, shortName, TAGS } from './metadata.js';
+import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey, isCheckpointName, SNAPSHOT_PREFIX, shortName, TAGS, TID_DIGITS } from './metadata.js';
 import { SystemLock, ensureIndex, ensureState, indexDataset, refuseDelegatedIfThere, stateDataset } from './state.js';
 import { type JournalRead, journalIn, journalKey, journalQuery } from './journal.js';
 import { packageStore, sweepPackageStore } from './package-store.js';
@@ -180,6 +180,9 @@ function checkpointRecord<On extends { created: Date; used?: number; held: boole
     ...on,
   };
 }
+
+/** An index key past `zcp:cp:SYSTEM.`: a TID, or a TID and `.held`. */
+const INDEX_REST = new RegExp(`^(${TID_DIGITS})(\\.held)?$`);
 
 /**
  * The checkpoints of one system: its datasets (found at its root, or
@@ -427,7 +430,7 @@ export class Checkpoints {
     for (const pool of sys.pools) {
       const out = await zfs.runProgram(pool, QUICK_LIST, { datasets: sys.byPool.get(pool)!, prefix: SNAPSHOT_PREFIX, index_ds: indexDataset(pool), key });
       for (const [rest, value] of out.index) {
-        const m = /^([1-9][0-9]{0,14})(\.held)?$/.exec(rest);
+        const m = INDEX_REST.exec(rest);
         if (!m) continue;
         const id = `${SNAPSHOT_PREFIX}${m[1]}`;
         if (m[2]) {
@@ -437,7 +440,7 @@ export class Checkpoints {
         const entry = decodeIndexEntry(value, Number(m[1]), sys.id);
         if (entry) entries.set(id, (entries.get(id) ?? new Map()).set(pool, entry));
       }
-      for (const [ds, d] of out.datasets) for (const name of d.missing ? [] : d.names) if (/^zcp-[1-9][0-9]{0,14}$/.test(name)) on.set(name, [...(on.get(name) ?? []), ds]);
+      for (const [ds, d] of out.datasets) for (const name of d.missing ? [] : d.names) if (isCheckpointName(name)) on.set(name, [...(on.get(name) ?? []), ds]);
     }
     const checkpoints: Checkpoint[] = [];
     const unsure: string[] = [];
@@ -497,7 +500,7 @@ export class Checkpoints {
         const listed = out.datasets.get(ds);
         for (const [short, snap] of listed && !listed.missing ? listed.snapshots : []) {
           // Only what zcp made: a zcp-N name whose own zcp:tid is N.
-          if (!/^zcp-[1-9][0-9]*$/.test(short) || snap.props['zcp:tid'] !== short.slice(SNAPSHOT_PREFIX.length)) {
+          if (!isCheckpointName(short) || snap.props['zcp:tid'] !== short.slice(SNAPSHOT_PREFIX.length)) {
             foreign.push({ name: `${ds}@${short}`, createtxg: snap.createtxg });
             continue;
           }

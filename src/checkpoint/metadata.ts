@@ -18,6 +18,13 @@ export function shortName(ref: string): string {
   return ref.includes('@') ? ref.slice(ref.indexOf('@') + 1) : /^[0-9]+$/.test(ref) ? `${SNAPSHOT_PREFIX}${Number(ref)}` : ref;
 }
 
+/** A TID as zcp writes it, in names and index keys: at most 15 digits (a Lua number holds it exactly), as the channel programs read it. */
+export const TID_DIGITS = '[1-9][0-9]{0,14}';
+
+/** Whether a snapshot's short name is a checkpoint's (`zcp-N`): one rule for every reader. */
+const CHECKPOINT_NAME = new RegExp(`^${SNAPSHOT_PREFIX}${TID_DIGITS}$`);
+export const isCheckpointName = (short: string): boolean => CHECKPOINT_NAME.test(short);
+
 /** What a checkpoint is for. */
 export type CheckpointKind = 'manual' | 'run' | 'apt' | 'rpm' | 'upgrade' | 'pre-rollback' | 'undo';
 

@@ -17,7 +17,7 @@ import * as zfs from '../zfs/index.js';
 import { type Package, type VersionChange, diff } from '../pkgdb/packages.js';
 import { groupByPool, poolOf } from '../zfs/names.js';
 import type { Checkpoint, CheckpointSource, ForeignSnapshot } from './checkpoints.js';
-import { shortName } from './metadata.js';
+import { isCheckpointName, shortName } from './metadata.js';
 import { CheckpointError } from './errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
@@ -235,7 +235,7 @@ async function verify(cps: CheckpointSource, j: RollbackJournal): Promise<Pendin
   for (const [snap, g] of Object.entries(j.destroy)) {
     const ds = snap.slice(0, snap.indexOf('@'));
     const short = snap.slice(snap.indexOf('@') + 1);
-    if (!sys.datasets.includes(ds) || !/^zcp-[1-9][0-9]*$/.test(short)) {
+    if (!sys.datasets.includes(ds) || !isCheckpointName(short)) {
       problems.push(`it would destroy ${snap}, which is not a checkpoint of this system`);
       continue;
     }
