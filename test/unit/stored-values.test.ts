@@ -3,7 +3,7 @@
 // exactly; a rewritten value never picks up an older one's tail; one formula
 // for the space a write needs.
 import { describe, expect, it } from 'vitest';
-import { decodeMeta, encodeMeta, type CheckpointMeta } from '../../src/checkpoint/metadata.js';
+import { decodeMeta, encodeMeta, isCheckpointName, type CheckpointMeta } from '../../src/checkpoint/metadata.js';
 import { VALUE_CHUNK, WRITE_HEADROOM, joinValue, splitBytes, splitValue, valueKeys, writeSpace } from '../../src/zfs/stored-values.js';
 
 const bytes = (s: string) => Buffer.byteLength(s);
@@ -74,6 +74,11 @@ describe('checkpoint metadata', () => {
     const odd = decodeMeta({ ...props, 'zcp:kind': 'evil', 'zcp:datasets': '[not json', 'zcp:command': '{' });
     expect(odd).toMatchObject({ kind: 'manual', datasets: [] });
     expect(odd!.command).toBeUndefined();
+  });
+
+  it('a checkpoint\'s name is zcp-N, N of 1 to 15 digits without a leading zero: the same rule as the channel programs\'', () => {
+    for (const ok of ['zcp-1', 'zcp-42', `zcp-${'9'.repeat(15)}`]) expect(isCheckpointName(ok), ok).toBe(true);
+    for (const no of ['zcp-0', 'zcp-01', `zcp-1${'0'.repeat(15)}`, 'zcp-', 'zcp-1a', 'xzcp-1', 'zcp-1\n', 'ZCP-1']) expect(isCheckpointName(no), no).toBe(false);
   });
 
   it('refuses a field of more than 256 KiB', () => {
