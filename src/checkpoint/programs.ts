@@ -462,32 +462,31 @@ return {ok = true}`,
   decode: (r) => (r.has('failed') ? { ok: false, failed: r.get('failed').string(), errno: r.get('errno').number() } : { ok: true }),
 });
 
-/** What {@link STATE_READ} found on a pool: POOL/zcp missing, or its role, the index's, and the system's journal. */
+/** What {@link STATE_READ} found on a pool: POOL/zcp missing, or its role and the system's journal. */
 export type StateRead =
   | { there: false }
   | {
       there: true;
       /** `zcp:role` set on POOL/zcp itself ('' when none). */
       role: string;
-      /** The index dataset's own `zcp:role`, or missing. */
-      index: string | { missing: true };
       /** The journal's text (its chunks joined), when one is set on POOL/zcp itself and not empty. */
       journal?: string;
     };
 
 /**
  * A pool's zcp state in one read-only call: whether POOL/zcp is there and
- * zcp's, whether the index dataset is, and (with `journal`) the system's
+ * zcp's, and (with `journal`) the system's
  * rollback journal, whose chunks are read only when it is set: what every
  * locked command checks first, in a handful of reads (each holds a dataset:
- * about 1 ms in an emulated guest), not one per possible chunk.
+ * about 1 ms in an emulated guest), not one per possible chunk. The index
+ * dataset is not read here: CREATE finds it missing (and zcp makes it), and
+ * every reader of it checks it.
  */
-export const STATE_READ = defineProgram<{ state: string; index: string; journal?: string; chunks: number }, StateRead>({
+export const STATE_READ = defineProgram<{ state: string; journal?: string; chunks: number }, StateRead>({
   name: 'state-read',
   uses: [OWN_PROP],
   body: `if not zfs.exists(args.state) then return {missing = true} end
 local out = {role = own_prop(args.state, "zcp:role") or ""}
-if zfs.exists(args.index) then out.index = own_prop(args.index, "zcp:role") or "" end
 if args.journal then
   local first = own_prop(args.state, args.journal)
   if first ~= nil and first ~= "" then
@@ -506,7 +505,6 @@ return out`,
     return {
       there: true,
       role: r.get('role').string(),
-      index: r.has('index') ? r.get('index').string() : { missing: true },
       ...(r.has('journal') ? { journal: r.get('journal').string() } : {}),
     };
   },

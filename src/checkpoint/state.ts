@@ -119,7 +119,7 @@ export async function refuseDelegated(ds: string): Promise<void> {
  * the index dataset's, and, given a journal property, that journal's text.
  */
 export async function readState(pool: string, journal?: { key: string; chunks: number }): Promise<StateRead> {
-  return zfs.runProgram(pool, STATE_READ, { state: stateDataset(pool), index: indexDataset(pool), chunks: journal?.chunks ?? 0, ...(journal ? { journal: journal.key } : {}) });
+  return zfs.runProgram(pool, STATE_READ, { state: stateDataset(pool), chunks: journal?.chunks ?? 0, ...(journal ? { journal: journal.key } : {}) });
 }
 
 /** {@link refuseDelegated} on a pool's state dataset when it is there (ensureState checks one it makes). */
@@ -150,13 +150,12 @@ export async function ensureState(pool: string, journal?: { key: string; chunks:
       throw new CheckpointError('NOT_ZCP', `${ds} exists and was not made by zcp (no zcp:role=state); zcp keeps its state there and will not touch it`, ds);
     }
     if (delegated.status === 'rejected') throw delegated.reason;
-    if (typeof state.index !== 'string') await createIfNotThere(indexDataset(pool), 'index');
-    return state;
+    return state; // an index that went is made again by the next checkpoint (CREATE finds it missing)
   }
   await createIfNotThere(ds, 'state');
   await refuseDelegated(ds); // inherited from the pool
   await ensureIndex(pool);
-  return { there: true, role: 'state', index: 'index' };
+  return { there: true, role: 'state' };
 }
 
 /**

@@ -72,6 +72,13 @@ describe('checkpoints (guest)', () => {
     await cps.destroy(a.id);
     expect(run('zfs', 'get', '-H', '-o', 'source', key(a.tid), state).trim()).toBe('-');
     expect((await cps.list()).map((x) => [x.id, x.held])).toEqual([[b.id, false]]);
+    // The index dataset gone: the next checkpoint finds it missing and zcp makes it again, for the ones after.
+    run('zfs', 'destroy', state);
+    const d = await cps.create({ title: 'd' });
+    expect(run('zfs', 'get', '-H', '-o', 'value,source', 'zcp:role', state)).toBe('index\tlocal\n');
+    const e = await cps.create({ title: 'e' });
+    expect(JSON.parse(run('zfs', 'get', '-H', '-o', 'value', key(e.tid), state))).toMatchObject({ title: 'e' });
+    expect((await cps.list()).map((x) => [x.id, x.title])).toEqual([[b.id, 'b'], [d.id, 'd'], [e.id, 'e']]);
   });
 
   it('counts zcp: properties only where set on the snapshot: a zcp-N snapshot that inherits them from its dataset is not a checkpoint', async () => {
