@@ -11,6 +11,7 @@ export { SystemLock, stateDataset } from './state.js';
 export { type BootEnvironment, cloneTargets } from './bootenv.js';
 export { type BootPath, type BootPathKind, activationEffect, bootPathOf, readBootPath } from './boot-path.js';
 export { type RollbackPlan, type PackagePlan, type PendingRollback } from './rollback.js';
+export { type JournalRead, type RollbackJournal } from './journal.js';
 export { uninterruptible, deferSignal, inUninterruptibleStep } from './interrupt.js';
 export { snapshotRoot, packagesOf } from './packages.js';
 export { type MountRecord, type LeftMounts } from './mount.js';
