@@ -26,6 +26,8 @@ export {
   type RollbackPlan,
   type PackagePlan,
   type PendingRollback,
+  type JournalRead,
+  type RollbackJournal,
   type ScanResult,
   type ScanSelection,
   type ForeignSnapshot,
