@@ -52,6 +52,10 @@ const NO_CACHE_FILES = ['-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkg
 /** Where apt keeps its package caches unless told otherwise. */
 const APT_CACHES = { pkgcache: '/var/cache/apt/pkgcache.bin', srcpkgcache: '/var/cache/apt/srcpkgcache.bin' } as const;
 
+/** The scratch directories' names: this and six characters of mkdtemp's. */
+const SCRATCH_PREFIX = 'zcp-apt-';
+const SCRATCH_NAME = new RegExp(`^${SCRATCH_PREFIX}[A-Za-z0-9]{6}$`);
+
 /**
  * apt's package caches for asking, read but never written: a scratch
  * directory on the system's /run (a tmpfs, on no dataset) holding symlinks to
@@ -71,7 +75,7 @@ export function scratchCaches(dir: string): { options: string[]; remove: () => v
   sweepStaleScratch(run);
   let scratch: string;
   try {
-    scratch = mkdtempSync(join(run, 'zcp-apt-'));
+    scratch = mkdtempSync(join(run, SCRATCH_PREFIX));
   } catch {
     return undefined;
   }
@@ -105,7 +109,7 @@ export function sweepStaleScratch(run: string, now = Date.now()): string[] {
     return swept;
   }
   for (const name of names) {
-    if (!/^zcp-apt-[A-Za-z0-9]{6}$/.test(name)) continue;
+    if (!SCRATCH_NAME.test(name)) continue;
     const path = join(run, name);
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (!st?.isDirectory() || st.uid !== (process.getuid?.() ?? 0) || now - st.mtimeMs < STALE_SCRATCH_MS) continue;

@@ -239,7 +239,7 @@ export class Checkpoints {
     };
     if (options.dryRun) return fn(await checksThen(this.refusePending()));
     return this.withLock(async () => {
-      // One read of POOL/zcp (its role, the index's, the journal) beside the delegations: every command starts here.
+      // One read of POOL/zcp (its role and the journal) beside the delegations: every command starts here.
       const early = await checksThen(
         ensureState(this.system.pools[0]!, journalQuery(this.system.datasets[0]!)).then((state) => this.refusePending({ journal: journalIn(state) })),
       );
@@ -664,16 +664,18 @@ export class Checkpoints {
     await uninterruptible(async () => {
       for (const pool of sys.pools) {
         const datasets = sys.byPool.get(pool)!;
+        const full = pool === sys.pools[0]; // the system's first snapshot is on its first pool
         const args = {
           datasets,
           prefix: SNAPSHOT_PREFIX,
           props,
           tags,
-          first: pool === sys.pools[0] ? ('full' as const) : ('tags' as const),
+          first: full ? ('full' as const) : ('tags' as const),
           counter: stateDataset(pool),
           floor,
           ...(first ? { tid: first.tid } : {}),
-          need: (pool === sys.pools[0] ? writeSpace(props) - WRITE_HEADROOM + writeSpace(tags, datasets.length - 1) : writeSpace(tags, datasets.length)) + (index ? Buffer.byteLength(index) + 256 : 0),
+          // The headroom once: writeSpace adds it to each count.
+          need: (full ? writeSpace(props) - WRITE_HEADROOM + writeSpace(tags, datasets.length - 1) : writeSpace(tags, datasets.length)) + (index ? Buffer.byteLength(index) + 256 : 0),
           space_of: datasets[0]!,
           ...(index ? { index, index_key: indexKey(sys.id), index_ds: indexDataset(pool) } : {}),
         };

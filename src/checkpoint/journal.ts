@@ -88,9 +88,9 @@ export async function readJournal(pool: string, system: string): Promise<Journal
 
 /** Writes (or, with undefined, clears) the system's journal: one txg. */
 export async function writeJournal(pool: string, system: string, entry: RollbackJournal | undefined): Promise<void> {
-  // Cleared: the first chunk empty is no journal (a read stops there), so one property, not two.
-  const props = entry ? splitValue(journalKey(system), JSON.stringify(entry), { rewritable: true }) : { [journalKey(system)]: '' };
   const text = entry ? JSON.stringify(entry) : '';
+  // Cleared: the first chunk empty is no journal (a read stops there), so one property, not two.
+  const props = entry ? splitValue(journalKey(system), text, { rewritable: true }) : { [journalKey(system)]: '' };
   if (Object.keys(props).length > JOURNAL_CHUNKS + 1) {
     throw new CheckpointError('METADATA_TOO_LARGE', `the rollback journal would be ${Buffer.byteLength(text)} bytes: more datasets than zcp rolls back in one go`);
   }

@@ -116,7 +116,7 @@ export async function refuseDelegated(ds: string): Promise<void> {
 
 /**
  * A pool's zcp state in one read-only call: POOL/zcp there or not, its role,
- * the index dataset's, and, given a journal property, that journal's text.
+ * and, given a journal property, that journal's text.
  */
 export async function readState(pool: string, journal?: { key: string; chunks: number }): Promise<StateRead> {
   return zfs.runProgram(pool, STATE_READ, { state: stateDataset(pool), chunks: journal?.chunks ?? 0, ...(journal ? { journal: journal.key } : {}) });
@@ -132,7 +132,8 @@ export async function refuseDelegatedIfThere(pool: string): Promise<void> {
 }
 
 /**
- * Makes `POOL/zcp` (and its index) if it is not there; refuses a
+ * Makes `POOL/zcp` (and its index) if it is not there (an index that went
+ * later is made again by the next checkpoint); refuses a
  * `POOL/zcp` that zcp did not make, or that delegated users may change.
  * The state read and the delegations (read through libzfs) side by side:
  * every locked command starts here. Given a journal property, the same read
@@ -150,7 +151,7 @@ export async function ensureState(pool: string, journal?: { key: string; chunks:
       throw new CheckpointError('NOT_ZCP', `${ds} exists and was not made by zcp (no zcp:role=state); zcp keeps its state there and will not touch it`, ds);
     }
     if (delegated.status === 'rejected') throw delegated.reason;
-    return state; // an index that went is made again by the next checkpoint (CREATE finds it missing)
+    return state;
   }
   await createIfNotThere(ds, 'state');
   await refuseDelegated(ds); // inherited from the pool
