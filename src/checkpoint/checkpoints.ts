@@ -17,7 +17,7 @@ import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
 import { CREATE, type CreateArgs, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from './programs.js';
-import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey, isCheckpointName, SNAPSHOT_PREFIX, shortName, TAGS, TID_DIGITS } from './metadata.js';
+import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey, isCheckpointName, PREFIX, SNAPSHOT_PREFIX, shortName, TAGS, TID_DIGITS } from './metadata.js';
 import { SystemLock, ensureIndex, ensureState, indexDataset, refuseDelegatedIfThere, stateDataset } from './state.js';
 import { type JournalRead, journalIn, journalKey, journalQuery } from './journal.js';
 import { packageStore, sweepPackageStore } from './package-store.js';
@@ -145,6 +145,39 @@ async function dropIndex(pool: string, system: string, destroyed: readonly strin
   const key = indexKey(system);
   const ret = await zfs.runProgram(pool, SET_INDEX, { index_ds: indexDataset(pool), set: {}, drop: [...tids].flatMap((t) => [`${key}${t}`, `${key}${t}.held`]) });
   if (!ret.ok) throw lzcError('setUserProps', [indexDataset(pool)], { errno: ret.errno }, MAP.setProp);
+}
+
+/** A `zcp-N` snapshot without zcp's metadata, as {@link Checkpoints.scan} reads it. */
+type Untagged = { ds: string; pool: string; short: string; snap: ListedSnapshot };
+
+/**
+ * Snapshots named like checkpoints but tied to none of this system's: not
+ * zcp's, or (where its pool's index has an entry of another system for that
+ * TID naming the dataset) that system's checkpoint on a shared dataset,
+ * which a rollback refuses by name. The index is only read when there are
+ * any; without an entry the snapshot is just not zcp's (refused all the same).
+ */
+async function untiedOwners(untied: readonly Untagged[], mine: string): Promise<ForeignSnapshot[]> {
+  const out: ForeignSnapshot[] = [];
+  const entries = new Map<string, Map<string, string>>(); // pool -> `N` -> owner, for entries naming `ds`
+  for (const pool of new Set(untied.map((u) => u.pool))) {
+    const props = await zfs.getUserProps(indexDataset(pool), PREFIX).catch(() => ({}) as Record<string, zfs.PropEntry>);
+    const byTid = new Map<string, string>();
+    if (props['zcp:role']?.value === 'index' && props['zcp:role'].source === 'local') {
+      for (const [key, { value, source }] of Object.entries(props)) {
+        const m = /^zcp:cp:(.+)\.([0-9]+)$/.exec(key);
+        if (!m || source !== 'local' || m[1] === mine || typeof value !== 'string') continue;
+        const entry = decodeIndexEntry(value, Number(m[2]), m[1]!);
+        for (const ds of entry?.meta.datasets ?? []) byTid.set(`${ds}@${m[2]}`, m[1]!);
+      }
+    }
+    entries.set(pool, byTid);
+  }
+  for (const u of untied) {
+    const owner = entries.get(u.pool)?.get(`${u.ds}@${u.short.slice(SNAPSHOT_PREFIX.length)}`);
+    out.push({ name: `${u.ds}@${u.short}`, createtxg: u.snap.createtxg, ...(owner ? { owner } : {}) });
+  }
+  return out;
 }
 
 /** Sets zcp:state=complete on a checkpoint's snapshots, and in its index entries, one channel program per pool. */
@@ -403,16 +436,13 @@ export class Checkpoints {
   }
 
   /**
-   * Every checkpoint of the system, oldest first.
-   * @throws {@link ZfsError} from the kernel (`DATASET_NOT_FOUND` when a dataset went away).
-   */
-  /**
    * The checkpoints, oldest first. Read from the snapshots' names and the
    * index zcp keeps on each pool's state dataset (a checkpoint it has no
    * entry for is read from its snapshots' own properties), so 2,000 cost
    * about a second: `used` and `clones` are not there, and `held` is zcp's
    * own hold. With `details`, everything is read from every snapshot
    * (seconds per thousand): `used`, every hold and every clone.
+   * @throws {@link ZfsError} from the kernel (`DATASET_NOT_FOUND` when a dataset went away).
    */
   async list(options: { details: true }): Promise<DetailedCheckpoint[]>;
   async list(options?: { details?: boolean }): Promise<Checkpoint[]>;
@@ -484,6 +514,7 @@ export class Checkpoints {
     const primary = this.system.datasets[0]!;
     const mine = this.system.id;
     const legacy: { ds: string; short: string; snap: ListedSnapshot }[] = [];
+    const untagged: Untagged[] = [];
     for (const pool of this.system.pools) {
       const datasets = this.system.byPool.get(pool)!;
       const only = options.only && Object.fromEntries(options.only.map((id) => [id, 'y']));
@@ -499,6 +530,11 @@ export class Checkpoints {
       for (const ds of datasets) {
         const listed = out.datasets.get(ds);
         for (const [short, snap] of listed && !listed.missing ? listed.snapshots : []) {
+          // Without metadata (not a pool's first snapshot of its checkpoint): tied below, or not zcp's.
+          if (isCheckpointName(short) && ds !== primary && snap.props['zcp:tid'] === undefined) {
+            untagged.push({ ds, pool, short, snap });
+            continue;
+          }
           // Only what zcp made: a zcp-N name whose own zcp:tid is N.
           if (!isCheckpointName(short) || snap.props['zcp:tid'] !== short.slice(SNAPSHOT_PREFIX.length)) {
             foreign.push({ name: `${ds}@${short}`, createtxg: snap.createtxg });
@@ -526,6 +562,16 @@ export class Checkpoints {
       if (entry?.primary && !entry.primary.props['zcp:system']) entry.on.set(ds, snap);
       else foreign.push({ name: `${ds}@${short}`, createtxg: snap.createtxg, owner: 'unknown' });
     }
+    // A snapshot without metadata is a checkpoint's when one with it, of the same name on the same
+    // pool, has its createtxg: one CREATE made both (a dataset takes one snapshot per txg).
+    const untied: Untagged[] = [];
+    for (const u of untagged) {
+      const entry = found.get(u.short);
+      const anchor = entry && [...entry.on].some(([ds, s]) => poolOf(ds) === u.pool && s.props['zcp:tid'] !== undefined && s.createtxg === u.snap.createtxg);
+      if (anchor) entry.on.set(u.ds, u.snap);
+      else untied.push(u);
+    }
+    foreign.push(...(await untiedOwners(untied, mine)));
     const checkpoints: DetailedCheckpoint[] = [];
     const txg = new Map<string, number>();
     for (const [id, entry] of found) {
@@ -537,7 +583,7 @@ export class Checkpoints {
         guid.set(`${ds}@${id}`, guidString(snap.guid));
       }
       const missing = this.system.datasets.filter((ds) => !entry.on.has(ds));
-      const creating = [...entry.on.values()].some((s) => s.props['zcp:state'] !== 'complete');
+      const creating = [...entry.on.values()].some((s) => s.props['zcp:tid'] !== undefined && s.props['zcp:state'] !== 'complete');
       const clones = new Set<string>();
       for (const snap of entry.on.values()) for (const c of snap.clones) clones.add(c);
       checkpoints.push(
@@ -547,7 +593,7 @@ export class Checkpoints {
           // A hold on any of its snapshots protects the checkpoint: destroying it would destroy them all.
           held: [...entry.on.values()].some((s) => s.userrefs > 0),
           clones: [...clones].sort(),
-          snapshots: [...entry.on.keys()].map((ds) => `${ds}@${id}`),
+          snapshots: this.system.datasets.filter((ds) => entry.on.has(ds)).map((ds) => `${ds}@${id}`),
           missing,
           interrupted: creating,
         }),

@@ -1,8 +1,9 @@
 /**
  * Checkpoint metadata as ZFS user properties on the checkpoint's snapshots
- * (`zcp:tid`, `zcp:kind`, ...; the whole of it on the system's first
- * snapshot, what ties a snapshot to it on the others), so it lives with the data and needs no side
- * database. A value longer than one user property may hold (8 KiB) is split
+ * (`zcp:tid`, `zcp:kind`, ...): the whole of it on the system's first
+ * snapshot, its TID, state and system on the first snapshot on each other
+ * pool, none on the rest (their name and createtxg tie them to it), so it
+ * lives with the data and needs no side database. A value longer than one user property may hold (8 KiB) is split
  * into `zcp:title`, `zcp:title.1`, ... (`zfs/stored-values.ts`) and joined on
  * reading: nothing is cut.
  * @module
@@ -31,7 +32,7 @@ export type CheckpointKind = 'manual' | 'run' | 'apt' | 'rpm' | 'upgrade' | 'pre
 /** Where a checkpoint is in its life: `creating` only while (or if interrupted while) it is made. */
 export type CheckpointState = 'creating' | 'complete';
 
-/** A checkpoint's metadata: whole on the system's first snapshot (and in the index); {@link TAGS} and `zcp:tid` on every snapshot. */
+/** A checkpoint's metadata: whole on the system's first snapshot (and in the index); {@link TAGS} and `zcp:tid` on the first snapshot on each other pool. */
 export interface CheckpointMeta {
   tid: number;
   kind: CheckpointKind;
@@ -52,9 +53,10 @@ export interface CheckpointMeta {
 export const PREFIX = 'zcp:';
 
 /**
- * What every snapshot of a checkpoint carries besides `zcp:tid`: its state
- * and its system. The rest of the metadata is on the system's first
- * snapshot (and in the index): each property set is a write in the txg.
+ * What the first snapshot of a checkpoint on a later pool carries besides
+ * `zcp:tid`: its state and its system. The rest of the metadata is on the
+ * system's first snapshot (and in the index), and the other snapshots carry
+ * none: each property set is a write in the checkpoint's txg.
  */
 export const TAGS = [`${PREFIX}state`, `${PREFIX}system`] as const;
 /** More than this in one field is refused: it is no longer metadata. */

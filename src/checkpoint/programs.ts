@@ -93,8 +93,9 @@ export type CreateResult =
  * caller refuses), and the free space; takes the TID from the pool's counter
  * (above `floor`; above every `zcp-N` name too when the counter has no value
  * or its name is taken: the names are not read otherwise; never reused) unless `tid` is given (the second pool of
- * a system), snapshots every dataset, sets the metadata (whole on the first
- * snapshot when `first` is `full`, else `zcp:tid` and `tags`)
+ * a system), snapshots every dataset, sets the metadata on the pool's first
+ * snapshot only (whole when `first` is `full`, else `zcp:tid` and `tags`;
+ * the others are tied to it by name and createtxg, see {@link LIST})
  * and advances the counter, all in one txg. A failure after the first
  * snapshot destroys what this run made: nothing half-made stays. Returns the
  * first dataset's snapshot's creation and used, so the caller needs no list
@@ -102,7 +103,7 @@ export type CreateResult =
  */
 /** CREATE's arguments: `journal` (the first pool only) is the system's journal property. */
 export type CreateArgs = TidArgs & {
-  /** The metadata: on the first snapshot when `first` is `full`, else (and on every other snapshot) only `tags`. */
+  /** The metadata of the pool's first snapshot: `props` when `first` is `full`, else only `tags` (the other snapshots carry none). */
   props: Record<string, string>;
   tags: Record<string, string>;
   first: 'full' | 'tags';
@@ -189,15 +190,15 @@ for _, ds in ipairs(args.datasets) do
   if err ~= 0 then undo(); return {failed = snap, errno = err, step = "snapshot"} end
   made[#made + 1] = snap
 end
--- Every property set is a write and a pool history record in the txg: the whole metadata goes on the
--- system's first snapshot only, the others carry what ties them to it (TID, state, system).
-for i, snap in ipairs(made) do
-  local err = zfs.sync.set_prop(snap, "zcp:tid", tostring(tid))
-  if err ~= 0 then undo(); return {failed = snap, errno = err, step = "metadata"} end
-  for k, v in pairs((i == 1 and args.first == "full") and args.props or args.tags) do
-    err = zfs.sync.set_prop(snap, k, v)
-    if err ~= 0 then undo(); return {failed = snap, errno = err, step = "metadata"} end
-  end
+-- Every property set is a write and a pool history record in the txg: the metadata goes on this
+-- pool's first snapshot only (whole on the system's first, else TID, state and system). The others
+-- carry none: what ties them to it is their name and their createtxg, which only this program's
+-- snapshots share (a dataset takes one snapshot per txg).
+local err = zfs.sync.set_prop(made[1], "zcp:tid", tostring(tid))
+if err ~= 0 then undo(); return {failed = made[1], errno = err, step = "metadata"} end
+for k, v in pairs(args.first == "full" and args.props or args.tags) do
+  err = zfs.sync.set_prop(made[1], k, v)
+  if err ~= 0 then undo(); return {failed = made[1], errno = err, step = "metadata"} end
 end
 local creation = zfs.get_prop(made[1], "creation")
 -- The index entry, in the snapshots' own txg: a list reads it instead of ten properties per snapshot.
@@ -207,7 +208,7 @@ local unindexed = nil
 if args.index and not index_ok(args.index_ds) then unindexed = true end
 if args.index and not unindexed then
   local entry = string.sub(args.index, 1, -2) .. ',"created":' .. tostring(creation) .. '}'
-  local err = zfs.sync.set_prop(args.index_ds, args.index_key .. tid, entry)
+  err = zfs.sync.set_prop(args.index_ds, args.index_key .. tid, entry)
   if err ~= 0 then undo(); return {failed = args.index_ds, errno = err, step = "metadata"} end
 end
 if tid + 1 > counter then zfs.sync.set_prop(args.counter, "zcp:next-tid", tostring(tid + 1)) end
@@ -240,7 +241,7 @@ export interface ListedSnapshot {
   used?: number;
   userrefs: number;
   clones: string[];
-  /** Every zcp: property on the first dataset; `zcp:tid`, `zcp:state`, `zcp:system` (those set) elsewhere. */
+  /** Every zcp: property on the first dataset; elsewhere `zcp:tid`, `zcp:state`, `zcp:system` where `zcp:tid` is set (a pool's first snapshot of a checkpoint), else none. */
   props: Record<string, string>;
 }
 
@@ -269,8 +270,11 @@ function listedSnapshot(s: Returned): ListedSnapshot {
  * The checkpoints (snapshots named PREFIX-N) of a system's datasets on one
  * pool. For every one: createtxg, creation, guid, holds and clones (a command
  * that destroys a checkpoint destroys every snapshot of it, so every one is
- * checked, not only the first dataset's), its TID, state and system id; for
- * the primary dataset also every zcp: property and the space used. Also
+ * checked, not only the first dataset's) and, where set (on a pool's first
+ * snapshot of a checkpoint), its TID, state and system id; for the primary
+ * dataset also every zcp: property and the space used. A snapshot without
+ * them is the checkpoint's when its name and createtxg are those of a
+ * snapshot with them on the same pool (the caller ties them). Also
  * every other snapshot of those datasets with its createtxg: a rollback must
  * not pass over what zcp did not make. zcp: properties count only where set
  * on the snapshot itself (CREATE sets them there), never inherited.
@@ -343,9 +347,14 @@ for _, ds in ipairs(args.datasets) do
           end
           s.used = zfs.get_prop(snap, "used")
         else
-          props["zcp:tid"] = own_prop(snap, "zcp:tid")
-          props["zcp:state"] = own_prop(snap, "zcp:state")
-          props["zcp:system"] = own_prop(snap, "zcp:system")
+          -- A pool's first snapshot of a checkpoint (and every one, made by an older zcp) carries its
+          -- TID, state and system; the others none (tied by createtxg): one read tells which.
+          local tid = own_prop(snap, "zcp:tid")
+          if tid ~= nil then
+            props["zcp:tid"] = tid
+            props["zcp:state"] = own_prop(snap, "zcp:state")
+            props["zcp:system"] = own_prop(snap, "zcp:system")
+          end
         end
         s.props = props
         snaps[short] = s
@@ -366,13 +375,13 @@ return {datasets = out, others = others}`,
   }),
 });
 
-/** Marks a checkpoint's snapshots on one pool complete (those that exist), and its index entry there (`key` on `index_ds`; written with its state first). */
+/** Marks a checkpoint's snapshots on one pool complete (those that exist and carry its metadata: `zcp:tid` set on themselves), and its index entry there (`key` on `index_ds`; written with its state first). */
 export const MARK_COMPLETE = defineProgram<{ snapshots: string[]; index_ds?: string; key?: string }, { ok: true } | { ok: false; failed: string; errno: number }>({
   name: 'mark-complete',
   sync: true,
-  uses: [INDEX_OK],
+  uses: [INDEX_OK, OWN_PROP],
   body: `for _, snap in ipairs(args.snapshots) do
-  if zfs.exists(snap) then
+  if zfs.exists(snap) and own_prop(snap, "zcp:tid") ~= nil then
     local err = zfs.sync.set_prop(snap, "zcp:state", "complete")
     if err ~= 0 then return {failed = snap, errno = err} end
   end

@@ -21,7 +21,7 @@ async function system(...datasets: string[]): Promise<Checkpoints> {
 }
 
 describe('checkpoints (guest)', () => {
-  it('snapshots every dataset in one go, the metadata on the first snapshot and what ties them to it on every one, as zfs shows it', async () => {
+  it('snapshots every dataset in one go, the metadata on the first snapshot only (the others are tied to it by createtxg), as zfs shows it', async () => {
     const root = fresh(POOL, 'root');
     const cps = await system(root, `${root}/var`);
     const c = await cps.create({ title: 'before upgrade', kind: 'apt', command: ['apt-get', 'dist-upgrade'] });
@@ -31,8 +31,8 @@ describe('checkpoints (guest)', () => {
     for (const ds of [root, `${root}/var`]) {
       expect(zfsSnapshots(ds)).toEqual([`${ds}@${c.id}`]);
       const props = run('zfs', 'get', '-H', '-o', 'property,value,source', 'zcp:tid,zcp:state,zcp:system,zcp:kind,zcp:title', `${ds}@${c.id}`);
-      const [kind, title] = ds === root ? ['apt\tlocal', 'before upgrade\tlocal'] : ['-\t-', '-\t-'];
-      expect(props).toBe(`zcp:tid\t${c.tid}\tlocal\nzcp:state\tcomplete\tlocal\nzcp:system\t${cps.system.id}\tlocal\nzcp:kind\t${kind}\nzcp:title\t${title}\n`);
+      const expected = ds === root ? [`${c.tid}\tlocal`, 'complete\tlocal', `${cps.system.id}\tlocal`, 'apt\tlocal', 'before upgrade\tlocal'] : Array(5).fill('-\t-');
+      expect(props).toBe(['zcp:tid', 'zcp:state', 'zcp:system', 'zcp:kind', 'zcp:title'].map((p, i) => `${p}\t${expected[i]}\n`).join(''));
     }
     // Both snapshots in one txg: the same createtxg.
     const txgs = run('zfs', 'get', '-H', '-p', '-o', 'value', 'createtxg', ...c.snapshots).trim().split('\n');
@@ -221,6 +221,26 @@ describe('checkpoints (guest)', () => {
     expect(zfsSnapshots(a)).toEqual([]);
     // And the next checkpoint takes a new TID.
     expect((await cps.create()).tid).toBeGreaterThan(half!.tid);
+  });
+
+  it('ties a snapshot without metadata to its checkpoint by name and createtxg only: a zcp-N made by hand on a later dataset is not zcp\'s', async () => {
+    const root = fresh(POOL, 'root');
+    const cps = await system(root, `${root}/var`, `${root}/home`);
+    const c = await cps.create({ title: 'c' });
+    // The real one of var destroyed, one by that name made by hand: a later txg, so not c's.
+    run('zfs', 'destroy', `${root}/var@${c.id}`);
+    run('zfs', 'snapshot', `${root}/var@${c.id}`);
+    expect(await cps.get(c.id)).toMatchObject({ state: 'incomplete', missing: [`${root}/var`], snapshots: [`${root}@${c.id}`, `${root}/home@${c.id}`] });
+    // Two made by hand in one txg, with no snapshot of zcp's metadata in it: not a checkpoint, and a rollback does not pass over them.
+    const d = await cps.create({ title: 'd' });
+    const hand = `zcp-${d.tid + 1}`;
+    run('zfs', 'snapshot', `${root}/var@${hand}`, `${root}/home@${hand}`);
+    expect((await cps.list({ details: true })).map((x) => x.id)).toEqual([c.id, d.id]);
+    expect(await failure(cps.rollback(d.id))).toMatchObject({ code: 'NOT_ZCP' });
+    // zcp destroys what it made, and only that.
+    expect(await cps.destroy(c.id)).toEqual([`${root}@${c.id}`, `${root}/home@${c.id}`]);
+    expect(zfsSnapshots(`${root}/var`)).toEqual([`${root}/var@${c.id}`, `${root}/var@${d.id}`, `${root}/var@${hand}`]);
+    expect(zfsSnapshots(`${root}/home`)).toEqual([`${root}/home@${d.id}`, `${root}/home@${hand}`]);
   });
 
   it('lists a checkpoint that lacks a dataset as incomplete', async () => {
