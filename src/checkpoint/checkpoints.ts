@@ -111,8 +111,8 @@ export interface CreateOptions {
  * processes took 0.9 s, most of it starting processes); `sync` where a
  * syncfs fails.
  */
-async function flushToDisk(system: System): Promise<void> {
-  const mounts = await mountpoints(system);
+async function flushToDisk(system: System, table: Promise<Mounts> = mountpoints(system)): Promise<void> {
+  const mounts = await table;
   const synced = await Promise.all(mounts.map((m) => zfs.syncFilesystem(m.dataset, m.mountpoint).then(() => true, () => false)));
   if (!mounts.length || !synced.every(Boolean)) await run(['sync']).catch(() => undefined);
 }
@@ -146,6 +146,28 @@ async function dropIndex(pool: string, system: string, destroyed: readonly strin
   const ret = await zfs.runProgram(pool, SET_INDEX, { index_ds: indexDataset(pool), set: {}, drop: [...tids].flatMap((t) => [`${key}${t}`, `${key}${t}.held`]) });
   if (!ret.ok) throw lzcError('setUserProps', [indexDataset(pool)], { errno: ret.errno }, MAP.setProp);
 }
+
+/**
+ * CREATE on `pool`. It reads `POOL/zcp` and the index without asking first
+ * whether they are there (each read of a dataset that is not mounted costs
+ * milliseconds), so one that is not fails the program before it changes
+ * anything: then this looks, and says `state: missing` (the caller makes it)
+ * or runs CREATE again without an index entry (`unindexed`).
+ */
+async function runCreate(pool: string, args: CreateArgs): Promise<CreateResult> {
+  try {
+    return await zfs.runProgram(pool, CREATE, args);
+  } catch (e) {
+    if (!(await zfs.exists(stateDataset(pool)))) return { made: false, state: 'missing' };
+    if (args.index_ds === undefined || (await zfs.exists(args.index_ds))) throw e;
+    const { index: _, index_key: __, index_ds: ___, ...rest } = args;
+    const ret = await zfs.runProgram(pool, CREATE, rest);
+    return ret.made ? { ...ret, unindexed: true } : ret;
+  }
+}
+
+/** Where the system's mounted datasets are mounted. */
+type Mounts = Awaited<ReturnType<typeof mountpoints>>;
 
 /** A `zcp-N` snapshot without zcp's metadata, as {@link Checkpoints.scan} reads it. */
 type Untagged = { ds: string; pool: string; short: string; snap: ListedSnapshot };
@@ -630,9 +652,12 @@ export class Checkpoints {
    */
   async create(options: CreateOptions = {}): Promise<Checkpoint> {
     // Not locked(): CREATE itself checks the state dataset and the journal, in the snapshot's own txg.
+    // The mount table (for the flush) is read while the lock is taken: reading it changes nothing.
+    const mounts = mountpoints(this.system);
+    mounts.catch(() => undefined); // its error counts where the flush awaits it
     return this.withLock(async () => {
       await this.repairLocked();
-      return this.make(options, { checkDelegations: true });
+      return this.make(options, { checkDelegations: true, mounts });
     });
   }
 
@@ -642,7 +667,7 @@ export class Checkpoints {
   }
 
   /** The checkpoint itself; `checkDelegations` when no {@link locked} call checked `POOL/zcp` already. */
-  private async make(options: CreateOptions, how: { checkDelegations: boolean }): Promise<Checkpoint> {
+  private async make(options: CreateOptions, how: { checkDelegations: boolean; mounts?: Promise<Mounts> }): Promise<Checkpoint> {
     const sys = this.system;
     const floor = await this.laterPoolsFloor();
     const meta: CheckpointMeta = {
@@ -666,7 +691,7 @@ export class Checkpoints {
     const delegations = how.checkDelegations ? refuseDelegatedIfThere(sys.pools[0]!).then(() => undefined, (e: unknown) => e) : undefined;
     let made: Awaited<ReturnType<typeof this.snapshotPools>>;
     try {
-      await flushToDisk(this.system);
+      await flushToDisk(this.system, how.mounts);
       made = await this.snapshotPools(props, floor, index);
     } catch (e) {
       throw (await delegations) ?? e;
@@ -750,16 +775,16 @@ export class Checkpoints {
    * other command does.
    */
   private async createOn(pool: string, args: CreateArgs): Promise<CreateResult> {
-    let ret = await zfs.runProgram(pool, CREATE, args);
+    let ret = await runCreate(pool, args);
     if (!ret.made && 'state' in ret) {
       await ensureState(pool);
-      ret = await zfs.runProgram(pool, CREATE, args);
+      ret = await runCreate(pool, args);
     }
     if (!ret.made && 'pending' in ret) {
       await this.refusePending();
       // A journal property that holds no rollback of this system (refusePending found none to show): no refusal.
       const { journal: _, ...rest } = args;
-      ret = await zfs.runProgram(pool, CREATE, rest);
+      ret = await runCreate(pool, rest);
     }
     return ret;
   }

@@ -88,7 +88,9 @@ export type CreateResult =
 
 /**
  * Creates one checkpoint on one pool: checks every dataset, the state
- * dataset (there, and zcp's: `state` tells the caller to make or refuse it),
+ * dataset (zcp's, else `state`: the caller refuses it; one not there, like a
+ * missing index dataset, fails the program before any change, and the caller
+ * looks),
  * the system's rollback journal when `journal` names it (`pending`: the
  * caller refuses), and the free space; takes the TID from the pool's counter
  * (above `floor`; above every `zcp-N` name too when the counter has no value
@@ -120,14 +122,16 @@ export type CreateArgs = TidArgs & {
 
 /**
  * Whether `ds` is zcp's index dataset (`POOL/zcp/index`, `zcp:role=index`
- * set on itself): only then is an entry read or written there. It is apart
+ * set on itself): only then is an entry read or written there. `unasked`:
+ * not asked first whether it is there (one hold less; a missing one fails
+ * the program, for the caller to look). It is apart
  * from POOL/zcp, whose delegations every command reads, and reading them
  * (through libzfs) fetches every property of the dataset.
  */
 const INDEX_OK: LuaFunction = {
   name: 'index_ok',
-  lua: `local function index_ok(ds)
-  if ds == nil or not zfs.exists(ds) then return false end
+  lua: `local function index_ok(ds, unasked)
+  if ds == nil or (not unasked and not zfs.exists(ds)) then return false end
   local role, src = zfs.get_prop(ds, "zcp:role")
   return role == "index" and src == ds
 end`,
@@ -137,9 +141,11 @@ export const CREATE = defineProgram<CreateArgs, CreateResult>({
   name: 'create',
   sync: true,
   uses: [NEXT_TID, NAME_FLOOR, INDEX_OK],
-  body: `-- Each read costs a dataset hold (about 1 ms in an emulated guest): every value is read once, and
--- what the snapshot's own check tells (a dataset missing, a name taken) is not asked before it.
-if not zfs.exists(args.counter) then return {state = "missing"} end -- (the kernel's Lua has no pcall)
+  body: `-- Each read holds a dataset (about 3 ms in an emulated guest for POOL/zcp and its index, which are
+-- never mounted): every value is read once, and what the snapshot's own check tells (a dataset
+-- missing, a name taken) is not asked before it. Nor is whether POOL/zcp and the index are there:
+-- reading one that is not fails the program before it changes anything (the kernel's Lua has no
+-- pcall), and the caller then looks. Every read that can fail comes before the first snapshot.
 local role, role_src = zfs.get_prop(args.counter, "zcp:role")
 if role ~= "state" or role_src ~= args.counter then return {state = "foreign"} end
 if args.journal then
@@ -149,6 +155,8 @@ end
 local counter, counted = next_tid(args.counter)
 local avail = zfs.get_prop(args.space_of, "available")
 if avail < args.need then return {nospace = avail} end
+-- No index dataset of zcp's (its role set on itself): no entry, and the checkpoint is listed the slow way.
+local indexed = args.index ~= nil and index_ok(args.index_ds, true)
 local ENOENT, EEXIST = 2, 17
 -- nil when every snapshot NAME can be made; true when one is taken; else why not.
 local function check(name)
@@ -202,11 +210,9 @@ for k, v in pairs(args.first == "full" and args.props or args.tags) do
 end
 local creation = zfs.get_prop(made[1], "creation")
 -- The index entry, in the snapshots' own txg: a list reads it instead of ten properties per snapshot.
--- No index dataset (not made yet, or not zcp's: its role set on itself): no entry, and the
--- checkpoint is listed the slow way.
 local unindexed = nil
-if args.index and not index_ok(args.index_ds) then unindexed = true end
-if args.index and not unindexed then
+if args.index and not indexed then unindexed = true end
+if indexed then
   local entry = string.sub(args.index, 1, -2) .. ',"created":' .. tostring(creation) .. '}'
   err = zfs.sync.set_prop(args.index_ds, args.index_key .. tid, entry)
   if err ~= 0 then undo(); return {failed = args.index_ds, errno = err, step = "metadata"} end

@@ -79,15 +79,16 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       expect(r).toMatchObject({ ok: true, result: { made: true, tid: 5, name: 'zcp-5' } });
       expect(r.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '6' });
     });
-    it('reads each value once, and leaves to the snapshot\'s own check what it tells (a dataset missing, a name taken): a read holds a dataset, about 1 ms in the guest', () => {
-      // The state (there, its role), the journal, the counter, the space, one check per dataset, the index (there, its role), creation, used.
+    it('reads each value once, and leaves to the snapshot\'s own check what it tells (a dataset missing, a name taken): a read holds a dataset, about 3 ms in the guest for one not mounted', () => {
+      // The state's role, the journal, the counter, the space, one check per dataset, the index's role, creation, used:
+      // whether the state and the index are there is not asked (reading one that is not fails the program, before any change).
       const args = { ...createArgs(), journal: 'zcp:journal:x', index: '{"kind":"manual"}', index_key: 'zcp:cp:s.', index_ds: 'p/zcp/index' };
       const p = pool('5');
       p.objects['p/zcp/index'] = { props: {}, user: { 'zcp:role': 'index' } };
       const r = runOnHost(CREATE, args, p);
       expect(r).toMatchObject({ ok: true, result: { made: true, tid: 5 } });
       expect(r.objects['p/zcp/index']!.user?.['zcp:cp:s.5']).toBeDefined();
-      expect(r.reads).toBe(9 + args.datasets.length);
+      expect(r.reads).toBe(7 + args.datasets.length);
     });
     it('takes the TID above the names when the counter has no value, or its name is taken; snapshots every dataset with the metadata; advances the counter', () => {
       const r = runOnHost(CREATE, createArgs({ floor: 3 }), pool('5', { 'p/a/var@zcp-5': snap(2), 'p/a/var@zcp-7': snap(1) }));
@@ -145,9 +146,12 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       const p = pool('5');
       delete p.objects['p/a/var'];
       expect(runOnHost(CREATE, createArgs(), p)).toMatchObject({ result: { made: false, missing: 'p/a/var' } });
+      // No state dataset: the program fails on its first read, having changed nothing (the caller then looks, and makes it).
       const q = pool('5');
       delete q.objects['p/zcp'];
-      expect(runOnHost(CREATE, createArgs(), q)).toMatchObject({ result: { made: false, state: 'missing' } });
+      const noState = runOnHost(CREATE, createArgs(), q);
+      expect(noState).toMatchObject({ ok: false, error: expect.stringContaining('p/zcp') });
+      expect(snapshotsOf(noState.objects)).toEqual([]);
       for (const user of [{}, { 'zcp:role': 'other' }]) {
         const r = pool('5');
         r.objects['p/zcp']!.user = user;
@@ -262,10 +266,13 @@ describe('channel programs on the host (Lua 5.2, fake zfs)', () => {
       expect(r.objects['p/zcp/index']!.user!['zcp:cp:42.5']).toBe(`{"state":"creating","title":"t","created":${(r.objects['p/a@zcp-5']!.props as { creation: number }).creation}}`);
       expect(Object.keys(runOnHost(CREATE, createArgs(), pool('5')).objects['p/zcp/index']!.user!).sort()).toEqual(['zcp:role']);
     });
-    it('CREATE writes no entry, and still makes the checkpoint, where the index dataset is missing or not zcp\'s', () => {
+    it('CREATE writes no entry, and still makes the checkpoint, where the index dataset is not zcp\'s; fails before any change where it is missing (the caller runs it again without the entry)', () => {
       const gone = pool('5');
       delete gone.objects['p/zcp/index'];
-      expect(runOnHost(CREATE, indexed, gone)).toMatchObject({ ok: true, result: { made: true, tid: 5, unindexed: true } });
+      const failed = runOnHost(CREATE, indexed, gone);
+      expect(failed).toMatchObject({ ok: false, error: expect.stringContaining('p/zcp/index') });
+      expect(snapshotsOf(failed.objects)).toEqual([]);
+      expect(failed.objects['p/zcp']!.user).toEqual({ 'zcp:role': 'state', 'zcp:next-tid': '5' });
       const foreign = pool('5');
       foreign.objects['p/zcp/index']!.user = {};
       // No zcp:role=index of its own (it inherits POOL/zcp's role=state): not zcp's index.
