@@ -17,7 +17,7 @@ import type { PkgdbError } from '../pkgdb/errors.js';
 import { faultPoint } from './fault.js';
 import { uninterruptible } from './interrupt.js';
 import { CREATE, type CreateArgs, type CreateResult, LIST, type ListedSnapshot, MARK_COMPLETE, QUICK_LIST, SET_INDEX, TID_FLOOR } from './programs.js';
-import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, indexKey, isCheckpointName, PREFIX, SNAPSHOT_PREFIX, shortName, TAGS, TID_DIGITS } from './metadata.js';
+import { type CheckpointKind, type CheckpointMeta, decodeIndexEntry, decodeMeta, encodeIndexEntry, encodeMeta, entryKeyOf, indexKey, isCheckpointName, PREFIX, SNAPSHOT_PREFIX, shortName, TAGS, TID_DIGITS } from './metadata.js';
 import { SystemLock, ensureIndex, ensureState, indexDataset, refuseDelegatedIfThere, stateDataset } from './state.js';
 import { type JournalRead, journalIn, journalKey, journalQuery } from './journal.js';
 import { packageStore, sweepPackageStore } from './package-store.js';
@@ -169,6 +169,9 @@ async function runCreate(pool: string, args: CreateArgs): Promise<CreateResult> 
 /** Where the system's mounted datasets are mounted. */
 type Mounts = Awaited<ReturnType<typeof mountpoints>>;
 
+/** Whether a listed snapshot carries its checkpoint's metadata (`zcp:tid` set on itself): a pool's first of a checkpoint, or any an older zcp made. */
+const carriesMeta = (s: ListedSnapshot): boolean => s.props['zcp:tid'] !== undefined;
+
 /** A `zcp-N` snapshot without zcp's metadata, as {@link Checkpoints.scan} reads it. */
 type Untagged = { ds: string; pool: string; short: string; snap: ListedSnapshot };
 
@@ -187,10 +190,10 @@ async function untiedOwners(untied: readonly Untagged[], mine: string): Promise<
     const byTid = new Map<string, string>();
     if (props['zcp:role']?.value === 'index' && props['zcp:role'].source === 'local') {
       for (const [key, { value, source }] of Object.entries(props)) {
-        const m = /^zcp:cp:(.+)\.([0-9]+)$/.exec(key);
-        if (!m || source !== 'local' || m[1] === mine || typeof value !== 'string') continue;
-        const entry = decodeIndexEntry(value, Number(m[2]), m[1]!);
-        for (const ds of entry?.meta.datasets ?? []) byTid.set(`${ds}@${m[2]}`, m[1]!);
+        const k = entryKeyOf(key);
+        if (!k || source !== 'local' || k.system === mine || typeof value !== 'string') continue;
+        const entry = decodeIndexEntry(value, Number(k.tid), k.system);
+        for (const ds of entry?.meta.datasets ?? []) byTid.set(`${ds}@${k.tid}`, k.system);
       }
     }
     entries.set(pool, byTid);
@@ -553,7 +556,7 @@ export class Checkpoints {
         const listed = out.datasets.get(ds);
         for (const [short, snap] of listed && !listed.missing ? listed.snapshots : []) {
           // Without metadata (not a pool's first snapshot of its checkpoint): tied below, or not zcp's.
-          if (isCheckpointName(short) && ds !== primary && snap.props['zcp:tid'] === undefined) {
+          if (isCheckpointName(short) && ds !== primary && !carriesMeta(snap)) {
             untagged.push({ ds, pool, short, snap });
             continue;
           }
@@ -589,7 +592,7 @@ export class Checkpoints {
     const untied: Untagged[] = [];
     for (const u of untagged) {
       const entry = found.get(u.short);
-      const anchor = entry && [...entry.on].some(([ds, s]) => poolOf(ds) === u.pool && s.props['zcp:tid'] !== undefined && s.createtxg === u.snap.createtxg);
+      const anchor = entry && [...entry.on].some(([ds, s]) => poolOf(ds) === u.pool && carriesMeta(s) && s.createtxg === u.snap.createtxg);
       if (anchor) entry.on.set(u.ds, u.snap);
       else untied.push(u);
     }
@@ -605,7 +608,7 @@ export class Checkpoints {
         guid.set(`${ds}@${id}`, guidString(snap.guid));
       }
       const missing = this.system.datasets.filter((ds) => !entry.on.has(ds));
-      const creating = [...entry.on.values()].some((s) => s.props['zcp:tid'] !== undefined && s.props['zcp:state'] !== 'complete');
+      const creating = [...entry.on.values()].some((s) => carriesMeta(s) && s.props['zcp:state'] !== 'complete');
       const clones = new Set<string>();
       for (const snap of entry.on.values()) for (const c of snap.clones) clones.add(c);
       checkpoints.push(

@@ -126,6 +126,15 @@ export function indexKey(system: string): string {
   return `${PREFIX}cp:${system}.`;
 }
 
+/** An entry's key read back: `indexKey(system)` + TID. */
+const ENTRY_KEY = new RegExp(`^${PREFIX}cp:(.+)\\.(${TID_DIGITS})$`);
+
+/** The system and TID of an index entry's key, whichever system's; undefined for any other key (a hold mark `...TID.held` too). */
+export function entryKeyOf(key: string): { system: string; tid: string } | undefined {
+  const m = ENTRY_KEY.exec(key);
+  return m ? { system: m[1]!, tid: m[2]! } : undefined;
+}
+
 /** An entry longer than this is not written (a long title or command): that checkpoint is listed the slow way. */
 const MAX_ENTRY = 7000;
 

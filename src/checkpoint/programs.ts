@@ -223,7 +223,8 @@ return {tid = tid, name = name, creation = creation, used = zfs.get_prop(made[1]
     if (r.has('missing')) return { made: false, missing: r.get('missing').string() };
     if (r.has('state')) {
       const state = r.get('state').string();
-      return state === 'missing' || state === 'foreign' ? { made: false, state } : r.get('state').unexpected('missing or foreign');
+      // 'missing' is not the program's to say (a missing POOL/zcp fails it): runCreate looks.
+      return state === 'foreign' ? { made: false, state } : r.get('state').unexpected('foreign');
     }
     if (r.has('pending')) return { made: false, pending: true };
     if (r.has('nospace')) return { made: false, nospace: r.get('nospace').number() };
