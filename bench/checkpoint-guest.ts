@@ -79,15 +79,21 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
     const bare = await system(pool, `cpb${count}`, count);
     rows.push({ case: label, tool: 'bare lzc_snapshot (addon)', role: 'limit', ...series, stats: await time(reps, (i) => zfs.snapshot(bare.datasets.map((d) => `${d}@b${i}`))) });
     if (count === 1 || count === 20) {
-      // What CREATE writes, and nothing else (no check, no read, no lock, no flush): the floor a
-      // checkpoint with zcp's metadata on every snapshot can reach with one channel program.
+      // What CREATE writes, and nothing else (no check, no read, no lock, no flush): every
+      // snapshot, the whole metadata on the first one only (the others are tied to it by name and
+      // createtxg), the index entry on POOL/zcp/index and the counter on POOL/zcp, in one channel
+      // program: the floor zcp's checkpoint format can reach.
       const floor = await system(pool, `cpf${count}`, count);
+      await ensureState(pool);
       const meta = encodeMeta({ tid: 1, kind: 'manual', state: 'complete', title: 'bench', important: false, datasets: floor.datasets, version: '1', system: '1' });
+      const entry = encodeIndexEntry({ tid: 1, kind: 'manual', state: 'complete', title: 'bench', important: false, datasets: floor.datasets, version: '1', system: '1' })!;
+      const q = (v: string) => JSON.stringify(v);
       const lua = (i: number) =>
         [
-          ...floor.datasets.map((d) => `zfs.sync.snapshot(${JSON.stringify(`${d}@f${i}`)})`),
-          ...floor.datasets.flatMap((d) => Object.entries(meta).map(([k, v]) => `zfs.sync.set_prop(${JSON.stringify(`${d}@f${i}`)}, ${JSON.stringify(k)}, ${JSON.stringify(v)})`)),
-          `zfs.sync.set_prop(${JSON.stringify(floor.datasets[0]!)}, "zcp:bench-counter", "${i}")`,
+          ...floor.datasets.map((d) => `zfs.sync.snapshot(${q(`${d}@f${i}`)})`),
+          ...Object.entries(meta).map(([k, v]) => `zfs.sync.set_prop(${q(`${floor.datasets[0]}@f${i}`)}, ${q(k)}, ${q(v)})`),
+          `zfs.sync.set_prop(${q(indexDataset(pool))}, ${q(`zcp:bench-entry-${count}-${i}`)}, ${q(entry)})`,
+          `zfs.sync.set_prop(${q(stateDataset(pool))}, "zcp:bench-counter", "${i}")`,
           'return {}',
         ].join('\n');
       rows.push({ case: label, tool: "CREATE's writes alone (one channel program)", stats: await time(reps, (i) => zfs.channelProgram(pool, lua(i), { sync: true })) });

@@ -13,9 +13,12 @@
  */
 import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
-import { splitValue } from '../zfs/stored-values.js';
+import { errno } from '../zfs/errors.js';
+import { checkUserProps } from '../zfs/names.js';
+import { splitValue, writeSpace } from '../zfs/stored-values.js';
+import { MAP, lzcError } from '../zfs/translate.js';
 import { CheckpointError } from './errors.js';
-import type { StateRead } from './programs.js';
+import { type StateRead, WRITE_JOURNAL } from './programs.js';
 import { readState, stateDataset } from './state.js';
 
 /** A rollback under way, as the journal keeps it. */
@@ -86,7 +89,11 @@ export async function readJournal(pool: string, system: string): Promise<Journal
   return journalIn(await readState(pool, journalQuery(system)));
 }
 
-/** Writes (or, with undefined, clears) the system's journal: one txg. */
+/**
+ * Writes (or, with undefined, clears) the system's journal: one txg, its
+ * first chunk last (see {@link WRITE_JOURNAL}). A rollback pays this twice,
+ * so it holds the state dataset as few times as it can.
+ */
 export async function writeJournal(pool: string, system: string, entry: RollbackJournal | undefined): Promise<void> {
   const text = entry ? JSON.stringify(entry) : '';
   // Cleared: the first chunk empty is no journal (a read stops there), so one property, not two.
@@ -94,5 +101,13 @@ export async function writeJournal(pool: string, system: string, entry: Rollback
   if (Object.keys(props).length > JOURNAL_CHUNKS + 1) {
     throw new CheckpointError('METADATA_TOO_LARGE', `the rollback journal would be ${Buffer.byteLength(text)} bytes: more datasets than zcp rolls back in one go`);
   }
-  await zfs.setUserProps(stateDataset(pool), props);
+  const state = stateDataset(pool);
+  checkUserProps('setUserProps', state, props);
+  const keys = Object.keys(props).reverse(); // the first chunk last
+  const need = entry ? writeSpace(props) : 0;
+  const ret = await zfs.runProgram(pool, WRITE_JOURNAL, { state, keys, values: keys.map((k) => props[k]!), need });
+  if (ret.done === 'nospace') {
+    throw lzcError('setUserProps', [state], { errno: errno('ENOSPC') }, () => 'NO_SPACE', `out of space for the rollback journal: ${ret.available} bytes available, about ${need} needed`);
+  }
+  if (ret.done === 'failed') throw lzcError('setUserProps', [state], { errno: ret.errno }, MAP.setProp, `cannot set ${ret.property} on ${state} (${MAP.setProp(ret.errno, state)}, errno ${ret.errno})`);
 }

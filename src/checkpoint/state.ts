@@ -119,7 +119,13 @@ export async function refuseDelegated(ds: string): Promise<void> {
  * and, given a journal property, that journal's text.
  */
 export async function readState(pool: string, journal?: { key: string; chunks: number }): Promise<StateRead> {
-  return zfs.runProgram(pool, STATE_READ, { state: stateDataset(pool), chunks: journal?.chunks ?? 0, ...(journal ? { journal: journal.key } : {}) });
+  try {
+    return await zfs.runProgram(pool, STATE_READ, { state: stateDataset(pool), chunks: journal?.chunks ?? 0, ...(journal ? { journal: journal.key } : {}) });
+  } catch (e) {
+    // STATE_READ does not ask first whether POOL/zcp is there: a missing one fails it.
+    if (!(await zfs.exists(stateDataset(pool)))) return { there: false };
+    throw e;
+  }
 }
 
 /** {@link refuseDelegated} on a pool's state dataset when it is there (ensureState checks one it makes). */

@@ -157,6 +157,22 @@ describe('checkpoints (guest)', () => {
     expect((await cps.list()).map((x) => x.title)).toEqual(['a', 'c', 'd', 'e', 'f']);
   });
 
+  it('a name taken on a later dataset only: the snapshots made before it are undone in the same program, and the TID goes above every name', async () => {
+    // CREATE does not check each dataset before it snapshots (a check holds each dataset once
+    // more): the snapshot's own check tells, and what was made is destroyed again in the same txg.
+    const root = fresh(POOL, 'root');
+    const cps = await system(root, `${root}/var`);
+    const a = await cps.create({ title: 'a' });
+    run('zfs', 'snapshot', `${root}/var@zcp-${a.tid + 1}`);
+    const b = await cps.create({ title: 'b' });
+    expect(b.tid).toBe(a.tid + 2);
+    expect(zfsSnapshots(root)).toEqual([`${root}@${a.id}`, `${root}@${b.id}`]); // no ${root}@zcp-${a.tid + 1} left behind
+    expect(zfsSnapshots(`${root}/var`)).toEqual([`${root}/var@${a.id}`, `${root}/var@zcp-${a.tid + 1}`, `${root}/var@${b.id}`]);
+    expect((await cps.list()).map((x) => [x.title, x.state])).toEqual([['a', 'complete'], ['b', 'complete']]);
+    // The one made by hand is not zcp's: a rollback to a refuses to pass over it.
+    expect(await failure(cps.rollback(a.id))).toMatchObject({ code: 'NOT_ZCP' });
+  });
+
   it('stores titles and commands as data: quotes, newlines, $(...) and 20 KB, split over properties and joined back', async () => {
     const root = fresh(POOL, 'root');
     const cps = await system(root);
