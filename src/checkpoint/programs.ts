@@ -86,23 +86,6 @@ export type CreateResult =
   | { made: false; nospace: number }
   | { made: false; failed: string; errno: number; step: 'snapshot' | 'metadata' };
 
-/**
- * Creates one checkpoint on one pool: checks every dataset, the state
- * dataset (zcp's, else `state`: the caller refuses it; one not there, like a
- * missing index dataset, fails the program before any change, and the caller
- * looks),
- * the system's rollback journal when `journal` names it (`pending`: the
- * caller refuses), and the free space; takes the TID from the pool's counter
- * (above `floor`; above every `zcp-N` name too when the counter has no value
- * or its name is taken: the names are not read otherwise; never reused) unless `tid` is given (the second pool of
- * a system), snapshots every dataset, sets the metadata on the pool's first
- * snapshot only (whole when `first` is `full`, else `zcp:tid` and `tags`;
- * the others are tied to it by name and createtxg, see {@link LIST})
- * and advances the counter, all in one txg. A failure after the first
- * snapshot destroys what this run made: nothing half-made stays. Returns the
- * first dataset's snapshot's creation and used, so the caller needs no list
- * afterwards.
- */
 /** CREATE's arguments: `journal` (the first pool only) is the system's journal property. */
 export type CreateArgs = TidArgs & {
   /** The metadata of the pool's first snapshot: `props` when `first` is `full`, else only `tags` (the other snapshots carry none). */
@@ -137,6 +120,24 @@ const INDEX_OK: LuaFunction = {
 end`,
 };
 
+/**
+ * Creates one checkpoint on one pool: checks the state dataset (zcp's, else
+ * `state`: the caller refuses it; one not there, like a missing index
+ * dataset, fails the program before any change, and the caller looks), the
+ * system's rollback journal when `journal` names it (`pending`: the caller
+ * refuses), and the free space; takes the TID from the pool's counter (above
+ * `floor`; above every `zcp-N` name too when the counter has no value or its
+ * name is taken: the names are not read otherwise; never reused) unless `tid`
+ * is given (the second pool of a system); snapshots every dataset, with no
+ * check of each first (the snapshot's own check tells a dataset missing or a
+ * name taken, and what was made before it is destroyed again); sets the
+ * metadata on the pool's first snapshot only (whole when `first` is `full`,
+ * else `zcp:tid` and `tags`; the others are tied to it by name and
+ * createtxg, see {@link LIST}) and advances the counter, all in one txg. A
+ * failure after the first snapshot destroys what this run made: nothing
+ * half-made stays. Returns the first dataset's snapshot's creation and used,
+ * so the caller needs no list afterwards.
+ */
 export const CREATE = defineProgram<CreateArgs, CreateResult>({
   name: 'create',
   sync: true,
@@ -535,7 +536,9 @@ return out`,
  * one txg and as few holds of that dataset (never mounted: about 3 ms each
  * in an emulated guest) as can be: no check of each property first. The
  * chunks go in the order given, the first chunk last, so a write cut short
- * leaves the first chunk as it was: no journal, or the old one, never a mix.
+ * leaves the first chunk as it was: empty or absent, since a journal is only
+ * written where none is (every command refuses while one is), so it reads
+ * as no journal, never as a mix of two.
  * `need` bytes are asked for first (none for a clear).
  */
 export const WRITE_JOURNAL = defineProgram<
