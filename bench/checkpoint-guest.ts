@@ -85,8 +85,9 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
       // program: the floor zcp's checkpoint format can reach.
       const floor = await system(pool, `cpf${count}`, count);
       await ensureState(pool);
-      const meta = encodeMeta({ tid: 1, kind: 'manual', state: 'complete', title: 'bench', important: false, datasets: floor.datasets, version: '1', system: '1' });
-      const entry = encodeIndexEntry({ tid: 1, kind: 'manual', state: 'complete', title: 'bench', important: false, datasets: floor.datasets, version: '1', system: '1' })!;
+      const made: CheckpointMeta = { tid: 1, kind: 'manual', state: 'complete', title: 'bench', important: false, datasets: floor.datasets, version: '1', system: '1' };
+      const meta = encodeMeta(made);
+      const entry = encodeIndexEntry(made)!;
       const q = (v: string) => JSON.stringify(v);
       const lua = (i: number) =>
         [

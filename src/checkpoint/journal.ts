@@ -13,10 +13,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as zfs from '../zfs/index.js';
-import { errno } from '../zfs/errors.js';
 import { checkUserProps } from '../zfs/names.js';
+import { propWriteFailure } from '../zfs/props.js';
 import { splitValue, writeSpace } from '../zfs/stored-values.js';
-import { MAP, lzcError } from '../zfs/translate.js';
 import { CheckpointError } from './errors.js';
 import { type StateRead, WRITE_JOURNAL } from './programs.js';
 import { readState, stateDataset } from './state.js';
@@ -106,8 +105,6 @@ export async function writeJournal(pool: string, system: string, entry: Rollback
   const keys = Object.keys(props).reverse(); // the first chunk last
   const need = entry ? writeSpace(props) : 0;
   const ret = await zfs.runProgram(pool, WRITE_JOURNAL, { state, keys, values: keys.map((k) => props[k]!), need });
-  if (ret.done === 'nospace') {
-    throw lzcError('setUserProps', [state], { errno: errno('ENOSPC') }, () => 'NO_SPACE', `out of space for the rollback journal: ${ret.available} bytes available, about ${need} needed`);
-  }
-  if (ret.done === 'failed') throw lzcError('setUserProps', [state], { errno: ret.errno }, MAP.setProp, `cannot set ${ret.property} on ${state} (${MAP.setProp(ret.errno, state)}, errno ${ret.errno})`);
+  const failure = propWriteFailure('setUserProps', state, ret, need);
+  if (failure) throw failure;
 }

@@ -296,10 +296,26 @@ export async function setUserProps(name: string, props: Record<string, string>):
     throw e;
   });
   if (ret.done === 'missing') throw notFound(op, name);
+  const failure = propWriteFailure(op, name, ret, need);
+  if (failure) throw failure;
+}
+
+/**
+ * The error of a program that writes properties of `name` and says why it
+ * did not (`nospace`, or the property that `failed`), as operation `op`;
+ * undefined when it did.
+ */
+export function propWriteFailure(
+  op: string,
+  name: string,
+  ret: { done: 'set' | 'missing' } | { done: 'nospace'; available: number } | { done: 'failed'; property: string; errno: number },
+  need: number,
+): ZfsError | undefined {
   if (ret.done === 'nospace') {
-    throw lzcError(op, [name], { errno: errno('ENOSPC') }, () => 'NO_SPACE', `out of space: ${ret.available} bytes available, about ${need} needed`);
+    return lzcError(op, [name], { errno: errno('ENOSPC') }, () => 'NO_SPACE', `out of space: ${ret.available} bytes available, about ${need} needed`);
   }
   if (ret.done === 'failed') {
-    throw lzcError(op, [name], { errno: ret.errno }, MAP.setProp, `cannot set ${ret.property} (${MAP.setProp(ret.errno, name)}, errno ${ret.errno})`);
+    return lzcError(op, [name], { errno: ret.errno }, MAP.setProp, `cannot set ${ret.property} (${MAP.setProp(ret.errno, name)}, errno ${ret.errno})`);
   }
+  return undefined;
 }
