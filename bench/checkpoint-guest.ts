@@ -34,15 +34,21 @@ export interface Row {
 
 const zfsCmd = (...args: string[]) => execFileSync('zfs', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
 
-/** A system of `count` datasets under POOL/NAME (root, then children), mounted; returns its Checkpoints. */
-async function system(pool: string, name: string, count: number): Promise<{ cps: Checkpoints; datasets: string[]; root: string }> {
+/** `count` fresh datasets under POOL/NAME (root, then children), mounted, with the dpkg status a system needs. */
+export function mountedDatasets(pool: string, name: string, count: number): { datasets: string[]; root: string } {
   const root = `${pool}/${name}`;
   const datasets = [root, ...Array.from({ length: count - 1 }, (_, i) => `${root}/d${i}`)];
   for (const d of datasets) zfsCmd('create', '-p', d);
   const mountpoint = zfsCmd('get', '-H', '-o', 'value', 'mountpoint', root).trim();
   mkdirSync(join(mountpoint, 'var/lib/dpkg'), { recursive: true });
   writeFileSync(join(mountpoint, 'var/lib/dpkg/status'), '');
-  return { cps: await Checkpoints.open({ datasets, root: mountpoint }), datasets, root: mountpoint };
+  return { datasets, root: mountpoint };
+}
+
+/** A system of `count` datasets under POOL/NAME (see {@link mountedDatasets}); returns its Checkpoints. */
+export async function system(pool: string, name: string, count: number): Promise<{ cps: Checkpoints; datasets: string[]; root: string }> {
+  const { datasets, root } = mountedDatasets(pool, name, count);
+  return { cps: await Checkpoints.open({ datasets, root }), datasets, root };
 }
 
 async function time(n: number, fn: (i: number) => unknown, before?: (i: number) => unknown): Promise<Stats> {

@@ -11,16 +11,29 @@ const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x
 
 /** The markdown table: min, median, p95, and the ratios to the case's limit and command rows. */
 export function zfsRatioTable(rows: readonly Row[], iterations: number): string {
-  const lines = [
+  return ratioTable(
+    rows,
     `ZFS in the guest (ms; up to ${iterations} calls per row, fewer where a call takes seconds). "x limit": the row's median over the bare libzfs_core call's in the same case (below 1.30x is the target for zcp's create); "x command": over the \`zfs\` (or \`dpkg-query\`) command's:`,
-    '',
-    '| case | tool | n | min | median | p95 | x limit | x command |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
+    ['limit', 'command'],
+  );
+}
+
+/** The create floor's table (`--only floor`): each row against the bare lzc_snapshot of its case. */
+export function floorTable(rows: readonly Row[], iterations: number): string {
+  return ratioTable(
+    rows,
+    `How low a create can go in the guest, whatever the format (ms; ${iterations} rounds, every row once per round, interleaved). "x limit": the row's median over the bare \`lzc_snapshot\`'s of the same datasets:`,
+    ['limit'],
+  );
+}
+
+/** Rows as a markdown table with a ratio column per role given (the row's median over that role's row in its case). */
+function ratioTable(rows: readonly Row[], intro: string, roles: readonly ('limit' | 'command')[]): string {
+  const lines = [intro, '', `| case | tool | n | min | median | p95 | ${roles.map((r) => `x ${r}`).join(' | ')} |`, `| --- | --- | ---: | ---: | ---: | ---: | ${roles.map(() => '---:').join(' | ')} |`];
   for (const row of rows) {
     const ofRole = (role: Row['role']) => rows.find((r) => r.case === row.case && r.role === role)?.stats.median;
     const s = row.stats;
-    lines.push(`| ${row.case} | ${row.tool} | ${s.n} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p95)} | ${ratio(s.median, ofRole('limit'))} | ${ratio(s.median, ofRole('command'))} |`);
+    lines.push(`| ${row.case} | ${row.tool} | ${s.n} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.p95)} | ${roles.map((r) => ratio(s.median, ofRole(r))).join(' | ')} |`);
   }
   return lines.join('\n');
 }

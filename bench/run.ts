@@ -6,8 +6,9 @@
  * against the commands. Prints markdown tables (min, median, p95, ratios)
  * and writes bench/results/latest.json and latest.md (and per-part files),
  * and the plots of how create and list scale (bench/results/*.svg); then
+ * the floor of a create (another boot: bench/create-floor-guest.ts); then
  * the apt hook on the real Debian root (another boot: test/debian's root).
- *   npm run bench -- --only pkgdb     (or --only zfs, --only apt)
+ *   npm run bench -- --only pkgdb     (or --only zfs, --only floor, --only apt)
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -17,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runInGuest } from '../test/guest/run.js';
 import { pkgdbTable, runPkgdbBench } from './pkgdb.js';
-import { aptHookTable, zfsPlots, zfsRatioTable } from './report.js';
+import { aptHookTable, floorTable, zfsPlots, zfsRatioTable } from './report.js';
 import { runDebianProject } from '../test/debian/run-guest.js';
 import type { Row } from './checkpoint-guest.js';
 
@@ -25,31 +26,38 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const resultsDir = join(here, 'results');
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 mkdirSync(resultsDir, { recursive: true });
+const PARTS = ['pkgdb', 'zfs', 'floor', 'apt'];
+if (values.only !== undefined && !PARTS.includes(values.only)) {
+  process.stderr.write(`bench: --only takes one of ${PARTS.join(', ')}\n`);
+  process.exit(2);
+}
+/** Whether this run measures `name`: every part without --only. */
+const part = (name: string) => values.only === undefined || values.only === name;
 
 /** bench/results/latest.json and latest.md: this run's results (a part not run this time keeps its last figures). */
-function writeLatest(part: { pkgdb?: unknown; pkgdbTable?: string; zfs?: unknown; zfsTable?: string; apt?: unknown; aptTable?: string }): void {
+function writeLatest(results: { pkgdb?: unknown; pkgdbTable?: string; zfs?: unknown; zfsTable?: string; floor?: unknown; floorTable?: string; apt?: unknown; aptTable?: string }): void {
   const file = join(resultsDir, 'latest.json');
   const old = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  const latest = { ...old, ...part, date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}` } as Record<string, unknown>;
+  const latest = { ...old, ...results, date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}` } as Record<string, unknown>;
   writeFileSync(file, `${JSON.stringify(latest, null, 2)}\n`);
   const md = [`# zcp benchmarks (${latest.date as string}; ${latest.machine as string})`, ''];
   if (latest.pkgdbTable) md.push('## Package databases (host; ms, or ns per comparison)', '', latest.pkgdbTable as string, '');
   if (latest.zfsTable) md.push('## ZFS (qemu guest, real zfs.ko; ms)', '', latest.zfsTable as string, '');
+  if (latest.floorTable) md.push('## The floor of a create (qemu guest, real zfs.ko; ms)', '', latest.floorTable as string, '');
   if (latest.aptTable) md.push('## The apt hook (qemu guest, real Debian 12 root on ZFS; ms)', '', latest.aptTable as string, '');
   writeFileSync(join(resultsDir, 'latest.md'), md.join('\n'));
   process.stdout.write('written: bench/results/latest.json, bench/results/latest.md\n');
 }
 
-if (values.only === undefined || values.only === 'pkgdb') {
+if (part('pkgdb')) {
   const rows = await runPkgdbBench();
   writeFileSync(join(resultsDir, 'pkgdb.json'), `${JSON.stringify(rows, null, 2)}\n`);
   process.stdout.write(`\nPackage databases, on the host (ms, or ns per comparison):\n\n${pkgdbTable(rows)}\n\nwritten: bench/results/pkgdb.json\n`);
   writeLatest({ pkgdb: rows, pkgdbTable: pkgdbTable(rows) });
 }
-if (values.only === 'pkgdb') process.exit(0);
-
-if (values.only !== 'apt') await zfsPart();
-if (values.only !== 'zfs') await aptPart();
+if (part('zfs')) await zfsPart();
+if (part('floor')) await floorPart();
+if (part('apt')) await aptPart();
 
 /** The ZFS part, in one boot: snapshots by the addon, C, pyzfs and the zfs command; zcp's operations. */
 async function zfsPart(): Promise<void> {
@@ -81,6 +89,25 @@ async function zfsPart(): Promise<void> {
     writeFileSync(join(resultsDir, name), svg);
     process.stdout.write(`written: bench/results/${name}\n`);
   }
+}
+
+/** How low a create can go in the guest (bench/create-floor-guest.ts), in a boot of its own. */
+async function floorPart(): Promise<void> {
+  const guest = await runInGuest({
+    command: ['node', '--import', 'tsx', 'bench/create-floor-guest.ts'],
+    pools: [{ name: 'bench', size: '2G' }],
+    timeoutMs: 30 * 60_000,
+  });
+  const file = join(guest.jobDir, 'create-floor.json');
+  if (guest.exitCode !== 0 || !existsSync(file)) {
+    process.stderr.write(`bench: the floor's guest run failed: ${guest.failure ?? 'no results'}\n`);
+    process.exit(1);
+  }
+  const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: Row[] };
+  writeFileSync(join(resultsDir, 'create-floor.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const table = floorTable(result.rows, result.iterations);
+  process.stdout.write(`\n${table}\n\nwritten: bench/results/create-floor.json\n`);
+  writeLatest({ floor: result, floorTable: table });
 }
 
 /** apt-get with and without the hook on the real Debian root (test/debian's, built or cached on the host), in one boot. */
