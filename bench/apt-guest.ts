@@ -44,7 +44,7 @@ function ran(argv: string[], env: NodeJS.ProcessEnv = {}): { ms: number; stdout:
 const timed = (argv: string[], env: NodeJS.ProcessEnv = {}) => ran(argv, env).ms;
 
 /** zcp from outside the root (`--root`), as the tests drive it: for setting up and restoring, never timed. */
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/cli/main.cjs', import.meta.url));
 const outside = (...args: string[]) => JSON.parse(ran([process.execPath, CLI, '--root', ALTROOT, ...args, '--json']).stdout) as Record<string, unknown>;
 
 async function time(n: number, fn: () => unknown, between?: () => unknown): Promise<number[]> {

@@ -4,8 +4,9 @@
  * go-md2man for the man page), from the project's build. The tree mirrors the
  * npm package's, so the CLI finds its package.json and addon as it does there:
  *
- *   /usr/lib/zcp/package.json, dist/cli/main.js (the bundled CLI), build/Release/zcp.node
- *   /usr/sbin/zcp -> ../lib/zcp/dist/cli/main.js
+ *   /usr/lib/zcp/package.json, dist/cli/main.cjs (the bundled CLI; main.js loads it,
+ *     for hooks an older zcp wrote), build/Release/zcp.node
+ *   /usr/sbin/zcp -> ../lib/zcp/dist/cli/main.cjs
  *   /usr/share/man/man8/zcp.8.gz, /usr/share/bash-completion/completions/zcp
  *   /lib/systemd/system/zcp-prune.{service,timer} (installed, not enabled)
  *   /usr/share/doc/zcp/ (copyright, changelog, an example config, the fleet playbook under examples/ansible)
@@ -27,7 +28,7 @@ const sh = (cmd: string, args: string[], cwd = ROOT, stderr: 'inherit' | 'ignore
 const MAINTAINER = process.env.ZCP_DEB_MAINTAINER ?? 'zcp developers <zcp@example.org>';
 
 export function buildDeb(out = OUT): string {
-  for (const built of ['dist/cli/main.js', 'build/Release/zcp.node']) {
+  for (const built of ['dist/cli/main.cjs', 'dist/cli/main.js', 'build/Release/zcp.node']) {
     if (!existsSync(join(ROOT, built))) throw new Error(`${built} is not built: run npm install first`);
   }
   const arch = sh('dpkg', ['--print-architecture']).trim();
@@ -43,16 +44,16 @@ export function buildDeb(out = OUT): string {
   // The program: what `npm run build` made (the bundle is one file; the addon stripped, as dh_strip would).
   const lib = 'usr/lib/zcp';
   put(`${lib}/package.json`, `${JSON.stringify({ name: 'zcp', version: pkg.version, type: 'module', private: true }, null, 2)}\n`);
-  put(`${lib}/dist/cli/main.js`, readFileSync(join(ROOT, 'dist/cli/main.js')), 0o755);
+  for (const f of ['main.cjs', 'main.js']) put(`${lib}/dist/cli/${f}`, readFileSync(join(ROOT, 'dist/cli', f)), 0o755);
   put(`${lib}/build/Release/zcp.node`, readFileSync(join(ROOT, 'build/Release/zcp.node')));
   sh('strip', ['--strip-unneeded', '--remove-section=.comment', '--remove-section=.note', join(stage, lib, 'build/Release/zcp.node')]);
   mkdirSync(join(stage, 'usr/sbin'), { recursive: true });
-  symlinkSync('../lib/zcp/dist/cli/main.js', join(stage, 'usr/sbin/zcp'));
+  symlinkSync('../lib/zcp/dist/cli/main.cjs', join(stage, 'usr/sbin/zcp'));
 
   // What admins expect beside it.
   const man = sh('go-md2man', ['-in', join(ROOT, 'docs/zcp.8.md')]);
   put('usr/share/man/man8/zcp.8.gz', gzipSync(man, { level: 9 }));
-  put('usr/share/bash-completion/completions/zcp', sh(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'completion', 'bash']));
+  put('usr/share/bash-completion/completions/zcp', sh(process.execPath, [join(ROOT, 'dist/cli/main.cjs'), 'completion', 'bash']));
   for (const unit of ['zcp-prune.service', 'zcp-prune.timer']) put(`lib/systemd/system/${unit}`, readFileSync(join(ROOT, 'packaging/systemd', unit)));
   put('usr/share/doc/zcp/copyright', readFileSync(join(ROOT, 'packaging/debian/copyright')));
   put('usr/share/lintian/overrides/zcp', readFileSync(join(ROOT, 'packaging/debian/lintian-overrides')));

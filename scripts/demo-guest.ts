@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { aptRepository, buildDeb, initDpkgRoot, initSelfContainedRoot } from '../test/support/systems.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/cli/main.cjs', import.meta.url));
 const ROOT = '/demo/ROOT/debian';
 const env = { ...process.env, ZCP_DATASETS: 'demo/ROOT/debian,demo/ROOT/debian/var', ZCP_ROOT: ROOT };
 

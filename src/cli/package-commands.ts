@@ -217,7 +217,7 @@ export const PACKAGE_COMMANDS = {
         root = sys.root;
         where = [...sys.datasets.flatMap((d) => ['--dataset', d]), '--root', sys.root];
       }
-      const zcp = [process.execPath, fileURLToPath(new URL('./main.js', import.meta.url)), ...where];
+      const zcp = [process.execPath, fileURLToPath(new URL('./main.cjs', import.meta.url)), ...where];
       const files = manager === 'apt' ? [aptHook(root, zcp)] : dnfHook(root, zcp);
       const done = action === 'install' ? installFiles(root, files, { dryRun: ctx.dryRun }) : removeFiles(files.map((f) => f.path), { dryRun: ctx.dryRun });
       const verb = action === 'install' ? (ctx.dryRun ? 'would write' : 'wrote') : ctx.dryRun ? 'would remove' : 'removed';

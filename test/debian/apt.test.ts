@@ -145,7 +145,7 @@ describe('a real Debian 12 root on ZFS (guest)', () => {
       expect(JSON.parse(st.stdout).system.datasets).toEqual([ROOT_DS, VAR_DS]);
       const hook = await zcpInside('hook', 'install', 'apt');
       expect(hook.code, hook.stderr).toBe(0);
-      expect(readFileSync(join(ALTROOT, 'etc/apt/apt.conf.d/80zcp'), 'utf8')).toContain("'/run/zcp/node' '/run/zcp/project/dist/cli/main.js' hook pre apt");
+      expect(readFileSync(join(ALTROOT, 'etc/apt/apt.conf.d/80zcp'), 'utf8')).toContain("'/run/zcp/node' '/run/zcp/project/dist/cli/main.cjs' hook pre apt");
       const home = note('before the hooked apt-get runs');
       const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       const plain = await spawnAsync('chroot', [ALTROOT, 'apt-get', 'install', '-y', '-q', 'jq'], '', aptEnv);

@@ -65,7 +65,7 @@ export function enterable(): { zcp: string[]; leave: () => void } {
   mount('--bind', '-o', 'ro', process.execPath, '/run/zcp/node');
   mount('--bind', '-o', 'ro', PROJECT, '/run/zcp/project');
   return {
-    zcp: ['/run/zcp/node', '/run/zcp/project/dist/cli/main.js'],
+    zcp: ['/run/zcp/node', '/run/zcp/project/dist/cli/main.cjs'],
     leave: () => {
       for (const m of mounts) execFileSync('umount', ['-l', m]);
     },

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { type Run, spawnAsync } from '../zfs/helpers.js';
 import { ALTROOT } from './layout.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 
 /** `zcp --root /mnt/deb ARGS`: no --dataset, so zcp finds the system at that root itself. */
 export function zcp(args: string[], input = '', env?: NodeJS.ProcessEnv): Promise<Run> {

@@ -36,14 +36,14 @@ describe('the Debian package', () => {
 
   it('has the program, the man page, completion, the timer and the docs where Debian puts them; needs Debian 12\'s nodejs', () => {
     const files = execFileSync('dpkg-deb', ['-c', deb], { encoding: 'utf8' }).split('\n').map((l) => l.split(/\s+/).slice(5).join(' ')).filter(Boolean);
-    for (const f of ['./usr/lib/zcp/dist/cli/main.js', './usr/lib/zcp/build/Release/zcp.node', './usr/lib/zcp/package.json', './usr/sbin/zcp -> ../lib/zcp/dist/cli/main.js', './usr/share/man/man8/zcp.8.gz', './usr/share/bash-completion/completions/zcp', './lib/systemd/system/zcp-prune.service', './lib/systemd/system/zcp-prune.timer', './usr/share/doc/zcp/copyright', './usr/share/doc/zcp/changelog.gz', './usr/share/doc/zcp/examples/ansible/zcp-upgrade.yml']) {
+    for (const f of ['./usr/lib/zcp/dist/cli/main.cjs', './usr/lib/zcp/dist/cli/main.js', './usr/lib/zcp/build/Release/zcp.node', './usr/lib/zcp/package.json', './usr/sbin/zcp -> ../lib/zcp/dist/cli/main.cjs', './usr/share/man/man8/zcp.8.gz', './usr/share/bash-completion/completions/zcp', './lib/systemd/system/zcp-prune.service', './lib/systemd/system/zcp-prune.timer', './usr/share/doc/zcp/copyright', './usr/share/doc/zcp/changelog.gz', './usr/share/doc/zcp/examples/ansible/zcp-upgrade.yml']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /\.map$|\/src\/|node_modules/.test(f))).toEqual([]);
     const control = execFileSync('dpkg-deb', ['-f', deb], { encoding: 'utf8' });
     expect(control).toMatch(/^Depends: nodejs \(>= 18\), libc6/m);
     expect(control).toMatch(/^Version: /m);
-    expect(readlinkSync(join(tree, 'usr/sbin/zcp'))).toBe('../lib/zcp/dist/cli/main.js');
+    expect(readlinkSync(join(tree, 'usr/sbin/zcp'))).toBe('../lib/zcp/dist/cli/main.cjs');
   });
 
   it('runs from its own tree on Node 18, the addon loaded from it', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 const [mode] = process.argv.slice(2);
 const here = new URL('.', import.meta.url).pathname;
-const CLI = join(here, '../../dist/cli/main.js');
+const CLI = join(here, '../../dist/cli/main.cjs');
 const job = process.env.ZCP_JOB_DIR;
 const sh = (cmd, ...args) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const datasets = ['pc/sys', 'pc/sys/var'];

@@ -1,11 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 
 function zcp(args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -105,6 +105,16 @@ describe('zcp CLI (built in dist/)', () => {
     const u = await zcp(['list', '--keep', '1', '--json']);
     expect(u.code).toBe(2);
     expect(JSON.parse(u.stdout)).toEqual({ error: { code: 'USAGE', message: '--keep: not an option of zcp list' } });
+  });
+
+  it('dist/cli/main.js, the ES module that loads the bundle, is the same command (hooks an older zcp wrote run it)', () => {
+    const shim = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const run = (file: string, args: string[]) => spawnSync(process.execPath, [file, ...args], { encoding: 'utf8' });
+    for (const args of [['--version', '--json'], ['list', '--keep', '1', '--json']]) {
+      const [a, b] = [run(shim, args), run(cli, args)];
+      expect([a.status, a.stdout, a.stderr], args.join(' ')).toEqual([b.status, b.stdout, b.stderr]);
+    }
+    expect(run(shim, ['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('help fits 80 columns and lists each command\'s own options with their units', async () => {

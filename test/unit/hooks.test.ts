@@ -12,7 +12,7 @@ import { brokenPackages } from '../../src/hooks/apt.js';
 import { readDpkgStatus } from '../../src/pkgdb/dpkg.js';
 import { aptRepository, buildDeb, dpkg, initAptRoot, initDpkgRoot, writeAptConfig } from '../support/systems.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 
 function run(program: string, args: string[], env: Record<string, string> = {}, cwd?: string) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -37,7 +37,7 @@ describe('hooks (host: no ZFS here)', () => {
     expect(existsSync(path)).toBe(false);
     expect((await zcp(['hook', 'install', 'apt', '--root', root])).code).toBe(0);
     const text = readFileSync(path, 'utf8');
-    expect(text).toMatch(/^DPkg::Pre-Invoke \{ "\[ -z \$ZCP_TRANSACTION \] && '.*node.*' '.*dist\/cli\/main\.js' '--root' '.*' hook pre apt \|\| true"; \};$/m);
+    expect(text).toMatch(/^DPkg::Pre-Invoke \{ "\[ -z \$ZCP_TRANSACTION \] && '.*node.*' '.*dist\/cli\/main\.cjs' '--root' '.*' hook pre apt \|\| true"; \};$/m);
     expect(text).toMatch(/^DPkg::Post-Invoke \{ ".* hook post apt \|\| true"; \};$/m);
     // apt itself parses the snippet: apt-config shows the hook as apt will run it.
     const dump = execFileSync('apt-config', ['dump', 'DPkg::Pre-Invoke'], { env: { ...process.env, APT_CONFIG: aptConfig }, encoding: 'utf8' });

@@ -29,7 +29,7 @@ describe('the package entry', () => {
     expect(r.status, r.stderr).toBe(0);
     const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-    expect(files.filter((f) => f.startsWith('dist/cli/'))).toEqual(['dist/cli/main.js']);
+    expect(files.filter((f) => f.startsWith('dist/cli/')).sort()).toEqual(['dist/cli/main.cjs', 'dist/cli/main.js']);
     for (const f of ['dist/index.js', 'dist/index.d.ts', 'require.cjs', 'binding.gyp', 'package.json']) expect(files, f).toContain(f);
   }, 60_000);
 });

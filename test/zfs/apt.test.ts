@@ -14,7 +14,7 @@ import { TEST_POOLS } from './pools.js';
 import { APT_TEST_OPTIONS, aptRepository, buildDeb, initAptRoot, initDpkgRoot, initSelfContainedRoot, treeDigest } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 
 let repo: string;
 beforeAll(() => {

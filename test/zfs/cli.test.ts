@@ -1,4 +1,4 @@
-// The zcp command (dist/cli/main.js, as installed) on a small real dpkg
+// The zcp command (dist/cli/main.cjs, as installed) on a small real dpkg
 // system in the guest: every checkpoint command, text and --json, prompts
 // and --yes, --dry-run, exit codes and error codes.
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { TEST_POOLS } from './pools.js';
 import { buildDeb, dpkg, initDpkgRoot, treeDigest } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 
 
 let sys: { ds: string; root: string; flags: string[] };

@@ -22,7 +22,7 @@ import { APT_TEST_OPTIONS, aptRepository, buildDeb, buildRpm, initAptRoot, initD
 
 const [POOL, POOL2] = TEST_POOLS.map((p) => p.name) as [string, string];
 const OP = fileURLToPath(new URL('./fixtures/op.mjs', import.meta.url));
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 
 interface Row { point: string; shown: string; repaired: string; nothingLost: string }
 const rows: Row[] = [];

@@ -11,7 +11,7 @@ import { TEST_POOLS } from './pools.js';
 import { aptRepository, buildDeb, buildRpm, initAptRoot, initDnfRoot, initDpkgRoot, rpmNames, treeDigest, writeAptConfig } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 
 function system(prefix: string) {
   const ds = fresh(POOL, prefix);

@@ -18,7 +18,7 @@ import { buildDeb, dpkg, initDpkgRoot, treeDigest } from '../support/systems.js'
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
 const OP = fileURLToPath(new URL('./fixtures/op.mjs', import.meta.url));
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 
 let debs: Record<string, string>;
 beforeAll(() => {

@@ -11,7 +11,7 @@ import { TEST_POOLS } from './pools.js';
 import { buildDeb, buildRpm, initDpkgRoot, treeDigest } from '../support/systems.js';
 
 const [POOL] = TEST_POOLS.map((p) => p.name) as [string, string];
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../dist/cli/main.cjs', import.meta.url));
 
 function system(prefix: string): { ds: string; root: string; zcp: (args: string[], input?: string) => Promise<Run> } {
   const ds = fresh(POOL, prefix);
