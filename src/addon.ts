@@ -89,7 +89,7 @@ export interface NativeAddon {
 
 // The package root: the nearest folder up whose package.json is zcp's (this
 // module is src/addon.ts, dist/addon.js, or inside the CLI's bundle
-// dist/cli/main.js: in the source tree, in node_modules/zcp, or in
+// dist/cli/main.cjs: in the source tree, in node_modules/zcp, or in
 // /usr/lib/zcp where the Debian package puts it).
 function findPackageRoot(): string {
   const isZcp = (dir: string) => {
