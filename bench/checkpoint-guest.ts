@@ -51,6 +51,33 @@ export async function system(pool: string, name: string, count: number): Promise
   return { cps: await Checkpoints.open({ datasets, root }), datasets, root };
 }
 
+/** A checkpoint's metadata as zcp writes it for `datasets`: the snapshot's properties and the index entry. */
+export function benchMeta(datasets: string[]): { props: Record<string, string>; entry: string } {
+  const made: CheckpointMeta = { tid: 1, kind: 'manual', state: 'complete', title: 'bench', important: false, datasets, version: '1', system: '1' };
+  return { props: encodeMeta(made), entry: encodeIndexEntry(made)! };
+}
+
+/** Lua of a string value. */
+export const luaString = (v: string) => JSON.stringify(v);
+
+/**
+ * What CREATE writes, and nothing else (no check, no read, no lock, no
+ * flush), as one channel program: every snapshot `DS@snap`, the whole
+ * metadata on the first one only (the others are tied to it by name and
+ * createtxg), the index entry `key` on POOL/zcp/index and the counter on
+ * POOL/zcp: the floor zcp's checkpoint format can reach.
+ */
+export function createWritesLua(pool: string, datasets: string[], snap: string, key: string): string {
+  const { props, entry } = benchMeta(datasets);
+  const q = luaString;
+  return [
+    ...datasets.map((d) => `zfs.sync.snapshot(${q(`${d}@${snap}`)})`),
+    ...Object.entries(props).map(([k, v]) => `zfs.sync.set_prop(${q(`${datasets[0]}@${snap}`)}, ${q(k)}, ${q(v)})`),
+    `zfs.sync.set_prop(${q(indexDataset(pool))}, ${q(key)}, ${q(entry)})`,
+    `zfs.sync.set_prop(${q(stateDataset(pool))}, "zcp:bench-counter", "${snap}")`,
+  ].join('\n');
+}
+
 async function time(n: number, fn: (i: number) => unknown, before?: (i: number) => unknown): Promise<Stats> {
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -85,24 +112,10 @@ export async function checkpointRows(pool: string, n: number): Promise<Row[]> {
     const bare = await system(pool, `cpb${count}`, count);
     rows.push({ case: label, tool: 'bare lzc_snapshot (addon)', role: 'limit', ...series, stats: await time(reps, (i) => zfs.snapshot(bare.datasets.map((d) => `${d}@b${i}`))) });
     if (count === 1 || count === 20) {
-      // What CREATE writes, and nothing else (no check, no read, no lock, no flush): every
-      // snapshot, the whole metadata on the first one only (the others are tied to it by name and
-      // createtxg), the index entry on POOL/zcp/index and the counter on POOL/zcp, in one channel
-      // program: the floor zcp's checkpoint format can reach.
-      const floor = await system(pool, `cpf${count}`, count);
+      // The floor of zcp's checkpoint format (createWritesLua).
+      const floor = mountedDatasets(pool, `cpf${count}`, count).datasets;
       await ensureState(pool);
-      const made: CheckpointMeta = { tid: 1, kind: 'manual', state: 'complete', title: 'bench', important: false, datasets: floor.datasets, version: '1', system: '1' };
-      const meta = encodeMeta(made);
-      const entry = encodeIndexEntry(made)!;
-      const q = (v: string) => JSON.stringify(v);
-      const lua = (i: number) =>
-        [
-          ...floor.datasets.map((d) => `zfs.sync.snapshot(${q(`${d}@f${i}`)})`),
-          ...Object.entries(meta).map(([k, v]) => `zfs.sync.set_prop(${q(`${floor.datasets[0]}@f${i}`)}, ${q(k)}, ${q(v)})`),
-          `zfs.sync.set_prop(${q(indexDataset(pool))}, ${q(`zcp:bench-entry-${count}-${i}`)}, ${q(entry)})`,
-          `zfs.sync.set_prop(${q(stateDataset(pool))}, "zcp:bench-counter", "${i}")`,
-          'return {}',
-        ].join('\n');
+      const lua = (i: number) => createWritesLua(pool, floor, `f${i}`, `zcp:bench-entry-${count}-${i}`);
       rows.push({ case: label, tool: "CREATE's writes alone (one channel program)", stats: await time(reps, (i) => zfs.channelProgram(pool, lua(i), { sync: true })) });
     }
     const cli = await system(pool, `cpc${count}`, count);

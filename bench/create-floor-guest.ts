@@ -18,50 +18,38 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zfs } from '../src/index.js';
-import { type CheckpointMeta, encodeIndexEntry, encodeMeta } from '../src/checkpoint/metadata.js';
 import { ensureIndex, ensureState, indexDataset, stateDataset } from '../src/checkpoint/state.js';
-import { type Row, mountedDatasets, system } from './checkpoint-guest.js';
+import { type Row, benchMeta, createWritesLua, luaString as q, mountedDatasets, system } from './checkpoint-guest.js';
 import { stats } from './stats.js';
 
 const POOL = 'bench';
 const N = Number(process.env.ZCP_BENCH_N ?? 25);
-const q = (v: string) => JSON.stringify(v);
 
 await ensureState(POOL);
 await ensureIndex(POOL);
 const rows: Row[] = [];
 for (const count of [1, 20]) {
   const label = `create floor, ${count} dataset${count > 1 ? 's' : ''}`;
-  const meta: CheckpointMeta = { tid: 1, kind: 'manual', state: 'complete', title: 'bench', important: false, datasets: mountedDatasets(POOL, `fl-meta${count}`, 1).datasets, version: '1', system: '1' };
-  const props = encodeMeta(meta);
-  const entry = encodeIndexEntry(meta)!;
+  const datasetsOf = (name: string) => mountedDatasets(POOL, `fl-${name}${count}`, count).datasets;
+  const [inProgram, lean, writes] = [datasetsOf('prog'), datasetsOf('lean'), datasetsOf('writes')];
+  // The metadata of a checkpoint of `count` datasets, as zcp's create writes it.
+  const { props, entry } = benchMeta(lean);
   const snapshots = (ds: string[], tag: string) => ds.map((d) => `zfs.sync.snapshot(${q(`${d}@${tag}`)})`);
-  const programs: [string, string[], (ds: string[], i: number) => string][] = [
-    ['the snapshots in a channel program', mountedDatasets(POOL, `fl-prog${count}`, count).datasets, (ds, i) => snapshots(ds, `p${i}`).join('\n')],
+  const programs: [string, (i: number) => string][] = [
+    ['the snapshots in a channel program', (i) => snapshots(inProgram, `p${i}`).join('\n')],
     [
       'leanest checkpoint: journal read, snapshots, 1 metadata property, index entry',
-      mountedDatasets(POOL, `fl-lean${count}`, count).datasets,
-      (ds, i) =>
+      (i) =>
         [
           `local journal = zfs.get_prop(${q(stateDataset(POOL))}, "zcp:bench-journal")`,
-          ...snapshots(ds, `l${i}`),
-          `zfs.sync.set_prop(${q(`${ds[0]}@l${i}`)}, "zcp:bench-meta", ${q(JSON.stringify(props))})`,
+          ...snapshots(lean, `l${i}`),
+          `zfs.sync.set_prop(${q(`${lean[0]}@l${i}`)}, "zcp:bench-meta", ${q(JSON.stringify(props))})`,
           `zfs.sync.set_prop(${q(indexDataset(POOL))}, ${q(`zcp:bench-lean-${count}-${i}`)}, ${q(entry)})`,
         ].join('\n'),
     ],
-    [
-      "CREATE's writes alone",
-      mountedDatasets(POOL, `fl-writes${count}`, count).datasets,
-      (ds, i) =>
-        [
-          ...snapshots(ds, `w${i}`),
-          ...Object.entries(props).map(([k, v]) => `zfs.sync.set_prop(${q(`${ds[0]}@w${i}`)}, ${q(k)}, ${q(v)})`),
-          `zfs.sync.set_prop(${q(indexDataset(POOL))}, ${q(`zcp:bench-writes-${count}-${i}`)}, ${q(entry)})`,
-          `zfs.sync.set_prop(${q(stateDataset(POOL))}, "zcp:bench-counter", "${i}")`,
-        ].join('\n'),
-    ],
+    ["CREATE's writes alone", (i) => createWritesLua(POOL, writes, `w${i}`, `zcp:bench-writes-${count}-${i}`)],
   ];
-  const bare = mountedDatasets(POOL, `fl-bare${count}`, count).datasets;
+  const bare = datasetsOf('bare');
   const { cps } = await system(POOL, `fl-zcp${count}`, count);
   const { cps: cpsLocked } = await system(POOL, `fl-locked${count}`, count);
   await cps.create({ title: 'warm-up' });
@@ -74,7 +62,7 @@ for (const count of [1, 20]) {
   };
   for (let i = 0; i < N; i++) {
     await time('bare lzc_snapshot (addon)', () => zfs.snapshot(bare.map((d) => `${d}@b${i}`)));
-    for (const [tool, ds, lua] of programs) await time(tool, () => zfs.channelProgram(POOL, lua(ds, i), { sync: true }));
+    for (const [tool, lua] of programs) await time(tool, () => zfs.channelProgram(POOL, lua(i), { sync: true }));
     await time('zcp Checkpoints.create', () => cps.create({ title: `bench ${i}` }));
     await time('zcp create without the delegations read (createLocked)', () => cpsLocked.createLocked({ title: `bench ${i}` }));
   }

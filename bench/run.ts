@@ -55,6 +55,21 @@ if (part('pkgdb')) {
   process.stdout.write(`\nPackage databases, on the host (ms, or ns per comparison):\n\n${pkgdbTable(rows)}\n\nwritten: bench/results/pkgdb.json\n`);
   writeLatest({ pkgdb: rows, pkgdbTable: pkgdbTable(rows) });
 }
+/**
+ * What a guest part left in its job folder as NAME.json, kept as
+ * bench/results/NAME.json; a failed run (`what`) ends the bench.
+ */
+function guestResult(run: { jobDir: string; exitCode: number | null; failure?: string }, name: string, what: string): { iterations: number; rows: Row[] } {
+  const file = join(run.jobDir, `${name}.json`);
+  if (run.exitCode !== 0 || !existsSync(file)) {
+    process.stderr.write(`bench: ${what} failed: ${run.failure ?? 'no results'}\n`);
+    process.exit(1);
+  }
+  const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: Row[] };
+  writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
 if (part('zfs')) await zfsPart();
 if (part('floor')) await floorPart();
 if (part('apt')) await aptPart();
@@ -74,14 +89,7 @@ async function zfsPart(): Promise<void> {
     pools: [{ name: 'bench', size: '2G' }],
     timeoutMs: 60 * 60_000,
   });
-  const file = join(guest.jobDir, 'zfs-snapshot.json');
-  if (guest.exitCode !== 0 || !existsSync(file)) {
-    process.stderr.write(`bench: the guest run failed: ${guest.failure ?? 'no results'}\n`);
-    process.exit(1);
-  }
-  const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: Row[] };
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'zfs-snapshot.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const result = guestResult(guest, 'zfs-snapshot', 'the guest run');
   const zfsTable = zfsRatioTable(result.rows, result.iterations);
   process.stdout.write(`\n${zfsTable}\n\nwritten: bench/results/zfs-snapshot.json\n`);
   writeLatest({ zfs: result, zfsTable });
@@ -98,13 +106,7 @@ async function floorPart(): Promise<void> {
     pools: [{ name: 'bench', size: '2G' }],
     timeoutMs: 30 * 60_000,
   });
-  const file = join(guest.jobDir, 'create-floor.json');
-  if (guest.exitCode !== 0 || !existsSync(file)) {
-    process.stderr.write(`bench: the floor's guest run failed: ${guest.failure ?? 'no results'}\n`);
-    process.exit(1);
-  }
-  const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: Row[] };
-  writeFileSync(join(resultsDir, 'create-floor.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const result = guestResult(guest, 'create-floor', "the floor's guest run");
   const table = floorTable(result.rows, result.iterations);
   process.stdout.write(`\n${table}\n\nwritten: bench/results/create-floor.json\n`);
   writeLatest({ floor: result, floorTable: table });
@@ -115,13 +117,7 @@ async function aptPart(): Promise<void> {
   // The run counts (ZCP_BENCH_APT_N, ZCP_BENCH_UPGRADE_N) go into the guest.
   const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('ZCP_BENCH_') && e[1] !== undefined));
   const run = await runDebianProject(['--import', 'tsx', 'bench/apt-guest.ts'], { timeoutMs: 60 * 60_000, env, onOutput: (c) => process.stdout.write(c) });
-  const file = join(run.jobDir, 'apt-hook.json');
-  if (run.exitCode !== 0 || !existsSync(file)) {
-    process.stderr.write(`bench: the apt guest run failed: ${run.failure ?? 'no results'}\n`);
-    process.exit(1);
-  }
-  const result = JSON.parse(readFileSync(file, 'utf8')) as { iterations: number; rows: Row[] };
-  writeFileSync(join(resultsDir, 'apt-hook.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const result = guestResult(run, 'apt-hook', 'the apt guest run');
   const aptTable = aptHookTable(result.rows, result.iterations);
   process.stdout.write(`\n${aptTable}\n\nwritten: bench/results/apt-hook.json\n`);
   writeLatest({ apt: result, aptTable });
